@@ -1,0 +1,253 @@
+//! Text layer of unspin.
+//!
+//! Every token keeps the UTF-8 byte range it covers in the input, so that findings can be
+//! reported against the text exactly as the user gave it and edits can be spliced back in
+//! without touching anything else.
+//!
+//! ```
+//! use unspin_text::{tokenize, TokenKind};
+//! let text = "Due to this fact, it's 5.5 million.";
+//! let toks = tokenize(text);
+//! let words: Vec<&str> = toks.iter().map(|t| &text[t.start..t.end]).collect();
+//! assert_eq!(words, ["Due", "to", "this", "fact", ",", "it's", "5.5", "million", "."]);
+//! assert_eq!(toks[6].kind, TokenKind::Number);
+//! ```
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// Letters, possibly with internal apostrophes (`it's`) or digits (`mp3`).
+    Word,
+    /// Digits, possibly with internal `.` or `,` (`5.5`, `1,000`).
+    Number,
+    /// A single punctuation or symbol character.
+    Punct,
+}
+
+/// One token: a byte range into the input and its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Token {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// Kind of token.
+    pub kind: TokenKind,
+    /// True when this token starts a sentence.
+    pub sentence_start: bool,
+}
+
+impl Token {
+    /// The token's text in `src`.
+    pub fn text<'a>(&self, src: &'a str) -> &'a str {
+        &src[self.start..self.end]
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
+}
+
+/// Splits `text` into word, number and punctuation tokens with byte offsets.
+///
+/// Whitespace is not a token. A sentence starts at the first token, after a newline, and
+/// after `.`, `!` or `?` (possibly followed by closing quotes/brackets) when the next token
+/// starts with an uppercase letter, a digit or an opening quote.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
+    let mut it = text.char_indices().peekable();
+    let mut pending_break = true; // next token starts a sentence
+    let mut after_terminal = false; // saw . ! ? and only closers since
+    let mut newline_seen = false;
+    while let Some((i, c)) = it.next() {
+        if c.is_whitespace() {
+            if c == '\n' || c == '\u{2029}' {
+                newline_seen = true;
+            }
+            continue;
+        }
+        let (end, kind) = if c.is_alphanumeric() {
+            let mut end = i + c.len_utf8();
+            let mut all_digits = c.is_numeric();
+            loop {
+                match it.peek().copied() {
+                    Some((j, d)) if d.is_alphanumeric() => {
+                        all_digits &= d.is_numeric();
+                        it.next();
+                        end = j + d.len_utf8();
+                    }
+                    Some((j, d)) if is_apostrophe(d) || d == '.' || d == ',' => {
+                        // Internal joiner: keep only if followed by an alphanumeric of the
+                        // right sort (letters after apostrophes, digits after . and , in numbers).
+                        let next = text[j + d.len_utf8()..].chars().next();
+                        let ok = match next {
+                            Some(n) if is_apostrophe(d) => n.is_alphabetic() && !all_digits,
+                            Some(n) => all_digits && n.is_ascii_digit(),
+                            None => false,
+                        };
+                        if !ok {
+                            break;
+                        }
+                        it.next();
+                        end = j + d.len_utf8();
+                    }
+                    _ => break,
+                }
+            }
+            (end, if all_digits { TokenKind::Number } else { TokenKind::Word })
+        } else {
+            (i + c.len_utf8(), TokenKind::Punct)
+        };
+        let first = text[i..].chars().next().unwrap_or(' ');
+        let starts = pending_break
+            || newline_seen
+            || (after_terminal
+                && (first.is_uppercase() || first.is_numeric() || is_open_quote(first)));
+        out.push(Token { start: i, end, kind, sentence_start: starts });
+        pending_break = false;
+        newline_seen = false;
+        if kind == TokenKind::Punct {
+            if matches!(c, '.' | '!' | '?' | '\u{2026}') {
+                after_terminal = true;
+            } else if starts || !(after_terminal && is_closer(c)) {
+                after_terminal = false;
+            }
+        } else {
+            after_terminal = false;
+        }
+    }
+    out
+}
+
+fn is_open_quote(c: char) -> bool {
+    matches!(c, '"' | '\u{201c}' | '\u{2018}' | '(' | '[')
+}
+
+fn is_closer(c: char) -> bool {
+    matches!(c, '"' | '\'' | '\u{201d}' | '\u{2019}' | ')' | ']')
+}
+
+/// Normalises a word for lookups: lowercase, typographic apostrophes as `'`.
+pub fn normalize(word: &str) -> String {
+    let mut s = String::with_capacity(word.len());
+    for c in word.chars() {
+        if is_apostrophe(c) {
+            s.push('\'');
+        } else {
+            s.extend(c.to_lowercase());
+        }
+    }
+    s
+}
+
+/// The case pattern of a word, used to give a suggestion the case of the text it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// all lowercase (or no letters)
+    Lower,
+    /// First letter uppercase, the rest lowercase
+    Title,
+    /// Every letter uppercase (and at least two letters)
+    Upper,
+    /// Anything else (`iPhone`, `McDonald`)
+    Mixed,
+}
+
+/// Classifies the case pattern of `word`.
+pub fn case_of(word: &str) -> Case {
+    let mut letters = word.chars().filter(|c| c.is_alphabetic());
+    let Some(first) = letters.next() else { return Case::Lower };
+    let rest: Vec<char> = letters.collect();
+    let rest_lower = rest.iter().all(|c| !c.is_uppercase());
+    let rest_upper = rest.iter().all(|c| !c.is_lowercase());
+    if first.is_lowercase() {
+        if rest_lower { Case::Lower } else { Case::Mixed }
+    } else if rest_lower {
+        Case::Title
+    } else if rest_upper && !rest.is_empty() {
+        Case::Upper
+    } else {
+        Case::Mixed
+    }
+}
+
+/// Applies a case pattern to a lowercase suggestion.
+pub fn apply_case(suggestion: &str, case: Case) -> String {
+    match case {
+        Case::Lower | Case::Mixed => suggestion.to_string(),
+        Case::Upper => suggestion.to_uppercase(),
+        Case::Title => {
+            let mut c = suggestion.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect(),
+                None => String::new(),
+            }
+        }
+    }
+}
+
+/// Replaces byte ranges of `text`; everything outside the ranges is copied unchanged.
+///
+/// Edits must be sorted by start and must not overlap; edits that overlap an earlier one or
+/// fall outside the text or off a character boundary are skipped.
+pub fn apply_edits(text: &str, edits: &[(usize, usize, &str)]) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut pos = 0;
+    for &(s, e, rep) in edits {
+        if s < pos || e < s || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e)
+        {
+            continue;
+        }
+        out.push_str(&text[pos..s]);
+        out.push_str(rep);
+        pos = e;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// 1-based line and column (in characters) of byte offset `pos` in `text`.
+pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = &text.as_bytes()[..pos];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<&str> {
+        tokenize(s).iter().map(|t| t.text(s)).collect()
+    }
+
+    #[test]
+    fn words_numbers_punct() {
+        assert_eq!(texts("It's 1,000 km—well-known."), ["It's", "1,000", "km", "—", "well", "-", "known", "."]);
+        assert_eq!(texts("five.5 million"), ["five", ".", "5", "million"]);
+        assert_eq!(texts("end. "), ["end", "."]);
+    }
+
+    #[test]
+    fn sentences() {
+        let s = "One two. Three four? \"Five\" six.\nseven";
+        let starts: Vec<&str> =
+            tokenize(s).iter().filter(|t| t.sentence_start).map(|t| t.text(s)).collect();
+        assert_eq!(starts, ["One", "Three", "\"", "seven"]);
+    }
+
+    #[test]
+    fn case_round_trip() {
+        assert_eq!(apply_case("therefore", case_of("Due")), "Therefore");
+        assert_eq!(apply_case("may", case_of("COULD")), "MAY");
+        assert_eq!(case_of("iPhone"), Case::Mixed);
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        assert_eq!(line_col("ab\ncé d", 6), (2, 3));
+    }
+}
