@@ -1,1 +1,243 @@
-//! placeholder
+//! unspin's source-free engine: find the words and phrases a spinner substituted, propose the
+//! originals, score the document.
+//!
+//! The engine is a noisy-channel decoder (see [`decode`]) over two models: an n-gram
+//! [`LanguageModel`] and a [`CandidateSource`] giving, for an observed word or phrase, the
+//! originals a spinner could have replaced with it and how likely that substitution is.
+//!
+//! ```
+//! use unspin_engine::{Engine, CheckOptions, Params, toy};
+//! let engine = Engine::new(Box::new(toy::lm()), Box::new(toy::lexicon()), Params::default());
+//! let report = engine.check("the cat sat on the rug .", &CheckOptions::default());
+//! assert!(report.findings.is_empty() || report.findings[0].suggestion == "mat");
+//! ```
+
+pub mod decode;
+pub mod eval;
+pub mod model;
+pub mod toy;
+
+pub use decode::Params;
+pub use model::{Candidate, CandidateSource, LanguageModel, Sources, UserLexicon, WordId};
+
+use serde::{Deserialize, Serialize};
+
+/// Errors of the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A user lexicon line could not be read.
+    #[error("{path}: line {line}: {msg}")]
+    UserLexicon {
+        /// File name.
+        path: String,
+        /// 1-based line number.
+        line: usize,
+        /// What was wrong.
+        msg: String,
+    },
+    /// An evaluation file could not be read.
+    #[error("{path}: {msg}")]
+    Eval {
+        /// File name.
+        path: String,
+        /// What was wrong.
+        msg: String,
+    },
+}
+
+/// One substitution found in a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// UTF-8 byte offset of the spun span in the input as given.
+    pub start: usize,
+    /// UTF-8 byte offset one past the end of the span.
+    pub end: usize,
+    /// The spun text as it appears in the input.
+    pub text: String,
+    /// The most likely original, in the case of the spun text.
+    pub suggestion: String,
+    /// Other plausible originals, best first.
+    pub alternatives: Vec<String>,
+    /// Calibrated probability that the span was substituted, in [0, 1].
+    pub confidence: f64,
+}
+
+/// The analysis of one document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// How spun the document is, in [0, 1].
+    pub score: f64,
+    /// Findings at or above the threshold, in text order.
+    pub findings: Vec<Finding>,
+    /// Number of words that could have been spun.
+    pub words: usize,
+    /// Estimated share of substituted words.
+    pub rate: f64,
+}
+
+/// Options of one check.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Report findings whose confidence is at least this; lower finds more, higher is surer.
+    pub threshold: f64,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { threshold: DEFAULT_THRESHOLD }
+    }
+}
+
+/// The default confidence threshold (chosen on clean text to keep false alarms rare; see
+/// BENCHMARKS.md).
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+
+/// Texts are analysed in chunks of about this many bytes, cut at line ends where possible,
+/// so memory stays bounded whatever the input's shape.
+pub const CHUNK_BYTES: usize = 64 * 1024;
+
+/// The engine: models plus parameters. Cheap to share between threads (`&Engine` is `Sync`).
+pub struct Engine {
+    lm: Box<dyn LanguageModel>,
+    lex: Box<dyn CandidateSource>,
+    params: Params,
+}
+
+impl Engine {
+    /// An engine over the given models.
+    pub fn new(lm: Box<dyn LanguageModel>, lex: Box<dyn CandidateSource>, params: Params) -> Self {
+        Engine { lm, lex, params }
+    }
+
+    /// The parameters in use.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The language model.
+    pub fn lm(&self) -> &dyn LanguageModel {
+        self.lm.as_ref()
+    }
+
+    /// Finds substitutions in `text`.
+    pub fn check(&self, text: &str, opts: &CheckOptions) -> Analysis {
+        let t = opts.threshold.clamp(1e-6, 1.0 - 1e-6);
+        let bias = -(t / (1.0 - t)).ln();
+        let dec = decode::Decoder { lm: self.lm.as_ref(), lex: self.lex.as_ref(), params: &self.params };
+        let mut out = Analysis::default();
+        let mut llr = 0.0;
+        let mut rate_words = 0.0;
+        for (base, chunk) in chunks(text, CHUNK_BYTES) {
+            let r = dec.analyze(chunk, bias);
+            llr += r.doc_llr;
+            out.words += r.words;
+            rate_words += r.rate * r.words as f64;
+            for f in r.findings {
+                if f.confidence < opts.threshold {
+                    continue;
+                }
+                let spun = &chunk[f.start..f.end];
+                let case = unspin_text::case_of(spun.split(' ').next().unwrap_or(spun));
+                out.findings.push(Finding {
+                    start: base + f.start,
+                    end: base + f.end,
+                    text: spun.to_string(),
+                    suggestion: unspin_text::apply_case(&f.suggestion, case),
+                    alternatives: f
+                        .alternatives
+                        .iter()
+                        .map(|a| unspin_text::apply_case(a, case))
+                        .collect(),
+                    confidence: (f.confidence * 1000.0).round() / 1000.0,
+                });
+            }
+        }
+        if out.words > 0 {
+            out.rate = rate_words / out.words as f64;
+            let per_word = llr / out.words as f64;
+            let x = self.params.score_scale * per_word - self.params.score_shift;
+            out.score = ((1.0 / (1.0 + (-x).exp())) * 1000.0).round() / 1000.0;
+        }
+        out
+    }
+}
+
+/// `text` with every finding replaced by its suggestion; the rest is byte-identical.
+pub fn restore(text: &str, findings: &[Finding]) -> String {
+    let edits: Vec<(usize, usize, &str)> =
+        findings.iter().map(|f| (f.start, f.end, f.suggestion.as_str())).collect();
+    unspin_text::apply_edits(text, &edits)
+}
+
+/// Splits `text` into pieces of at most about `max` bytes, at line ends when possible, else
+/// at whitespace, else at a character boundary. Yields (byte offset, piece).
+pub fn chunks(text: &str, max: usize) -> impl Iterator<Item = (usize, &str)> {
+    let max = max.max(16);
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= text.len() {
+            return None;
+        }
+        let rest = &text[pos..];
+        let take = if rest.len() <= max {
+            rest.len()
+        } else {
+            let mut lim = max;
+            while !rest.is_char_boundary(lim) {
+                lim -= 1;
+            }
+            let window = &rest[..lim];
+            window
+                .rfind('\n')
+                .filter(|&p| p > max / 4)
+                .or_else(|| window.rfind(char::is_whitespace).filter(|&p| p > max / 4))
+                .map(|p| p + 1)
+                .unwrap_or(lim)
+                .max(1)
+        };
+        let mut take = take;
+        while !rest.is_char_boundary(take) {
+            take += 1;
+        }
+        let piece = (pos, &rest[..take]);
+        pos += take;
+        Some(piece)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_text_exactly() {
+        let text = "ab cd\nef gh ij\nklmnopqrstuvwxyz é\n".repeat(50);
+        let mut joined = String::new();
+        let mut expect = 0;
+        for (base, c) in chunks(&text, 40) {
+            assert_eq!(base, expect);
+            assert!(c.len() <= 48, "{}", c.len());
+            joined.push_str(c);
+            expect += c.len();
+        }
+        assert_eq!(joined, text);
+    }
+
+    #[test]
+    fn toy_engine_restores_rug_to_mat() {
+        let engine = Engine::new(Box::new(toy::lm()), Box::new(toy::lexicon()), Params::default());
+        let text = "the cat sat on the carpet .";
+        let r = engine.check(text, &CheckOptions { threshold: 0.5 });
+        assert_eq!(r.findings.len(), 1, "{r:?}");
+        assert_eq!(r.findings[0].text, "carpet");
+        assert_eq!(r.findings[0].suggestion, "mat");
+        assert_eq!(restore(text, &r.findings), "the cat sat on the mat .");
+    }
+
+    #[test]
+    fn toy_engine_leaves_fitting_words() {
+        let engine = Engine::new(Box::new(toy::lm()), Box::new(toy::lexicon()), Params::default());
+        let r = engine.check("the cat sat on the mat .", &CheckOptions::default());
+        assert!(r.findings.is_empty(), "{r:?}");
+    }
+}

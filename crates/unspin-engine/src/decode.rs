@@ -1,0 +1,503 @@
+//! The noisy-channel decoder.
+//!
+//! A spinner is modelled as a process that walks the original text and, for each word or
+//! phrase X its dictionary knows, replaces it with probability ρ by an entry Y of its list for
+//! X, chosen with probability s(Y|X) (the channel, from the lexicon). Restoration looks for the
+//! original sequence X̂ that maximises
+//!
+//! ```text
+//! P_LM(X) · Π_positions [ (1-ρ) if kept  |  ρ · s(Y|X) if spun ]
+//! ```
+//!
+//! It works in three steps over each chunk of text:
+//!
+//! 1. **Lattice**: every span of up to `max_key_words` words that the lexicon knows gets an edge
+//!    per candidate original. Each edge is scored *locally*: the LM log-probability of the
+//!    window `left context · X · right context` minus that of the observed window, plus the
+//!    channel and prior terms. This log-likelihood ratio (LLR) is exact for an isolated edit.
+//!    Edges far below even odds are dropped (the gate).
+//! 2. **Spin rate**: ρ is estimated per chunk by a few EM steps over the edges' posteriors, with
+//!    a Beta prior, so clean text drives ρ (and with it every edge's odds) down, and heavily
+//!    spun text up.
+//! 3. **Joint decoding**: a beam search over the lattice with full LM scoring, recombining
+//!    hypotheses on their LM state, so that neighbouring edits are decided together and phrase
+//!    edits (*due to this fact* → *therefore*) compete whole against word edits.
+
+use crate::model::{Candidate, CandidateSource, LanguageModel, WordId};
+use unspin_text::{Token, TokenKind};
+
+const LN10: f64 = std::f64::consts::LN_10;
+const MAX_STATE: usize = 4;
+/// Longest run of tokens decoded as one unit; longer sentences are cut (context carries over).
+const MAX_SEGMENT: usize = 256;
+
+/// Tunable parameters of the decoder. The defaults are what `unspin` ships with.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// Prior mean of the spin rate ρ before seeing the text.
+    pub prior_rate: f64,
+    /// Strength of the Beta prior on ρ, in pseudo-words.
+    pub prior_strength: f64,
+    /// EM iterations for ρ.
+    pub em_iterations: usize,
+    /// Edges whose LLR (nats) is below this are not considered at all.
+    pub gate: f64,
+    /// At most this many candidates per observed key.
+    pub max_candidates: usize,
+    /// Beam width of the joint decoder.
+    pub beam: usize,
+    /// Log-prior (nats) added to edits of capitalised words inside a sentence (likely names).
+    pub name_penalty: f64,
+    /// Calibration of confidences: confidence = σ(scale·llr + shift).
+    pub calib_scale: f64,
+    /// See `calib_scale`.
+    pub calib_shift: f64,
+    /// Score = σ(doc_llr_per_word · score_scale − score_shift).
+    pub score_scale: f64,
+    /// See `score_scale`.
+    pub score_shift: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            prior_rate: 0.05,
+            prior_strength: 40.0,
+            em_iterations: 4,
+            gate: -6.0,
+            max_candidates: 24,
+            beam: 6,
+            name_penalty: -2.0,
+            calib_scale: 1.0,
+            calib_shift: 0.0,
+            score_scale: 40.0,
+            score_shift: 2.0,
+        }
+    }
+}
+
+/// A finding inside a chunk, before it is turned into a user-facing [`crate::Finding`].
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    /// Byte offset of the spun span (chunk-relative).
+    pub start: usize,
+    /// End byte offset of the spun span.
+    pub end: usize,
+    /// The chosen original (normalised).
+    pub suggestion: String,
+    /// Other originals, best first (normalised).
+    pub alternatives: Vec<String>,
+    /// Calibrated confidence that the span was spun.
+    pub confidence: f64,
+    /// The edge's log-likelihood ratio (nats) at the estimated spin rate.
+    pub llr: f64,
+}
+
+/// What analysing a chunk produced.
+#[derive(Debug, Default)]
+pub struct ChunkResult {
+    /// Decoded findings, in text order, not filtered by threshold.
+    pub findings: Vec<RawFinding>,
+    /// Number of word tokens.
+    pub words: usize,
+    /// Log-likelihood ratio (nats) of "spun at the estimated rate" against "as written".
+    pub doc_llr: f64,
+    /// Estimated spin rate.
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone)]
+struct Edge {
+    i: usize,
+    j: usize,
+    words: Vec<WordId>,
+    original: String,
+    /// Local LM gain of the edit (nats).
+    gain: f64,
+    /// LM gain + channel + name penalty, without the ρ terms (nats).
+    base: f64,
+    /// `base` plus the ρ terms at the current rate.
+    llr: f64,
+}
+
+struct Tok {
+    start: usize,
+    end: usize,
+    id: WordId,
+    /// Can start or be part of a spun key.
+    spinnable: bool,
+    name_like: bool,
+}
+
+/// The decoder: a language model, a candidate source and parameters.
+pub struct Decoder<'a> {
+    /// Language model.
+    pub lm: &'a dyn LanguageModel,
+    /// Candidate originals.
+    pub lex: &'a dyn CandidateSource,
+    /// Parameters.
+    pub params: &'a Params,
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Decoder<'_> {
+    /// Analyses one chunk of text (any size; callers split very large texts).
+    ///
+    /// `bias` is added to every edit's log-odds (nats): positive values find more.
+    pub fn analyze(&self, text: &str, bias: f64) -> ChunkResult {
+        let tokens = unspin_text::tokenize(text);
+        let toks = self.prepare(text, &tokens);
+        let words = toks.iter().filter(|t| t.spinnable).count();
+        let mut edges = self.lattice(text, &toks, &tokens);
+        let rate = self.estimate_rate(&mut edges, words);
+        let doc_llr = doc_llr(&edges, rate);
+        let mut findings = Vec::new();
+        // Decode sentence by sentence (segments of bounded length).
+        let mut by_start: Vec<Vec<usize>> = vec![Vec::new(); toks.len()];
+        for (k, e) in edges.iter().enumerate() {
+            if e.llr + bias > self.params.gate {
+                by_start[e.i].push(k);
+            }
+        }
+        let mut s = 0;
+        while s < toks.len() {
+            let mut e = s + 1;
+            while e < toks.len() && !tokens[e].sentence_start && e - s < MAX_SEGMENT {
+                e += 1;
+            }
+            // Do not cut inside an edge: extend the segment to cover edges starting in it.
+            let mut reach = e;
+            for starts in &by_start[s..e] {
+                for &k in starts {
+                    reach = reach.max(edges[k].j);
+                }
+            }
+            let e = reach.min(toks.len());
+            let sentence_end = e >= toks.len() || tokens[e].sentence_start;
+            let chosen = self.beam(&toks, &edges, &by_start, s, e, bias, sentence_end);
+            for k in chosen {
+                findings.push(self.finding(&edges, &by_start, k, &toks));
+            }
+            s = e;
+        }
+        ChunkResult { findings, words, doc_llr, rate }
+    }
+
+    fn prepare(&self, text: &str, tokens: &[Token]) -> Vec<Tok> {
+        let mut out = Vec::with_capacity(tokens.len());
+        let mut buf = String::new();
+        for (k, t) in tokens.iter().enumerate() {
+            let raw = t.text(text);
+            buf.clear();
+            buf.push_str(&unspin_text::normalize(raw));
+            let id = self.lm.id(&buf);
+            let case = unspin_text::case_of(raw);
+            let prev_open = k > 0 && tokens[k - 1].kind == TokenKind::Punct && {
+                let p = tokens[k - 1].text(text);
+                matches!(p, "\"" | "\u{201c}" | "'" | "\u{2018}" | "(")
+            };
+            let spinnable = t.kind != TokenKind::Punct && case != unspin_text::Case::Upper
+                || (case == unspin_text::Case::Upper && raw.chars().count() == 1);
+            let name_like = t.kind == TokenKind::Word
+                && matches!(case, unspin_text::Case::Title | unspin_text::Case::Mixed)
+                && !t.sentence_start
+                && !prev_open;
+            out.push(Tok { start: t.start, end: t.end, id, spinnable, name_like });
+        }
+        out
+    }
+
+    /// LM log-probability (nats) of emitting `emitted` then `right` after `left`.
+    fn window(&self, left: &[WordId], emitted: &[WordId], right: &[WordId]) -> f64 {
+        let n = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
+        let mut ctx: Vec<WordId> = left.to_vec();
+        let mut lp = 0.0f64;
+        for &w in emitted.iter().chain(right) {
+            let c = &ctx[ctx.len().saturating_sub(n)..];
+            lp += self.lm.log10_prob(c, w) as f64;
+            ctx.push(w);
+        }
+        lp * LN10
+    }
+
+    fn lattice(&self, text: &str, toks: &[Tok], tokens: &[Token]) -> Vec<Edge> {
+        let n_ctx = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
+        let max_words = self.lex.max_key_words().clamp(1, 6);
+        let mut edges = Vec::new();
+        let mut key = String::new();
+        let mut cands: Vec<Candidate> = Vec::new();
+        let mut sent_start = 0;
+        for i in 0..toks.len() {
+            if tokens[i].sentence_start {
+                sent_start = i;
+            }
+            if !toks[i].spinnable {
+                continue;
+            }
+            // Left context: previous tokens of the same sentence, else <s>.
+            let lo = i.saturating_sub(n_ctx).max(sent_start);
+            let mut left: Vec<WordId> = toks[lo..i].iter().map(|t| t.id).collect();
+            if left.len() < n_ctx && lo == sent_start {
+                left.insert(0, self.lm.bos());
+            }
+            key.clear();
+            for j in i + 1..=(i + max_words).min(toks.len()) {
+                let t = &toks[j - 1];
+                if !t.spinnable || (j - 1 > i && tokens[j - 1].sentence_start) {
+                    break;
+                }
+                if j - 1 > i {
+                    key.push(' ');
+                }
+                key.push_str(&unspin_text::normalize(&text[t.start..t.end]));
+                cands.clear();
+                self.lex.candidates(&key, &mut cands);
+                if cands.is_empty() {
+                    continue;
+                }
+                cands.truncate(self.params.max_candidates);
+                // Right context: up to n_ctx following tokens of the sentence, then </s>.
+                let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
+                let mut k = j;
+                while right.len() < n_ctx {
+                    if k >= toks.len() || tokens[k].sentence_start {
+                        right.push(self.lm.eos());
+                        break;
+                    }
+                    right.push(toks[k].id);
+                    k += 1;
+                }
+                let observed: Vec<WordId> = toks[i..j].iter().map(|t| t.id).collect();
+                let obs_score = self.window(&left, &observed, &right);
+                let name = if toks[i..j].iter().any(|t| t.name_like) {
+                    self.params.name_penalty
+                } else {
+                    0.0
+                };
+                for c in &cands {
+                    if c.original == key {
+                        continue;
+                    }
+                    let words: Vec<WordId> =
+                        c.original.split(' ').map(|w| self.lm.id(w)).collect();
+                    if words.is_empty() || words.contains(&self.lm.unk()) {
+                        continue;
+                    }
+                    let gain = self.window(&left, &words, &right) - obs_score;
+                    let base = gain + c.ln_channel as f64 + name;
+                    edges.push(Edge {
+                        i,
+                        j,
+                        words,
+                        original: c.original.clone(),
+                        gain,
+                        base,
+                        llr: base,
+                    });
+                }
+            }
+        }
+        edges
+    }
+
+    fn rho_terms(rate: f64, span: usize) -> f64 {
+        rate.ln() - span as f64 * (1.0 - rate).ln()
+    }
+
+    fn estimate_rate(&self, edges: &mut [Edge], words: usize) -> f64 {
+        let p = self.params;
+        let a = p.prior_rate * p.prior_strength;
+        let b = (1.0 - p.prior_rate) * p.prior_strength;
+        let mut rate = p.prior_rate;
+        for it in 0..=p.em_iterations {
+            for e in edges.iter_mut() {
+                e.llr = e.base + Self::rho_terms(rate, e.j - e.i);
+            }
+            if it == p.em_iterations {
+                break;
+            }
+            let expected: f64 = posteriors(edges).iter().map(|(_, p)| p).sum();
+            rate = ((expected + a) / (words as f64 + a + b)).clamp(1e-4, 0.6);
+        }
+        rate
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn beam(
+        &self,
+        toks: &[Tok],
+        edges: &[Edge],
+        by_start: &[Vec<usize>],
+        s: usize,
+        e: usize,
+        bias: f64,
+        sentence_end: bool,
+    ) -> Vec<usize> {
+        #[derive(Clone, Copy)]
+        struct Hyp {
+            score: f64,
+            state: [WordId; MAX_STATE],
+            back: u32,
+        }
+        struct Back {
+            prev: u32,
+            edge: u32,
+        }
+        let n_ctx = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
+        // Initial state: <s> at a sentence start, else the preceding tokens.
+        let mut init = [0 as WordId; MAX_STATE];
+        let mut hist: Vec<WordId> = Vec::new();
+        let mut k = s;
+        while k > 0 && hist.len() < n_ctx {
+            k -= 1;
+            hist.push(toks[k].id);
+        }
+        if hist.len() < n_ctx {
+            hist.push(self.lm.bos());
+        }
+        hist.reverse();
+        let hl = hist.len().min(n_ctx);
+        let off = n_ctx - hl;
+        init[off..n_ctx].copy_from_slice(&hist[hist.len() - hl..]);
+        // For a short history at sentence start the leading slots repeat <s>; harmless because
+        // the context passed to the LM starts at the first real slot.
+        let filled0 = hl;
+
+        let mut arena: Vec<Back> = vec![Back { prev: u32::MAX, edge: u32::MAX }];
+        let mut at: Vec<Vec<(Hyp, usize)>> = vec![Vec::new(); e - s + 1];
+        at[0].push((Hyp { score: 0.0, state: init, back: 0 }, filled0));
+        let push = |v: &mut Vec<(Hyp, usize)>, h: Hyp, f: usize| {
+            if let Some(x) = v.iter_mut().find(|(x, _)| x.state == h.state) {
+                if h.score > x.0.score {
+                    *x = (h, f);
+                }
+            } else {
+                v.push((h, f));
+            }
+        };
+        let advance = |h: &Hyp, filled: usize, w: WordId| -> (Hyp, usize, f64) {
+            let ctx_start = n_ctx - filled.min(n_ctx);
+            let lp = self.lm.log10_prob(&h.state[ctx_start..n_ctx], w) as f64 * LN10;
+            let mut nh = *h;
+            if n_ctx > 0 {
+                nh.state.copy_within(1..n_ctx, 0);
+                nh.state[n_ctx - 1] = w;
+            }
+            (nh, (filled + 1).min(n_ctx), lp)
+        };
+        for pos in s..e {
+            let mut cur = std::mem::take(&mut at[pos - s]);
+            if cur.is_empty() {
+                continue;
+            }
+            cur.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+            cur.truncate(self.params.beam.max(1));
+            for (h, filled) in &cur {
+                // Keep the observed token.
+                let (mut nh, nf, lp) = advance(h, *filled, toks[pos].id);
+                nh.score += lp;
+                nh.back = arena.len() as u32;
+                arena.push(Back { prev: h.back, edge: u32::MAX });
+                push(&mut at[pos + 1 - s], nh, nf);
+                // Or undo one of the edits starting here.
+                for &k in &by_start[pos] {
+                    let ed = &edges[k];
+                    if ed.j > e {
+                        continue;
+                    }
+                    let mut x = *h;
+                    let mut f = *filled;
+                    let mut score = h.score;
+                    for &w in &ed.words {
+                        let (y, g, lp) = advance(&x, f, w);
+                        x = y;
+                        f = g;
+                        score += lp;
+                    }
+                    // The beam scores the LM itself: add only the edit's other terms.
+                    x.score = score + (ed.llr - ed.gain) + bias;
+                    x.back = arena.len() as u32;
+                    arena.push(Back { prev: h.back, edge: k as u32 });
+                    push(&mut at[ed.j - s], x, f);
+                }
+            }
+        }
+        let last = std::mem::take(&mut at[e - s]);
+        let best = last
+            .iter()
+            .map(|(h, f)| {
+                let end = if sentence_end { advance(h, *f, self.lm.eos()).2 } else { 0.0 };
+                (h.score + end, h.back)
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let mut chosen = Vec::new();
+        if let Some((_, mut b)) = best {
+            while b != u32::MAX && (b as usize) < arena.len() {
+                let node = &arena[b as usize];
+                if node.edge != u32::MAX {
+                    chosen.push(node.edge as usize);
+                }
+                b = node.prev;
+            }
+        }
+        chosen.reverse();
+        chosen
+    }
+
+    fn finding(&self, edges: &[Edge], by_start: &[Vec<usize>], k: usize, toks: &[Tok]) -> RawFinding {
+        let ed = &edges[k];
+        // Posterior that this span was spun, against every original proposed for it.
+        let same: Vec<&Edge> =
+            by_start[ed.i].iter().map(|&x| &edges[x]).filter(|x| x.j == ed.j).collect();
+        // P(spun) = Σ e^llr / (1 + Σ e^llr), so its logit is ln Σ e^llr.
+        let m = same.iter().map(|x| x.llr).fold(f64::NEG_INFINITY, f64::max);
+        let sum: f64 = same.iter().map(|x| (x.llr - m).exp()).sum();
+        let logit = m + sum.ln();
+        let conf = sigmoid(self.params.calib_scale * logit + self.params.calib_shift);
+        let mut alts: Vec<&Edge> = same.iter().copied().filter(|x| x.original != ed.original).collect();
+        alts.sort_by(|a, b| b.llr.total_cmp(&a.llr));
+        RawFinding {
+            start: toks[ed.i].start,
+            end: toks[ed.j - 1].end,
+            suggestion: ed.original.clone(),
+            alternatives: alts.iter().take(3).map(|x| x.original.clone()).collect(),
+            confidence: conf,
+            llr: ed.llr,
+        }
+    }
+}
+
+/// Posterior probability that each start position was spun: Σ e^llr / (1 + Σ e^llr).
+fn posteriors(edges: &[Edge]) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> = Vec::new();
+    let mut k = 0;
+    while k < edges.len() {
+        let i = edges[k].i;
+        let mut sum = 0.0;
+        while k < edges.len() && edges[k].i == i {
+            sum += edges[k].llr.min(50.0).exp();
+            k += 1;
+        }
+        out.push((i, sum / (1.0 + sum)));
+    }
+    out
+}
+
+/// ln P(text | spun at `rate`) − ln P(text | as written), position by position.
+fn doc_llr(edges: &[Edge], rate: f64) -> f64 {
+    let mut total = 0.0;
+    let mut k = 0;
+    while k < edges.len() {
+        let i = edges[k].i;
+        let mut sum = 0.0;
+        while k < edges.len() && edges[k].i == i {
+            sum += (edges[k].base + rate.ln()).min(50.0).exp();
+            k += 1;
+        }
+        total += ((1.0 - rate) + sum).ln();
+    }
+    total
+}

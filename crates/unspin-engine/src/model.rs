@@ -1,0 +1,198 @@
+//! The two models the decoder needs, as small traits so that the decoder can be tested with
+//! toy models and so that other implementations (a KenLM-backed LM, a user lexicon) plug in.
+
+/// Identifier of a word in a [`LanguageModel`]'s vocabulary.
+pub type WordId = u32;
+
+/// A normalised n-gram language model (log10 probabilities, ARPA convention).
+pub trait LanguageModel: Send + Sync {
+    /// Order of the model (3 for a trigram model).
+    fn order(&self) -> usize;
+    /// Id of a normalised (lowercase) word; the unknown-word id when absent.
+    fn id(&self, word: &str) -> WordId;
+    /// Id of the unknown word.
+    fn unk(&self) -> WordId;
+    /// Id of the sentence-start marker `<s>`.
+    fn bos(&self) -> WordId;
+    /// Id of the sentence-end marker `</s>`.
+    fn eos(&self) -> WordId;
+    /// log10 P(word | context), context most recent last.
+    fn log10_prob(&self, context: &[WordId], word: WordId) -> f32;
+}
+
+/// A candidate original for an observed word or phrase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The original: normalised words joined by single spaces.
+    pub original: String,
+    /// ln s(observed | original): the probability that a spinner which replaced `original`
+    /// wrote the observed text.
+    pub ln_channel: f32,
+}
+
+/// Where candidate originals come from (a compiled lexicon, a user lexicon, or both).
+pub trait CandidateSource: Send + Sync {
+    /// The longest observed key, in words.
+    fn max_key_words(&self) -> usize;
+    /// Appends the candidates for `observed_key` (normalised words joined by single spaces).
+    fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>);
+}
+
+/// Several candidate sources consulted together; for an original proposed by more than one
+/// source the channel probabilities add (a mixture over spinner dictionaries).
+pub struct Sources(pub Vec<Box<dyn CandidateSource>>);
+
+impl CandidateSource for Sources {
+    fn max_key_words(&self) -> usize {
+        self.0.iter().map(|s| s.max_key_words()).max().unwrap_or(1)
+    }
+
+    fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>) {
+        let start = out.len();
+        let mut tmp = Vec::new();
+        for s in &self.0 {
+            tmp.clear();
+            s.candidates(observed_key, &mut tmp);
+            for c in tmp.drain(..) {
+                if let Some(prev) = out[start..].iter_mut().find(|p| p.original == c.original) {
+                    prev.ln_channel = log_add(prev.ln_channel, c.ln_channel);
+                } else {
+                    out.push(c);
+                }
+            }
+        }
+    }
+}
+
+/// ln(e^a + e^b) without overflow.
+pub fn log_add(a: f32, b: f32) -> f32 {
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    if lo == f32::NEG_INFINITY {
+        return hi;
+    }
+    hi + (lo - hi).exp().ln_1p()
+}
+
+/// A lexicon learned from evidence (`unspin learn`): lines `spun<TAB>original<TAB>count`.
+#[derive(Debug, Default)]
+pub struct UserLexicon {
+    map: std::collections::HashMap<String, Vec<Candidate>>,
+    max_words: usize,
+}
+
+impl UserLexicon {
+    /// Parses the TSV text of a user lexicon. Lines starting with `#` and blank lines are
+    /// ignored; `name` is used in error messages.
+    pub fn parse(text: &str, name: &str) -> Result<Self, crate::EngineError> {
+        let mut counts: std::collections::HashMap<String, Vec<(String, f64)>> = Default::default();
+        let mut totals: std::collections::HashMap<String, f64> = Default::default();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut f = line.split('\t');
+            let (Some(spun), Some(orig)) = (f.next(), f.next()) else {
+                return Err(crate::EngineError::UserLexicon {
+                    path: name.to_string(),
+                    line: n + 1,
+                    msg: "expected `spun<TAB>original[<TAB>count]`".into(),
+                });
+            };
+            let count = match f.next() {
+                Some(c) => c.trim().parse::<f64>().ok().filter(|c| *c > 0.0).ok_or_else(|| {
+                    crate::EngineError::UserLexicon {
+                        path: name.to_string(),
+                        line: n + 1,
+                        msg: format!("count `{c}` is not a positive number"),
+                    }
+                })?,
+                None => 1.0,
+            };
+            let spun = normalize_key(spun);
+            let orig = normalize_key(orig);
+            if spun.is_empty() || orig.is_empty() || spun == orig {
+                continue;
+            }
+            *totals.entry(orig.clone()).or_default() += count;
+            counts.entry(spun).or_default().push((orig, count));
+        }
+        let mut map = std::collections::HashMap::new();
+        let mut max_words = 1;
+        for (spun, origs) in counts {
+            max_words = max_words.max(spun.split(' ').count());
+            let cands = origs
+                .into_iter()
+                .map(|(o, c)| {
+                    // Add-one smoothing over what this original was seen spun into.
+                    let t = totals.get(&o).copied().unwrap_or(c);
+                    Candidate { ln_channel: (c / (t + 1.0)).ln() as f32, original: o }
+                })
+                .collect();
+            map.insert(spun, cands);
+        }
+        Ok(UserLexicon { map, max_words })
+    }
+
+    /// Number of observed keys.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when the lexicon has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// Lowercases and joins the words of a phrase with single spaces.
+pub fn normalize_key(s: &str) -> String {
+    let toks = unspin_text::tokenize(s);
+    let mut out = String::new();
+    for t in toks {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&unspin_text::normalize(t.text(s)));
+    }
+    out
+}
+
+impl CandidateSource for UserLexicon {
+    fn max_key_words(&self) -> usize {
+        self.max_words
+    }
+    fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>) {
+        if let Some(c) = self.map.get(observed_key) {
+            out.extend(c.iter().cloned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_lexicon_parses_and_mixes() {
+        let u = UserLexicon::parse("# x\nDue to this fact\ttherefore\t3\nbosom\tbreast\n", "u.tsv")
+            .expect("parses");
+        assert_eq!(u.max_key_words(), 4);
+        let mut out = vec![];
+        u.candidates("due to this fact", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].original, "therefore");
+        assert!((out[0].ln_channel - (3.0f32 / 4.0).ln()).abs() < 1e-5);
+        let both = Sources(vec![Box::new(u), Box::new(UserLexicon::parse("bosom\tbreast\t1", "v").unwrap())]);
+        let mut out = vec![];
+        both.candidates("bosom", &mut out);
+        assert_eq!(out.len(), 1);
+        assert!((out[0].ln_channel - (0.5f32 + 0.5).ln()).abs() < 1e-5);
+    }
+
+    #[test]
+    fn user_lexicon_bad_count_names_line() {
+        let e = UserLexicon::parse("a\tb\tmany\n", "learned.tsv").unwrap_err().to_string();
+        assert!(e.contains("learned.tsv") && e.contains("line 1"), "{e}");
+    }
+}
