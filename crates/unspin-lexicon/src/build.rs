@@ -1,0 +1,856 @@
+//! Building the compiled lexicon: the channel model.
+//!
+//! # The channel model
+//!
+//! A spinner that replaces an original `X` looks `X` up in its dictionary and picks one entry
+//! `Y`. We do not know the spinner's dictionary, so `s(Y|X)` is a mixture over the
+//! dictionaries `d` that have an entry for `X`, each equally likely:
+//!
+//! ```text
+//! s(Y|X) = Σ_{d ∋ X} (1/|D(X)|) · q_d(Y|X)
+//! q_d(Y|X) = b_d(Y|X) · e(X,Y) / Σ_{Y'} b_d(Y'|X) · e(X,Y')
+//! ```
+//!
+//! with the base choice probabilities `b_d`:
+//!
+//! * **Moby**: uniform over `X`'s list, `1/|syn(X)|`.
+//! * **WordNet**: pick a sense with probability `(c_i+1)/Σ(c_j+1)` (SemCor tag counts), then
+//!   a lemma of that synset uniformly; parts of speech are mixed by their total tag mass.
+//! * **Learned**: relative frequency of `X → Y` among the substitutions aligned from the
+//!   tortured-phrases CSV (word by word for equal-length phrases, plus the whole phrase).
+//! * **Number**: number words ↔ digits, uniform over the spellings.
+//!
+//! and the evidence factor `e(X,Y)` sharpening the distribution toward pairs that other
+//! signals support: for each binary signal (Y's Moby list also lists X; X and Y share a WordNet
+//! synset) `e` multiplies by the likelihood ratio `P(signal | real substitution) / P(signal |
+//! any Moby pair)` (or the complementary ratio when the signal is absent), with the rates
+//! measured on the learned pairs that Moby also lists, with add-one smoothing. No constant is
+//! hand-tuned.
+//!
+//! Pairs carry through inflection: when `X` and `Y` share a part of speech, every inflected form
+//! pair (`plural X`, `plural Y`), (`past X`, `past Y`), … gets the same `s`.
+//!
+//! # Pruning
+//!
+//! Originals are restricted to the `vocab_size` most frequent corpus words and to phrases seen at
+//! least `min_phrase_count` times. For each observed key the candidates are ranked by
+//! `ln s(Y|X) + ln P(X)` and the best `top_k` kept; when the file would exceed `max_bytes`,
+//! the candidates with the lowest posterior share `s·P / Σ s·P` within their key (never a key's
+//! best) are dropped until it fits.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::LexiconError;
+use crate::format::{self, KeyEntry};
+use crate::morph::{Morphology, Pos};
+use crate::sources::{Moby, TorturedRow, WordNet};
+use crate::{LEARNED, MOBY, NUMBER, WORDNET, corpus, numbers, sources};
+
+/// Which forward dictionary [`write_spinner_dict`] exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DictSource {
+    /// Moby Thesaurus II (no parts of speech).
+    Moby,
+    /// WordNet 3.0 synsets (one line per lemma and part of speech).
+    WordNet,
+}
+
+/// A deterministic hold-out split of the tortured CSV (for measuring generalisation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Holdout {
+    /// Fraction of rows held out from learning.
+    pub fraction: f64,
+    /// Seed of the split.
+    pub seed: u64,
+}
+
+/// Inputs and limits of a build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Moby Thesaurus II text (`root,syn,…`).
+    pub moby: PathBuf,
+    /// WordNet 3.0 `dict` directory.
+    pub wordnet_dir: PathBuf,
+    /// Tortured-phrases CSV (`tortured,expected,papers,query_guard`).
+    pub tortured_csv: Option<PathBuf>,
+    /// JSON-lines corpus for frequencies (`.zst` or plain).
+    pub corpus: PathBuf,
+    /// Where to cache corpus counts between builds (None: no cache).
+    pub counts_cache: Option<PathBuf>,
+    /// Only read this many corpus documents (None: all).
+    pub max_docs: Option<usize>,
+    /// Number of most frequent corpus words allowed as originals.
+    pub vocab_size: usize,
+    /// Minimum corpus count of a multi-word original.
+    pub min_phrase_count: u64,
+    /// Most candidates kept per observed key (≤ 255).
+    pub top_k: usize,
+    /// Longest observed key, in words (≤ 4 recommended).
+    pub max_key_words: usize,
+    /// Size limit of the compiled file in bytes.
+    pub max_bytes: usize,
+    /// Hold part of the CSV out of learning.
+    pub holdout: Option<Holdout>,
+}
+
+impl BuildOptions {
+    /// Default inputs relative to the workspace root: `data/sources/moby.txt`,
+    /// `data/sources/wordnet`, `../shared/lexicons/tortured_phrases_train.csv`,
+    /// `../shared/corpora/enwiki2015.jsonl.zst`, counts cached in `data/cache/`.
+    pub fn with_root(root: &Path) -> BuildOptions {
+        BuildOptions {
+            moby: root.join("data/sources/moby.txt"),
+            wordnet_dir: root.join("data/sources/wordnet"),
+            tortured_csv: Some(root.join("../shared/lexicons/tortured_phrases_train.csv")),
+            corpus: root.join("../shared/corpora/enwiki2015.jsonl.zst"),
+            counts_cache: Some(root.join("data/cache/lexicon-counts-enwiki2015.tsv.zst")),
+            max_docs: None,
+            vocab_size: 100_000,
+            min_phrase_count: 3,
+            top_k: 32,
+            max_key_words: 4,
+            max_bytes: 10_000_000,
+            holdout: None,
+        }
+    }
+}
+
+/// What a build produced.
+#[derive(Debug, Clone, Default)]
+pub struct BuildStats {
+    /// Observed keys in the file.
+    pub keys: usize,
+    /// (key, original) pairs in the file.
+    pub pairs: usize,
+    /// Pairs in the file that each source contributed to (a pair can have several).
+    pub pairs_moby: usize,
+    /// See `pairs_moby`.
+    pub pairs_wordnet: usize,
+    /// See `pairs_moby`.
+    pub pairs_learned: usize,
+    /// See `pairs_moby`.
+    pub pairs_number: usize,
+    /// Distinct originals.
+    pub originals: usize,
+    /// Pairs before pruning to top-k and size.
+    pub pairs_before_pruning: usize,
+    /// File size in bytes.
+    pub bytes: usize,
+    /// Learned word/phrase substitution pairs (before inflection).
+    pub learned_pairs: usize,
+    /// Estimated evidence likelihood ratios (present, absent): mutual Moby listing.
+    pub lr_mutual: (f64, f64),
+    /// Estimated evidence likelihood ratios (present, absent): shared WordNet synset.
+    pub lr_synset: (f64, f64),
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// Splits the CSV rows deterministically: (rows for learning, held-out rows).
+pub fn holdout_split(rows: &[TorturedRow], h: Holdout) -> (Vec<TorturedRow>, Vec<TorturedRow>) {
+    let mut train = Vec::new();
+    let mut test = Vec::new();
+    for r in rows {
+        // splitmix64 of (seed, FNV-1a of the phrase)
+        let mut x = h.seed
+            ^ r.tortured.bytes().fold(0xcbf29ce484222325u64, |a, b| {
+                (a ^ b as u64).wrapping_mul(0x100000001b3)
+            });
+        x = x.wrapping_add(0x9e3779b97f4a7c15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d049bb133111eb);
+        x ^= x >> 31;
+        if ((x >> 11) as f64 / (1u64 << 53) as f64) < h.fraction {
+            test.push(r.clone());
+        } else {
+            train.push(r.clone());
+        }
+    }
+    (train, test)
+}
+
+/// String interner.
+#[derive(Default)]
+struct Interner {
+    map: HashMap<String, u32>,
+    strs: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.map.get(s) {
+            return i;
+        }
+        let i = self.strs.len() as u32;
+        self.map.insert(s.to_string(), i);
+        self.strs.push(s.to_string());
+        i
+    }
+    fn get(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+}
+
+/// Parts of speech of an entry: WordNet's, else from its head (last word a noun, first word
+/// a verb) for phrases.
+fn pos_mask(m: &Morphology, w: &str) -> u8 {
+    let mut mask = 0u8;
+    for p in m.pos_of(w) {
+        mask |= 1 << p as u8;
+    }
+    if mask == 0 && w.contains(' ') {
+        let words: Vec<&str> = w.split(' ').collect();
+        if words.last().is_some_and(|l| m.is_lemma(l, Pos::Noun)) {
+            mask |= 1 << Pos::Noun as u8;
+        }
+        if m.is_lemma(words[0], Pos::Verb) {
+            mask |= 1 << Pos::Verb as u8;
+        }
+    }
+    mask
+}
+
+/// Learned substitutions: original lemma → (observed lemma → (count, pos mask)).
+type Learned = HashMap<String, HashMap<String, (f64, u8)>>;
+
+/// Aligns tortured/expected rows into substitution pairs (word by word when the lengths are
+/// equal, plus the whole phrase), reduced to lemmas when both sides are the same form.
+pub fn learn_pairs(
+    m: &Morphology,
+    rows: &[TorturedRow],
+    max_words: usize,
+) -> Vec<(String, String, u8)> {
+    let mut out = Vec::new();
+    let mut add = |x: &str, y: &str| {
+        if x == y || x.is_empty() || y.is_empty() {
+            return;
+        }
+        // same inflection on both sides → lemma pair with that part of speech
+        let ax = m.lemmatize(x);
+        let ay = m.lemmatize(y);
+        let mut mask = 0u8;
+        let mut lemmas: Option<(String, String)> = None;
+        for a in &ax {
+            for b in &ay {
+                if a.pos == b.pos && a.form == b.form {
+                    if lemmas.is_none() {
+                        lemmas = Some((a.lemma.clone(), b.lemma.clone()));
+                    }
+                    if lemmas
+                        .as_ref()
+                        .is_some_and(|(lx, ly)| *lx == a.lemma && *ly == b.lemma)
+                    {
+                        mask |= 1 << a.pos as u8;
+                    }
+                }
+            }
+        }
+        match lemmas {
+            Some((lx, ly)) if lx != ly => out.push((lx, ly, mask)),
+            _ => out.push((x.to_string(), y.to_string(), 0)),
+        }
+    };
+    for r in rows {
+        let t: Vec<&str> = r.tortured.split(' ').collect();
+        let e: Vec<&str> = r.expected.split(' ').collect();
+        if t.len() <= max_words && e.len() <= max_words {
+            add(&r.expected, &r.tortured);
+        }
+        if t.len() == e.len() && t.len() > 1 {
+            for (x, y) in e.iter().zip(&t) {
+                add(x, y);
+            }
+        }
+    }
+    out
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LexiconError> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| LexiconError::io(dir, e))?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| LexiconError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| LexiconError::io(path, e))
+}
+
+/// Estimates the likelihood ratio (present, absent) of a binary signal from counts among true
+/// pairs (`k1` of `n1`) and among all pairs (`k0` of `n0`), with add-one smoothing.
+pub fn likelihood_ratio(k1: usize, n1: usize, k0: usize, n0: usize) -> (f64, f64) {
+    let p1 = (k1 as f64 + 1.0) / (n1 as f64 + 2.0);
+    let p0 = (k0 as f64 + 1.0) / (n0 as f64 + 2.0);
+    (p1 / p0, (1.0 - p1) / (1.0 - p0))
+}
+
+/// One lemma-level channel entry.
+#[derive(Clone, Copy)]
+struct Pair {
+    y: u32,
+    s: f64,
+    src: u8,
+    pos: u8,
+}
+
+/// Combines per-dictionary weight lists into `s(Y|X)` (see the module docs).
+fn mix(dicts: &[(u8, Vec<(u32, f64, u8)>)]) -> Vec<Pair> {
+    let present: Vec<&(u8, Vec<(u32, f64, u8)>)> = dicts
+        .iter()
+        .filter(|d| d.1.iter().any(|e| e.1 > 0.0))
+        .collect();
+    let pi = 1.0 / present.len().max(1) as f64;
+    let mut out: Vec<Pair> = Vec::new();
+    let mut at: HashMap<u32, usize> = HashMap::new();
+    for (src, list) in present {
+        let total: f64 = list.iter().map(|e| e.1).sum();
+        for &(y, w, pos) in list {
+            if w <= 0.0 {
+                continue;
+            }
+            let s = pi * w / total;
+            match at.get(&y) {
+                Some(&i) => {
+                    out[i].s += s;
+                    out[i].src |= src;
+                    out[i].pos |= pos;
+                }
+                None => {
+                    at.insert(y, out.len());
+                    out.push(Pair {
+                        y,
+                        s,
+                        src: *src,
+                        pos,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Builds the compiled lexicon into `out` (written atomically), reporting progress.
+pub fn build(
+    opts: &BuildOptions,
+    out: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<BuildStats, LexiconError> {
+    let t0 = std::time::Instant::now();
+    let mut stats = BuildStats::default();
+    if opts.top_k == 0 || opts.top_k > format::MAX_PER_KEY {
+        return Err(LexiconError::Build(format!(
+            "top_k must be 1..={}",
+            format::MAX_PER_KEY
+        )));
+    }
+    progress("loading WordNet");
+    let morph = Morphology::load(&opts.wordnet_dir)?;
+    let wn = WordNet::load(&opts.wordnet_dir)?;
+    progress("loading Moby");
+    let moby = Moby::load(&opts.moby)?;
+    let mut rows = match &opts.tortured_csv {
+        Some(p) => sources::load_tortured(p)?,
+        None => Vec::new(),
+    };
+    if let Some(h) = opts.holdout {
+        rows = holdout_split(&rows, h).0;
+    }
+    let learned_list = learn_pairs(&morph, &rows, opts.max_key_words);
+    stats.learned_pairs = learned_list.len();
+    let mut learned: Learned = HashMap::new();
+    for (x, y, mask) in &learned_list {
+        let e = learned
+            .entry(x.clone())
+            .or_default()
+            .entry(y.clone())
+            .or_insert((0.0, 0));
+        e.0 += 1.0;
+        e.1 |= mask;
+    }
+    let mut number: HashMap<String, Vec<String>> = HashMap::new();
+    for (w, d) in numbers::pairs() {
+        number.entry(w.clone()).or_default().push(d.clone());
+        number.entry(d).or_default().push(w);
+    }
+
+    // ---- intern everything, Moby pair set for the mutual-listing signal
+    let mut int = Interner::default();
+    let mut moby_pairs: HashSet<(u32, u32)> = HashSet::new();
+    let mut moby_ids: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (root, list) in &moby.lists {
+        let r = int.id(root);
+        let ids: Vec<u32> = list.iter().map(|s| int.id(s)).collect();
+        for &y in &ids {
+            moby_pairs.insert((r, y));
+        }
+        moby_ids.insert(r, ids);
+    }
+    progress(&format!(
+        "Moby: {} roots, {} pairs",
+        moby.lists.len(),
+        moby_pairs.len()
+    ));
+
+    // ---- originals: every lemma any dictionary has an entry for, plus inflected forms
+    let mut x_lemmas: Vec<String> = moby.lists.keys().cloned().collect();
+    x_lemmas.extend(wn.senses.keys().map(|(l, _)| l.clone()));
+    x_lemmas.extend(learned.keys().cloned());
+    x_lemmas.extend(number.keys().cloned());
+    x_lemmas.sort();
+    x_lemmas.dedup();
+    let mut wanted_phrases: HashSet<String> = HashSet::new();
+    for x in &x_lemmas {
+        if !x.contains(' ') || x.split(' ').count() > opts.max_key_words {
+            continue;
+        }
+        wanted_phrases.insert(x.clone());
+        for pos in morph.pos_of(x) {
+            for &f in pos.forms() {
+                if let Some(inf) = morph.inflect(x, pos, f) {
+                    wanted_phrases.insert(inf);
+                }
+            }
+        }
+    }
+    progress(&format!(
+        "counting corpus ({} phrases wanted)",
+        wanted_phrases.len()
+    ));
+    let counts = corpus::count(
+        &opts.corpus,
+        &wanted_phrases,
+        opts.max_docs,
+        opts.counts_cache.as_deref(),
+        progress,
+    )?;
+    let mut by_freq: Vec<(&String, &u64)> = counts.words.iter().collect();
+    by_freq.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let vocab: HashMap<&str, u64> = by_freq
+        .iter()
+        .take(opts.vocab_size)
+        .map(|(w, c)| (w.as_str(), **c))
+        .collect();
+    let total = counts.total.max(1) as f64;
+    let count_of = |x: &str| -> u64 {
+        if x.contains(' ') {
+            let c = counts.get(x);
+            if c >= opts.min_phrase_count { c } else { 0 }
+        } else {
+            vocab.get(x).copied().unwrap_or(0)
+        }
+    };
+    progress(&format!(
+        "corpus: {} words, vocabulary {}",
+        counts.total,
+        vocab.len()
+    ));
+
+    // ---- evidence likelihood ratios from learned pairs that Moby lists
+    let synset_mates = |x: &str| -> HashSet<&str> {
+        let mut s = HashSet::new();
+        for pos in Pos::ALL {
+            if let Some(senses) = wn.senses.get(&(x.to_string(), pos)) {
+                for &(id, _) in senses {
+                    for w in &wn.synsets[id as usize] {
+                        s.insert(w.as_str());
+                    }
+                }
+            }
+        }
+        s
+    };
+    {
+        let (mut n1, mut k1m, mut k1s) = (0, 0, 0);
+        for (x, ys) in &learned {
+            let (Some(xi), mates) = (int.get(x), synset_mates(x)) else {
+                continue;
+            };
+            for y in ys.keys() {
+                let Some(yi) = int.get(y) else { continue };
+                if moby_pairs.contains(&(xi, yi)) {
+                    n1 += 1;
+                    k1m += usize::from(moby_pairs.contains(&(yi, xi)));
+                    k1s += usize::from(mates.contains(y.as_str()));
+                }
+            }
+        }
+        let (mut n0, mut k0m, mut k0s) = (0, 0, 0);
+        for (root, list) in &moby.lists {
+            let r = int.get(root).unwrap_or(u32::MAX);
+            let mates = synset_mates(root);
+            for y in list {
+                let yi = int.get(y).unwrap_or(u32::MAX);
+                n0 += 1;
+                k0m += usize::from(moby_pairs.contains(&(yi, r)));
+                k0s += usize::from(mates.contains(y.as_str()));
+            }
+        }
+        stats.lr_mutual = likelihood_ratio(k1m, n1, k0m, n0);
+        stats.lr_synset = likelihood_ratio(k1s, n1, k0s, n0);
+        progress(&format!(
+            "evidence: {n1} learned pairs in Moby; mutual {k1m}/{n1} vs {k0m}/{n0} → LR {:.2}/{:.2}; synset {k1s}/{n1} vs {k0s}/{n0} → LR {:.2}/{:.2}",
+            stats.lr_mutual.0, stats.lr_mutual.1, stats.lr_synset.0, stats.lr_synset.1
+        ));
+    }
+    let (lrm, lrs) = (stats.lr_mutual, stats.lr_synset);
+
+    // ---- lemma-level channel and inflection expansion
+    progress("channel model");
+    let mut emitted: HashMap<(u32, u32), (f32, u8)> = HashMap::new();
+    let mut x_ids: Vec<u32> = Vec::new();
+    for x in &x_lemmas {
+        x_ids.push(int.id(x));
+    }
+    let emit = |emitted: &mut HashMap<(u32, u32), (f32, u8)>, y: u32, x: u32, ln: f32, src: u8| {
+        let e = emitted.entry((y, x)).or_insert((f32::NEG_INFINITY, 0));
+        if ln > e.0 {
+            e.0 = ln;
+        }
+        e.1 |= src;
+    };
+    let max_words = opts.max_key_words;
+    let words_ok = |s: &str| !s.is_empty() && s.split(' ').count() <= max_words;
+    for (n, x) in x_lemmas.iter().enumerate() {
+        let xi = x_ids[n];
+        let mates = synset_mates(x);
+        let xmask = pos_mask(&morph, x);
+        let evidence = |yi: u32, y: &str| -> f64 {
+            let m = if moby_pairs.contains(&(yi, xi)) {
+                lrm.0
+            } else {
+                lrm.1
+            };
+            let s = if mates.contains(y) { lrs.0 } else { lrs.1 };
+            m * s
+        };
+        let mut dicts: Vec<(u8, Vec<(u32, f64, u8)>)> = Vec::new();
+        if let Some(list) = moby.lists.get(x) {
+            let mut v = Vec::with_capacity(list.len());
+            for y in list {
+                let yi = int.id(y);
+                v.push((yi, evidence(yi, y), xmask & pos_mask(&morph, y)));
+            }
+            dicts.push((MOBY, v));
+        }
+        let pos_total: f64 = Pos::ALL.iter().map(|&p| wn.pos_weight(x, p)).sum();
+        if pos_total > 0.0 {
+            let mut v = Vec::new();
+            for p in Pos::ALL {
+                let pw = wn.pos_weight(x, p) / pos_total;
+                for (y, q) in wn.synonyms(x, p) {
+                    let yi = int.id(&y);
+                    v.push((yi, pw * q * evidence(yi, &y), 1u8 << p as u8));
+                }
+            }
+            dicts.push((WORDNET, v));
+        }
+        if let Some(ys) = learned.get(x) {
+            let v = ys
+                .iter()
+                .map(|(y, &(c, mask))| (int.id(y), c, mask))
+                .collect();
+            dicts.push((LEARNED, v));
+        }
+        if let Some(ys) = number.get(x) {
+            let v = ys.iter().map(|y| (int.id(y), 1.0, 0u8)).collect();
+            dicts.push((NUMBER, v));
+        }
+        for pair in mix(&dicts) {
+            let y = int.strs[pair.y as usize].clone();
+            let ln = pair.s.ln() as f32;
+            if count_of(x) > 0 && words_ok(&y) {
+                emit(&mut emitted, pair.y, xi, ln, pair.src);
+            }
+            for pos in Pos::ALL {
+                if pair.pos & (1 << pos as u8) == 0 {
+                    continue;
+                }
+                for &f in pos.forms() {
+                    let (Some(xf), Some(yf)) =
+                        (morph.inflect(x, pos, f), morph.inflect(&y, pos, f))
+                    else {
+                        continue;
+                    };
+                    if xf == yf || count_of(&xf) == 0 || !words_ok(&yf) {
+                        continue;
+                    }
+                    let (yfi, xfi) = (int.id(&yf), int.id(&xf));
+                    emit(&mut emitted, yfi, xfi, ln, pair.src);
+                }
+            }
+        }
+        if n % 20000 == 0 {
+            progress(&format!(
+                "channel: {n}/{} originals, {} pairs",
+                x_lemmas.len(),
+                emitted.len()
+            ));
+        }
+    }
+    stats.pairs_before_pruning = emitted.len();
+    progress(&format!(
+        "{} (observed, original) pairs before pruning",
+        emitted.len()
+    ));
+
+    // ---- rank per key by ln s + ln P(X)
+    let mut by_key: HashMap<u32, Vec<(u32, f32, u8, f64)>> = HashMap::new();
+    for (&(y, x), &(ln, src)) in &emitted {
+        let lp = (count_of(&int.strs[x as usize]) as f64 / total).ln();
+        by_key
+            .entry(y)
+            .or_default()
+            .push((x, ln, src, ln as f64 + lp));
+    }
+    drop(emitted);
+    let mut keys: Vec<(String, Vec<(u32, f32, u8, f64)>)> = by_key
+        .into_iter()
+        .map(|(y, mut v)| {
+            v.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+            v.truncate(opts.top_k);
+            (int.strs[y as usize].clone(), v)
+        })
+        .collect();
+    keys.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+
+    // posterior share within key, for global size pruning
+    let mut threshold = 0.0f64;
+    loop {
+        let (bytes, originals, entries) = serialise(&keys, &int, threshold)?;
+        if bytes.len() <= opts.max_bytes {
+            stats.bytes = bytes.len();
+            stats.keys = entries.len();
+            stats.originals = originals;
+            for (_, list) in &entries {
+                stats.pairs += list.len();
+                for &(_, _, src) in list {
+                    stats.pairs_moby += usize::from(src & MOBY != 0);
+                    stats.pairs_wordnet += usize::from(src & WORDNET != 0);
+                    stats.pairs_learned += usize::from(src & LEARNED != 0);
+                    stats.pairs_number += usize::from(src & NUMBER != 0);
+                }
+            }
+            write_atomic(out, &bytes)?;
+            break;
+        }
+        // raise the posterior threshold so the candidate section shrinks by the overshoot
+        let over = bytes.len() - opts.max_bytes;
+        let mut shares: Vec<f64> = Vec::new();
+        for (_, v) in &keys {
+            let z = logsumexp(v.iter().map(|c| c.3));
+            shares.extend(
+                v.iter()
+                    .skip(1)
+                    .map(|c| (c.3 - z).exp())
+                    .filter(|&s| s >= threshold),
+            );
+        }
+        shares.sort_by(|a, b| a.total_cmp(b));
+        let drop_n = (over / 4 + over / 16 + 1).min(shares.len().saturating_sub(1));
+        if shares.is_empty() || drop_n == 0 {
+            return Err(LexiconError::Build(format!(
+                "cannot fit in {} bytes",
+                opts.max_bytes
+            )));
+        }
+        threshold = shares[drop_n];
+        progress(&format!(
+            "{} bytes > {}: posterior threshold {threshold:.2e}",
+            bytes.len(),
+            opts.max_bytes
+        ));
+    }
+    stats.seconds = t0.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
+fn logsumexp(it: impl Iterator<Item = f64> + Clone) -> f64 {
+    let m = it.clone().fold(f64::NEG_INFINITY, f64::max);
+    if !m.is_finite() {
+        return m;
+    }
+    m + it.map(|v| (v - m).exp()).sum::<f64>().ln()
+}
+
+/// Serialises keys whose candidates have posterior share ≥ `threshold` (a key's best is always
+/// kept). Returns (bytes, number of originals, entries).
+fn serialise(
+    keys: &[(String, Vec<(u32, f32, u8, f64)>)],
+    int: &Interner,
+    threshold: f64,
+) -> Result<(Vec<u8>, usize, Vec<KeyEntry>), LexiconError> {
+    let mut orig_id: HashMap<u32, u32> = HashMap::new();
+    let mut originals: Vec<String> = Vec::new();
+    let mut entries: Vec<KeyEntry> = Vec::with_capacity(keys.len());
+    for (k, v) in keys {
+        let z = logsumexp(v.iter().map(|c| c.3));
+        let mut list = Vec::new();
+        for (i, c) in v.iter().enumerate() {
+            if i > 0 && (c.3 - z).exp() < threshold {
+                continue;
+            }
+            let id = *orig_id.entry(c.0).or_insert_with(|| {
+                originals.push(int.strs[c.0 as usize].clone());
+                originals.len() as u32 - 1
+            });
+            list.push((id, c.1, c.2));
+        }
+        entries.push((k.clone(), list));
+    }
+    let bytes = format::write(&entries, &originals)?;
+    Ok((bytes, originals.len(), entries))
+}
+
+/// Writes a forward dictionary for the evaluation spinner: `root<TAB>syn1|syn2|…[<TAB>pos]`
+/// per line, lemma level, sorted. Moby lines have no part of speech; WordNet writes one line per
+/// lemma and part of speech (`n`, `v`, `a`, `r`), synonyms in sense order.
+pub fn write_spinner_dict(
+    source: DictSource,
+    moby_or_wordnet: &Path,
+    out: &Path,
+) -> Result<usize, LexiconError> {
+    let mut lines: Vec<String> = Vec::new();
+    match source {
+        DictSource::Moby => {
+            let moby = Moby::load(moby_or_wordnet)?;
+            for (root, list) in &moby.lists {
+                let syns: Vec<&str> = list
+                    .iter()
+                    .map(|s| s.as_str())
+                    .filter(|s| !s.contains(['|', '\t']))
+                    .collect();
+                if !syns.is_empty() {
+                    lines.push(format!("{root}\t{}", syns.join("|")));
+                }
+            }
+        }
+        DictSource::WordNet => {
+            let wn = WordNet::load(moby_or_wordnet)?;
+            for (lemma, pos) in wn.senses.keys() {
+                let mut syns: Vec<(String, f64)> = wn.synonyms(lemma, *pos);
+                syns.retain(|(s, _)| !s.contains(['|', '\t']));
+                if !syns.is_empty() {
+                    let list: Vec<String> = syns.into_iter().map(|s| s.0).collect();
+                    lines.push(format!("{lemma}\t{}\t{}", list.join("|"), pos.tag()));
+                }
+            }
+        }
+    }
+    lines.sort();
+    let mut buf = Vec::new();
+    for l in &lines {
+        writeln!(buf, "{l}").map_err(|e| LexiconError::io(out, e))?;
+    }
+    write_atomic(out, &buf)?;
+    Ok(lines.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::morph::Pos;
+
+    #[test]
+    fn mixture_is_normalised() {
+        let dicts = vec![
+            (MOBY, vec![(1, 1.0, 0), (2, 1.0, 0), (3, 2.0, 0)]),
+            (WORDNET, vec![(1, 0.3, 1), (4, 0.7, 1)]),
+            (LEARNED, vec![]),
+        ];
+        let out = mix(&dicts);
+        let total: f64 = out.iter().map(|p| p.s).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        let p1 = out.iter().find(|p| p.y == 1).unwrap();
+        assert!((p1.s - (0.5 * 0.25 + 0.5 * 0.3)).abs() < 1e-12);
+        assert_eq!(p1.src, MOBY | WORDNET);
+        let p3 = out.iter().find(|p| p.y == 3).unwrap();
+        assert!((p3.s - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn likelihood_ratios_favour_enriched_signals() {
+        let (present, absent) = likelihood_ratio(80, 100, 100, 1000);
+        assert!(present > 1.0 && absent < 1.0);
+        let (present, absent) = likelihood_ratio(10, 100, 100, 1000);
+        assert!((present - 1.0).abs() < 0.2 && (absent - 1.0).abs() < 0.1);
+    }
+
+    #[test]
+    fn learning_aligns_words_and_lemmatises() {
+        let m = Morphology::from_lists(
+            &[
+                (Pos::Noun, "network"),
+                (Pos::Noun, "system"),
+                (Pos::Adj, "neural"),
+                (Pos::Noun, "organization"),
+                (Pos::Noun, "intelligence"),
+                (Pos::Noun, "consciousness"),
+            ],
+            &[],
+        );
+        let rows = vec![
+            TorturedRow {
+                tortured: "neural systems".into(),
+                expected: "neural networks".into(),
+                papers: 1,
+            },
+            TorturedRow {
+                tortured: "counterfeit consciousness".into(),
+                expected: "artificial intelligence".into(),
+                papers: 1,
+            },
+            TorturedRow {
+                tortured: "flag to commotion".into(),
+                expected: "signal to noise ratio".into(),
+                papers: 1,
+            },
+        ];
+        let pairs = learn_pairs(&m, &rows, 4);
+        assert!(
+            pairs.contains(&("network".into(), "system".into(), 1 << Pos::Noun as u8)),
+            "{pairs:?}"
+        );
+        assert!(pairs.contains(&(
+            "neural network".into(),
+            "neural system".into(),
+            1 << Pos::Noun as u8
+        )));
+        assert!(pairs.contains(&("artificial".into(), "counterfeit".into(), 0)));
+        assert!(pairs.contains(&(
+            "intelligence".into(),
+            "consciousness".into(),
+            1 << Pos::Noun as u8
+        )));
+        assert!(pairs.contains(&(
+            "signal to noise ratio".into(),
+            "flag to commotion".into(),
+            0
+        )));
+        // unequal lengths give no word pairs
+        assert!(!pairs.iter().any(|p| p.0 == "signal" || p.0 == "noise"));
+    }
+
+    #[test]
+    fn holdout_is_deterministic_and_roughly_sized() {
+        let rows: Vec<TorturedRow> = (0..2000)
+            .map(|i| TorturedRow {
+                tortured: format!("t{i}"),
+                expected: format!("e{i}"),
+                papers: 1,
+            })
+            .collect();
+        let h = Holdout {
+            fraction: 0.2,
+            seed: 7,
+        };
+        let (a, b) = holdout_split(&rows, h);
+        let (a2, b2) = holdout_split(&rows, h);
+        assert_eq!(a, a2);
+        assert_eq!(b, b2);
+        assert_eq!(a.len() + b.len(), 2000);
+        assert!((300..500).contains(&b.len()), "{}", b.len());
+    }
+}
