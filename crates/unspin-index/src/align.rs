@@ -1,0 +1,560 @@
+//! Passage detection and word alignment between a suspect text and a source.
+//!
+//! 1. *Seeds*: pairs of content words (suspect i, source j) with the same exact form, or in
+//!    the same (non-common) synonym class. Words frequent in the source are skipped.
+//! 2. *Chains*: seeds are chained in suspect order when both gaps are small and the diagonal
+//!    drifts little (multi-word substitutions shift it by a few words); chains with enough
+//!    seeds are passages. Nearby passages on the same diagonal are merged, and a passage that
+//!    mostly overlaps a stronger one in the suspect is dropped.
+//! 3. *Word alignment* (for [`compare`]): exact seeds of a passage are anchors; the words
+//!    between consecutive anchors are aligned by a word-level edit distance, and every run of
+//!    non-matching words between two matches is one substitution (source phrase → spun phrase).
+
+use crate::features::{COMMON, WordFeat};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Parameters of passage detection.
+#[derive(Debug, Clone, Copy)]
+pub struct AlignParams {
+    /// Largest gap, in words, between consecutive seeds of a chain (on both sides).
+    pub max_gap: u32,
+    /// Largest change of diagonal between consecutive seeds.
+    pub max_drift: u32,
+    /// Fewest seeds for a passage.
+    pub min_seeds: usize,
+    /// Words occurring more often than this in the source are not seeded.
+    pub max_occ: usize,
+    /// Longest phrase (words) on either side of a substitution.
+    pub max_phrase: usize,
+}
+
+impl Default for AlignParams {
+    fn default() -> Self {
+        AlignParams { max_gap: 14, max_drift: 6, min_seeds: 6, max_occ: 24, max_phrase: 6 }
+    }
+}
+
+/// A passage of the suspect found in the source (word indices are into the word feature
+/// lists, ranges are half-open).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassageMatch {
+    /// Word range in the suspect.
+    pub suspect: (u32, u32),
+    /// Word range in the source.
+    pub source: (u32, u32),
+    /// Seeds in the passage (exact or class matches).
+    pub seeds: usize,
+    /// Exact-form seeds, in order: the alignment anchors.
+    pub anchors: Vec<(u32, u32)>,
+}
+
+impl PassageMatch {
+    /// Content words of the suspect inside the passage.
+    pub fn suspect_content(&self, sus: &[WordFeat]) -> usize {
+        sus[self.suspect.0 as usize..self.suspect.1 as usize].iter().filter(|w| w.is_content()).count()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Chain {
+    start: (u32, u32),
+    last: (u32, u32),
+    seeds: usize,
+    anchors: Vec<(u32, u32)>,
+}
+
+/// Finds the passages of `sus` that come from `src`.
+pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<PassageMatch> {
+    let mut by_exact: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut by_key: HashMap<u64, Vec<u32>> = HashMap::new();
+    for (j, w) in src.iter().enumerate() {
+        if !w.is_content() {
+            continue;
+        }
+        by_exact.entry(w.exact).or_default().push(j as u32);
+        if !w.is_immutable() && w.flags & COMMON == 0 {
+            by_key.entry(w.key).or_default().push(j as u32);
+        }
+    }
+    // seeds in suspect order; (i, j, exact)
+    let mut seeds: Vec<(u32, u32, bool)> = Vec::new();
+    let mut row: Vec<(u32, bool)> = Vec::new();
+    for (i, w) in sus.iter().enumerate() {
+        if !w.is_content() {
+            continue;
+        }
+        row.clear();
+        if let Some(js) = by_exact.get(&w.exact).filter(|v| v.len() <= p.max_occ) {
+            row.extend(js.iter().map(|&j| (j, true)));
+        }
+        if !w.is_immutable() && w.flags & COMMON == 0 {
+            if let Some(js) = by_key.get(&w.key).filter(|v| v.len() <= p.max_occ) {
+                for &j in js {
+                    if src[j as usize].exact != w.exact {
+                        row.push((j, false));
+                    }
+                }
+            }
+        }
+        row.sort_unstable();
+        seeds.extend(row.iter().map(|&(j, e)| (i as u32, j, e)));
+    }
+    let mut active: Vec<Chain> = Vec::new();
+    let mut done: Vec<Chain> = Vec::new();
+    for &(i, j, exact) in &seeds {
+        // retire chains that can no longer be extended
+        let mut k = 0;
+        while k < active.len() {
+            if active[k].last.0 + p.max_gap < i {
+                let c = active.swap_remove(k);
+                if c.seeds >= p.min_seeds {
+                    done.push(c);
+                }
+            } else {
+                k += 1;
+            }
+        }
+        let mut best: Option<usize> = None;
+        for (k, c) in active.iter().enumerate() {
+            let (li, lj) = c.last;
+            if li >= i || lj >= j || j - lj > p.max_gap {
+                continue;
+            }
+            let di = i - li;
+            let dj = j - lj;
+            if di.abs_diff(dj) > p.max_drift {
+                continue;
+            }
+            if best.is_none_or(|b| c.seeds > active[b].seeds) {
+                best = Some(k);
+            }
+        }
+        match best {
+            Some(k) => {
+                let c = &mut active[k];
+                c.last = (i, j);
+                c.seeds += 1;
+                if exact {
+                    c.anchors.push((i, j));
+                }
+            }
+            None => {
+                if active.len() >= 512 {
+                    // keep the work bounded on pathological input: drop the weakest chain
+                    if let Some((k, _)) = active.iter().enumerate().min_by_key(|(_, c)| c.seeds) {
+                        let c = active.swap_remove(k);
+                        if c.seeds >= p.min_seeds {
+                            done.push(c);
+                        }
+                    }
+                }
+                active.push(Chain {
+                    start: (i, j),
+                    last: (i, j),
+                    seeds: 1,
+                    anchors: if exact { vec![(i, j)] } else { Vec::new() },
+                });
+            }
+        }
+    }
+    done.extend(active.into_iter().filter(|c| c.seeds >= p.min_seeds));
+    // strongest first; drop chains mostly overlapping a stronger one in the suspect
+    done.sort_by(|a, b| b.seeds.cmp(&a.seeds).then(a.start.cmp(&b.start)));
+    let mut kept: Vec<Chain> = Vec::new();
+    for c in done {
+        let len = c.last.0 + 1 - c.start.0;
+        let overlap: u32 = kept
+            .iter()
+            .map(|k| (c.last.0 + 1).min(k.last.0 + 1).saturating_sub(c.start.0.max(k.start.0)))
+            .sum();
+        if overlap * 2 <= len {
+            kept.push(c);
+        }
+    }
+    kept.sort_by_key(|c| c.start);
+    // merge consecutive chains on about the same diagonal
+    let mut merged: Vec<Chain> = Vec::new();
+    for c in kept {
+        if let Some(m) = merged.last_mut() {
+            let gi = c.start.0.saturating_sub(m.last.0);
+            let diag_m = i64::from(m.last.1) - i64::from(m.last.0);
+            let diag_c = i64::from(c.start.1) - i64::from(c.start.0);
+            if c.start.0 > m.last.0 && c.start.1 > m.last.1 && gi <= 4 * p.max_gap && (diag_m - diag_c).abs() <= 4 * i64::from(p.max_gap) {
+                m.last = c.last;
+                m.seeds += c.seeds;
+                m.anchors.extend(c.anchors);
+                continue;
+            }
+        }
+        merged.push(c);
+    }
+    merged
+        .into_iter()
+        .map(|c| PassageMatch { suspect: (c.start.0, c.last.0 + 1), source: (c.start.1, c.last.1 + 1), seeds: c.seeds, anchors: c.anchors })
+        .collect()
+}
+
+/// One substitution found by alignment: word ranges (half-open) in source and suspect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubPair {
+    /// Word range in the source.
+    pub source: (u32, u32),
+    /// Word range in the suspect.
+    pub suspect: (u32, u32),
+}
+
+/// Aligns the words of a passage and returns its substitutions.
+///
+/// The alignment runs between the exact anchors of the passage and also a few words before
+/// the first and after the last anchor (a substitution right at the edge of a passage is kept
+/// when it is enclosed by a match or by the start/end of both texts).
+pub fn substitutions(sus: &[WordFeat], src: &[WordFeat], m: &PassageMatch, p: &AlignParams) -> Vec<SubPair> {
+    let mut out = Vec::new();
+    let edge = p.max_phrase as u32 + 2;
+    let mut anchors = m.anchors.clone();
+    anchors.dedup_by_key(|a| a.0);
+    let Some(&first) = anchors.first() else { return out };
+    let Some(&last) = anchors.last() else { return out };
+    // before the first anchor
+    let si = first.0.saturating_sub(edge);
+    let sj = first.1.saturating_sub(edge);
+    let open_start = !(si == 0 && sj == 0);
+    align_gap(sus, src, (si, first.0), (sj, first.1), open_start, false, p, &mut out);
+    for w in anchors.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if b.0 <= a.0 || b.1 <= a.1 {
+            continue;
+        }
+        align_gap(sus, src, (a.0 + 1, b.0), (a.1 + 1, b.1), false, false, p, &mut out);
+    }
+    let ei = (last.0 + 1 + edge).min(sus.len() as u32);
+    let ej = (last.1 + 1 + edge).min(src.len() as u32);
+    let open_end = !(ei == sus.len() as u32 && ej == src.len() as u32);
+    align_gap(sus, src, (last.0 + 1, ei), (last.1 + 1, ej), false, open_end, p, &mut out);
+    out
+}
+
+/// Word-level edit-distance alignment of `sus[si]` against `src[sj]`; runs of non-matching
+/// words between matches become [`SubPair`]s. With `open_start`/`open_end` the run before the
+/// first / after the last match is not reported (the texts may simply diverge there).
+#[allow(clippy::too_many_arguments)]
+fn align_gap(
+    sus: &[WordFeat],
+    src: &[WordFeat],
+    si: (u32, u32),
+    sj: (u32, u32),
+    open_start: bool,
+    open_end: bool,
+    p: &AlignParams,
+    out: &mut Vec<SubPair>,
+) {
+    let a = &sus[si.0 as usize..si.1 as usize];
+    let b = &src[sj.0 as usize..sj.1 as usize];
+    let (n, m) = (a.len(), b.len());
+    if n == 0 && m == 0 {
+        return;
+    }
+    if n > 200 || m > 200 {
+        return; // not a substitution region
+    }
+    // cost: match 0, substitute 1, insert/delete 1; ties prefer substitution (pairs runs)
+    let w = m + 1;
+    let mut d = vec![0u16; (n + 1) * w];
+    for i in 0..=n {
+        d[i * w] = i as u16;
+    }
+    for j in 0..=m {
+        d[j] = j as u16;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let eq = a[i - 1].exact == b[j - 1].exact;
+            let diag = d[(i - 1) * w + j - 1] + u16::from(!eq);
+            let up = d[(i - 1) * w + j] + 1;
+            let left = d[i * w + j - 1] + 1;
+            d[i * w + j] = diag.min(up).min(left);
+        }
+    }
+    // backtrace into matched pairs
+    let mut matches: Vec<(usize, usize)> = Vec::new();
+    let (mut i, mut j) = (n, m);
+    while i > 0 && j > 0 {
+        let eq = a[i - 1].exact == b[j - 1].exact;
+        let cur = d[i * w + j];
+        if eq && cur == d[(i - 1) * w + j - 1] {
+            matches.push((i - 1, j - 1));
+            i -= 1;
+            j -= 1;
+        } else if cur == d[(i - 1) * w + j - 1] + 1 {
+            i -= 1;
+            j -= 1;
+        } else if cur == d[(i - 1) * w + j] + 1 {
+            i -= 1;
+        } else {
+            j -= 1;
+        }
+    }
+    matches.reverse();
+    // runs between matches (with virtual matches at the ends)
+    let mut prev: (isize, isize) = (-1, -1);
+    let k = matches.len();
+    for (idx, &(mi, mj)) in matches.iter().chain(std::iter::once(&(n, m))).enumerate() {
+        let (ri, rj) = ((prev.0 + 1) as usize, (prev.1 + 1) as usize);
+        let is_first = idx == 0;
+        let is_last = idx == k;
+        prev = (mi as isize, mj as isize);
+        if (is_first && open_start) || (is_last && open_end) {
+            continue;
+        }
+        if ri >= mi || rj >= mj {
+            continue;
+        }
+        if mi - ri > p.max_phrase || mj - rj > p.max_phrase {
+            continue;
+        }
+        // equal-length runs of content words are word-for-word swaps ("careful review" →
+        // "cautious examination"); runs with function words stay whole ("at once" → "right away")
+        let all_content = a[ri..mi].iter().chain(&b[rj..mj]).all(WordFeat::is_content);
+        if mi - ri == mj - rj && mi - ri > 1 && all_content {
+            for t in 0..mi - ri {
+                out.push(SubPair {
+                    suspect: (si.0 + (ri + t) as u32, si.0 + (ri + t + 1) as u32),
+                    source: (sj.0 + (rj + t) as u32, sj.0 + (rj + t + 1) as u32),
+                });
+            }
+            continue;
+        }
+        out.push(SubPair {
+            suspect: (si.0 + ri as u32, si.0 + mi as u32),
+            source: (sj.0 + rj as u32, sj.0 + mj as u32),
+        });
+    }
+}
+
+/// A passage in the style of the PAN text-alignment task: offsets and lengths in characters
+/// (Unicode scalar values), plus the byte ranges.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Passage {
+    /// Character offset in the suspect.
+    pub this_offset: usize,
+    /// Length in characters in the suspect.
+    pub this_length: usize,
+    /// Character offset in the source.
+    pub source_offset: usize,
+    /// Length in characters in the source.
+    pub source_length: usize,
+    /// Byte range in the suspect.
+    pub this_bytes: (usize, usize),
+    /// Byte range in the source.
+    pub source_bytes: (usize, usize),
+    /// Seeds (matching words) in the passage.
+    pub seeds: usize,
+}
+
+/// One substitution instance with byte ranges and text.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Substitution {
+    /// Source phrase as written.
+    pub source: String,
+    /// Spun phrase as written.
+    pub spun: String,
+    /// Byte range in the source.
+    pub source_bytes: (usize, usize),
+    /// Byte range in the suspect.
+    pub spun_bytes: (usize, usize),
+}
+
+/// Substitution table row: lowercase source phrase → lowercase spun phrase, with a count.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TableRow {
+    /// Source phrase (lowercase, single spaces).
+    pub source: String,
+    /// Spun phrase (lowercase, single spaces).
+    pub spun: String,
+    /// Occurrences.
+    pub count: usize,
+}
+
+/// Full comparison of a suspect with a source.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// Aligned passages, in suspect order.
+    pub passages: Vec<Passage>,
+    /// Every substitution instance, in suspect order.
+    pub substitutions: Vec<Substitution>,
+    /// The substitution table, most frequent first.
+    pub table: Vec<TableRow>,
+    /// Share of the suspect's content words inside passages.
+    pub coverage: f64,
+    /// Share of the suspect's content words inside passages that match the source exactly or
+    /// by synonym class.
+    pub similarity: f64,
+}
+
+/// Byte → character offset conversion for one text.
+struct CharPos<'a> {
+    text: &'a str,
+    last_byte: usize,
+    last_char: usize,
+}
+
+impl CharPos<'_> {
+    fn at(&mut self, byte: usize) -> usize {
+        let byte = byte.min(self.text.len());
+        if byte < self.last_byte {
+            self.last_byte = 0;
+            self.last_char = 0;
+        }
+        self.last_char += self.text[self.last_byte..byte].chars().count();
+        self.last_byte = byte;
+        self.last_char
+    }
+}
+
+/// Lowercases a phrase and joins its words with single spaces.
+pub fn phrase_key(text: &str) -> String {
+    text.split_whitespace().map(unspin_text::normalize).collect::<Vec<_>>().join(" ")
+}
+
+/// Coverage and similarity of passages over the suspect.
+pub fn coverage(sus: &[WordFeat], ps: &[PassageMatch]) -> (f64, f64) {
+    let total = sus.iter().filter(|w| w.is_content()).count();
+    let inside: usize = ps.iter().map(|m| m.suspect_content(sus)).sum();
+    let seeds: usize = ps.iter().map(|m| m.seeds).sum();
+    let cov = if total == 0 { 0.0 } else { inside as f64 / total as f64 };
+    let sim = if inside == 0 { 0.0 } else { (seeds as f64 / inside as f64).min(1.0) };
+    (cov, sim)
+}
+
+/// Compares a suspect text with a source text.
+pub fn compare(
+    suspect: &str,
+    source: &str,
+    classes: &crate::SynClasses,
+    p: &AlignParams,
+) -> Comparison {
+    let sus = crate::features::word_features(suspect, classes);
+    let src = crate::features::word_features(source, classes);
+    let ms = passages(&sus, &src, p);
+    let (cov, sim) = coverage(&sus, &ms);
+    let mut cs = CharPos { text: suspect, last_byte: 0, last_char: 0 };
+    let mut cd = CharPos { text: source, last_byte: 0, last_char: 0 };
+    let mut passages_out = Vec::new();
+    let mut subs = Vec::new();
+    for m in &ms {
+        let tb = (sus[m.suspect.0 as usize].start as usize, sus[m.suspect.1 as usize - 1].end as usize);
+        let sb = (src[m.source.0 as usize].start as usize, src[m.source.1 as usize - 1].end as usize);
+        let (to, te) = (cs.at(tb.0), cs.at(tb.1));
+        let (so, se) = (cd.at(sb.0), cd.at(sb.1));
+        passages_out.push(Passage {
+            this_offset: to,
+            this_length: te - to,
+            source_offset: so,
+            source_length: se - so,
+            this_bytes: tb,
+            source_bytes: sb,
+            seeds: m.seeds,
+        });
+        for s in substitutions(&sus, &src, m, p) {
+            let sb = (src[s.source.0 as usize].start as usize, src[s.source.1 as usize - 1].end as usize);
+            let tb = (sus[s.suspect.0 as usize].start as usize, sus[s.suspect.1 as usize - 1].end as usize);
+            subs.push(Substitution {
+                source: source[sb.0..sb.1].to_string(),
+                spun: suspect[tb.0..tb.1].to_string(),
+                source_bytes: sb,
+                spun_bytes: tb,
+            });
+        }
+    }
+    subs.sort_by_key(|s| s.spun_bytes);
+    subs.dedup_by_key(|s| s.spun_bytes);
+    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for s in &subs {
+        *counts.entry((phrase_key(&s.source), phrase_key(&s.spun))).or_insert(0) += 1;
+    }
+    let mut table: Vec<TableRow> =
+        counts.into_iter().map(|((source, spun), count)| TableRow { source, spun, count }).collect();
+    table.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.source.cmp(&b.source)));
+    Comparison { passages: passages_out, substitutions: subs, table, coverage: cov, similarity: sim }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SynClasses;
+    use crate::testspin::Spinner;
+
+    const TEXT: &str = "The committee met in Geneva on 12 March 2019 to discuss the large budget. \
+        Delegates from Norway and Chile argued that the fund should grow quickly, while others \
+        wanted a careful review of spending by the secretariat. After long debate the chair \
+        proposed a compromise: an independent audit, followed by a modest increase in 2020. \
+        The proposal passed with broad support and the meeting closed late in the evening.";
+
+    fn spinner() -> Spinner {
+        Spinner::from_entries(&[
+            ("met", &["convened"]),
+            ("discuss", &["talk over"]),
+            ("large", &["big"]),
+            ("argued", &["contended"]),
+            ("grow", &["expand"]),
+            ("careful", &["cautious"]),
+            ("review", &["examination"]),
+            ("spending", &["expenditure"]),
+            ("long", &["lengthy"]),
+            ("debate", &["discussion"]),
+            ("proposed", &["suggested"]),
+            ("modest", &["moderate"]),
+            ("increase", &["rise"]),
+            ("passed", &["succeeded"]),
+            ("broad", &["wide"]),
+            ("closed", &["ended"]),
+            ("evening", &["night"]),
+            ("wanted", &["desired"]),
+            ("fund", &["kitty"]),
+            ("quickly", &["rapidly"]),
+        ])
+    }
+
+    #[test]
+    fn recovers_logged_substitutions() {
+        let (spun, log) = spinner().spin(TEXT, 1, 3);
+        assert!(log.len() >= 15);
+        let c = compare(&spun, TEXT, SynClasses::embedded(), &AlignParams::default());
+        assert_eq!(c.passages.len(), 1, "{:?}", c.passages);
+        assert!(c.coverage > 0.9, "{}", c.coverage);
+        let found: Vec<((usize, usize), (usize, usize))> =
+            c.substitutions.iter().map(|s| (s.source_bytes, s.spun_bytes)).collect();
+        let mut hit = 0;
+        for s in &log {
+            if found.contains(&(s.orig, s.spun)) {
+                hit += 1;
+            }
+        }
+        assert!(hit as f64 >= 0.9 * log.len() as f64, "{hit}/{} {:?}", log.len(), c.table);
+        assert!(found.len() <= log.len() + 1);
+        let row = c.table.iter().find(|r| r.source == "discuss").unwrap();
+        assert_eq!(row.spun, "talk over");
+    }
+
+    #[test]
+    fn unrelated_texts_have_no_passage() {
+        let other = "Photosynthesis converts light energy into chemical energy stored in glucose. \
+            Chlorophyll absorbs mostly blue and red wavelengths, reflecting green light, and \
+            the process releases oxygen as a by-product in plants, algae and cyanobacteria.";
+        let c = compare(other, TEXT, SynClasses::embedded(), &AlignParams::default());
+        assert!(c.passages.is_empty());
+        assert!(c.table.is_empty());
+        assert_eq!(c.coverage, 0.0);
+    }
+
+    #[test]
+    fn char_offsets_follow_unicode() {
+        let src = format!("Ünïcödé prefix words here. {TEXT}");
+        let c = compare(TEXT, &src, SynClasses::embedded(), &AlignParams::default());
+        assert_eq!(c.passages.len(), 1);
+        let p = &c.passages[0];
+        let sliced: String = src.chars().skip(p.source_offset).take(p.source_length).collect();
+        assert_eq!(sliced, src[p.source_bytes.0..p.source_bytes.1]);
+    }
+}

@@ -1,0 +1,222 @@
+//! Spin-robust word features.
+//!
+//! Every word token of a text becomes a [`WordFeat`]:
+//! - *stop words* (a short list of function words) carry no feature: spinners swap them
+//!   freely and they are in every document;
+//! - *immutables* — numbers, capitalised words inside a sentence (names), and words the
+//!   synonym classes do not know (rare words, words a spinner's dictionary lacks) — are keyed
+//!   by their exact lowercase form, since spinners leave them alone;
+//! - every other word is keyed by its synonym class, so that a synonym swap usually keeps the
+//!   key.
+//!
+//! MinHash features of a window of content words are the keys themselves plus bigrams of
+//! consecutive immutables (skipping everything between them): the immutable skeleton of a
+//! text is identical in its spun copies and distinctive across documents.
+
+use crate::classes::SynClasses;
+use crate::hash::{combine, hash_str};
+use unspin_text::{TokenKind, tokenize};
+
+/// Flag: the word is a stop word (no feature).
+pub const STOP: u8 = 1;
+/// Flag: the word is immutable (keyed by its exact form).
+pub const IMM: u8 = 2;
+/// Flag: the word is a number.
+pub const NUM: u8 = 4;
+/// Flag: the word's synonym class is a common one (no fingerprint feature, no class seed).
+pub const COMMON: u8 = 8;
+
+/// One word of a text with its features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordFeat {
+    /// Byte offset of the word in the text.
+    pub start: u32,
+    /// Byte offset one past the word.
+    pub end: u32,
+    /// Hash of the lowercase form.
+    pub exact: u64,
+    /// Spin-robust key: the exact hash for immutables, the class hash otherwise.
+    pub key: u64,
+    /// [`STOP`], [`IMM`], [`NUM`] bits.
+    pub flags: u8,
+}
+
+impl WordFeat {
+    /// True for words that carry a feature (not stop words).
+    #[inline]
+    pub fn is_content(&self) -> bool {
+        self.flags & STOP == 0
+    }
+    /// True for immutables.
+    #[inline]
+    pub fn is_immutable(&self) -> bool {
+        self.flags & IMM != 0
+    }
+}
+
+/// Function words ignored by fingerprints and seeds.
+pub const STOPWORDS: &[&str] = &[
+    "a", "about", "above", "after", "again", "against", "all", "also", "although", "am", "among",
+    "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below",
+    "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during",
+    "each", "either", "even", "ever", "every", "few", "for", "from", "further", "had", "has",
+    "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how",
+    "however", "i", "if", "in", "into", "is", "it", "it's", "its", "itself", "just", "many", "may",
+    "me", "might", "more", "most", "much", "must", "my", "myself", "neither", "no", "nor", "not",
+    "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours", "ourselves",
+    "out", "over", "own", "same", "shall", "she", "should", "since", "so", "some", "such", "than",
+    "that", "the", "their", "theirs", "them", "themselves", "then", "there", "therefore", "these",
+    "they", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards",
+    "under", "until", "up", "upon", "us", "very", "was", "we", "were", "what", "when", "where",
+    "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within",
+    "without", "would", "yet", "you", "your", "yours",
+];
+
+fn is_stop(w: &str) -> bool {
+    STOPWORDS.binary_search(&w).is_ok()
+}
+
+const CLASS_SALT: u64 = 0x5c1a_55e5_0000_0001;
+const NUM_SALT: u64 = 0x0a11_0000_0000_0003;
+
+/// Computes the word features of `text`.
+pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
+    let toks = tokenize(text);
+    let mut out = Vec::with_capacity(toks.len());
+    let mut buf = String::new();
+    for t in &toks {
+        if t.kind == TokenKind::Punct {
+            continue;
+        }
+        let raw = &text[t.start..t.end];
+        buf.clear();
+        for c in raw.chars() {
+            if c == '\u{2019}' {
+                buf.push('\'');
+            } else {
+                buf.extend(c.to_lowercase());
+            }
+        }
+        let exact = hash_str(&buf);
+        let (key, flags) = if t.kind == TokenKind::Number {
+            (combine(NUM_SALT, exact), IMM | NUM)
+        } else if is_stop(&buf) {
+            (exact, STOP)
+        } else {
+            let capitalised = raw.chars().next().is_some_and(char::is_uppercase);
+            match classes.class(&buf) {
+                Some(c) if !(capitalised && !t.sentence_start) => (
+                    combine(CLASS_SALT, u64::from(c)),
+                    if classes.is_common(c) { COMMON } else { 0 },
+                ),
+                _ => (exact, IMM),
+            }
+        };
+        out.push(WordFeat { start: t.start as u32, end: t.end as u32, exact, key, flags });
+    }
+    out
+}
+
+/// Indices (into `words`) of the content words.
+pub fn content_positions(words: &[WordFeat]) -> Vec<u32> {
+    words.iter().enumerate().filter(|(_, w)| w.is_content()).map(|(i, _)| i as u32).collect()
+}
+
+/// MinHash features of a window of content words (`pos` indexes `words`).
+pub fn window_features(words: &[WordFeat], pos: &[u32], out: &mut Vec<u64>) {
+    out.clear();
+    let mut prev_imm: Option<u64> = None;
+    for &p in pos {
+        let w = &words[p as usize];
+        if w.flags & COMMON != 0 {
+            continue;
+        }
+        out.push(w.key);
+        if w.is_immutable() {
+            if let Some(a) = prev_imm {
+                out.push(combine(a, w.key));
+            }
+            prev_imm = Some(w.key);
+        }
+    }
+}
+
+/// Content words per indexed chunk of a document.
+pub const CHUNK: usize = 40;
+/// Stride of query windows, in content words.
+pub const STRIDE: usize = 8;
+
+/// Splits `n` content positions into indexed chunks `[a, b)` of about [`CHUNK`] words (a
+/// short tail joins the previous chunk). An empty document has no chunk.
+pub fn doc_chunks(n: usize) -> Vec<(usize, usize)> {
+    let mut v = Vec::new();
+    let mut a = 0;
+    while a < n {
+        let mut b = (a + CHUNK).min(n);
+        if n - b < CHUNK / 2 {
+            b = n;
+        }
+        v.push((a, b));
+        a = b;
+    }
+    v
+}
+
+/// Query windows `[a, b)` over `n` content positions: [`CHUNK`] words every [`STRIDE`].
+pub fn query_windows(n: usize) -> Vec<(usize, usize)> {
+    if n <= CHUNK {
+        return if n == 0 { Vec::new() } else { vec![(0, n)] };
+    }
+    let mut v = Vec::new();
+    let mut a = 0;
+    loop {
+        let b = a + CHUNK;
+        if b >= n {
+            v.push((n - CHUNK, n));
+            break;
+        }
+        v.push((a, b));
+        a += STRIDE;
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopwords_sorted() {
+        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn flags() {
+        let c = SynClasses::embedded();
+        let t = "The big dog met Zyxwv in 1990 near Paris.";
+        let w = word_features(t, c);
+        let get = |s: &str| w.iter().find(|x| &t[x.start as usize..x.end as usize] == s).unwrap();
+        assert!(!get("The").is_content());
+        assert!(!get("big").is_immutable());
+        assert!(get("Zyxwv").is_immutable());
+        assert!(get("1990").flags & NUM != 0);
+        assert!(get("Paris").is_immutable());
+        assert_eq!(get("big").key, word_features("Big", c)[0].key);
+        assert_eq!(get("big").key, combine(CLASS_SALT, u64::from(c.class("big").unwrap())));
+    }
+
+    #[test]
+    fn chunks_cover() {
+        for n in 0..300 {
+            let c = doc_chunks(n);
+            let total: usize = c.iter().map(|(a, b)| b - a).sum();
+            assert_eq!(total, n);
+            assert!(c.iter().all(|(a, b)| b - a >= CHUNK / 2 || n < CHUNK / 2));
+            let q = query_windows(n);
+            if n > 0 {
+                assert_eq!(q.last().unwrap().1, n);
+                assert_eq!(q[0].0, 0);
+            }
+        }
+    }
+}

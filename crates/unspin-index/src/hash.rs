@@ -1,0 +1,35 @@
+//! Small, fast, stable 64-bit hashing (the on-disk format depends on these values: never
+//! change them without bumping the format version).
+
+/// Mixes a 64-bit value (splitmix64 finaliser).
+#[inline]
+pub fn mix64(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Stable hash of bytes (FNV-1a 64 followed by a mix).
+#[inline]
+pub fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &c in b {
+        h ^= u64::from(c);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    mix64(h)
+}
+
+/// Stable hash of a string.
+#[inline]
+pub fn hash_str(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+/// Combines two hashes (order-sensitive).
+#[inline]
+pub fn combine(a: u64, b: u64) -> u64 {
+    mix64(a.rotate_left(17) ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
