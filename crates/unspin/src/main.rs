@@ -1,1 +1,166 @@
-fn main() {}
+//! `unspin`: detect and undo article spinning.
+//!
+//! Exit codes: 0 success; 1 a document scored at or above `--fail-over`; 2 an error (bad
+//! arguments, unreadable input, missing model).
+
+mod check;
+mod input;
+mod model_cmd;
+mod models;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Params};
+
+const EXAMPLES: &str = "\
+Examples:
+  unspin check article.txt                      report: score and every finding
+  unspin check --format json a.txt b.html       one JSON object per input
+  cat pages.jsonl | unspin check --input jsonl --format jsonl -
+  unspin restore article.txt > restored.txt     the restored text, nothing else
+  unspin check --fail-over 0.8 drafts/*.txt     exit 1 when a document looks spun
+
+Exit status: 0 ok, 1 a document scored at or above --fail-over, 2 error.";
+
+/// Detect and undo article spinning.
+#[derive(Parser)]
+#[command(name = "unspin", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Find substituted words and phrases, suggest the originals, score each document.
+    #[command(after_help = EXAMPLES)]
+    Check(CheckArgs),
+    /// Print the restored text only (lines preserved exactly).
+    #[command(after_help = "Example:\n  unspin restore spun.txt > restored.txt")]
+    Restore(RestoreArgs),
+    /// Build, inspect, import or export models.
+    #[command(subcommand)]
+    Model(model_cmd::ModelCmd),
+    /// Measure detection and restoration on a labelled set (see `unspin spin`).
+    Eval(model_cmd::EvalArgs),
+    /// Spin text with a dictionary, logging the truth (to make evaluation sets).
+    Spin(model_cmd::SpinArgs),
+}
+
+/// Options shared by `check` and `restore`.
+#[derive(Args, Clone)]
+struct EngineOpts {
+    /// Model directory (lm.bin + lexicon.bin); default: $UNSPIN_MODEL, else the built-in model.
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
+    /// Extra substitution pairs (`spun<TAB>original<TAB>count`, e.g. from `unspin learn`).
+    #[arg(long = "lexicon", value_name = "TSV")]
+    lexicons: Vec<PathBuf>,
+    /// Report findings with confidence at least this (lower finds more, higher is surer).
+    #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = parse_unit)]
+    threshold: f64,
+    /// How to read inputs.
+    #[arg(long, value_enum, default_value_t = input::InputFormat::Auto)]
+    input: input::InputFormat,
+    /// Refuse inputs larger than this many bytes.
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
+    max_bytes: u64,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Files to check; `-` reads standard input.
+    #[arg(value_name = "FILE", default_value = "-")]
+    files: Vec<String>,
+    #[command(flatten)]
+    engine: EngineOpts,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = check::OutputFormat::Human)]
+    format: check::OutputFormat,
+    /// Exit with status 1 when a document's score is at or above SCORE.
+    #[arg(long, value_name = "SCORE", value_parser = parse_unit)]
+    fail_over: Option<f64>,
+    /// Colour the report.
+    #[arg(long, value_enum, default_value_t = check::ColorChoice::Auto)]
+    color: check::ColorChoice,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    /// File to restore; `-` reads standard input.
+    #[arg(value_name = "FILE", default_value = "-")]
+    file: String,
+    #[command(flatten)]
+    engine: EngineOpts,
+}
+
+fn parse_unit(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(format!("{v} is not between 0 and 1")) }
+}
+
+fn engine(o: &EngineOpts) -> Result<unspin_engine::Engine> {
+    models::load_engine(o.model.as_deref(), &o.lexicons, Params::default())
+}
+
+fn run() -> Result<i32> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Check(a) => {
+            if let Some(j) = a.jobs {
+                rayon::ThreadPoolBuilder::new().num_threads(j.max(1)).build_global().ok();
+            }
+            let engine = engine(&a.engine)?;
+            let run = check::CheckRun {
+                engine: &engine,
+                opts: CheckOptions { threshold: a.engine.threshold },
+                format: a.format,
+                input: a.engine.input,
+                color: check::use_color(a.color),
+                max_bytes: a.engine.max_bytes,
+                fail_over: a.fail_over,
+            };
+            check::run_check(&run, &a.files)
+        }
+        Cmd::Restore(a) => {
+            let engine = engine(&a.engine)?;
+            let docs = input::read_docs(&a.file, a.engine.input, a.engine.max_bytes)?;
+            let opts = CheckOptions { threshold: a.engine.threshold };
+            let mut out = std::io::stdout().lock();
+            for d in docs {
+                let jsonl = d.id.is_some();
+                let rep = check::check_doc(&engine, d, &opts);
+                use std::io::Write;
+                if jsonl {
+                    writeln!(out, "{}", serde_json::json!({"id": rep.id, "text": rep.restored}))?;
+                } else {
+                    out.write_all(rep.restored.as_bytes())?;
+                }
+            }
+            Ok(0)
+        }
+        Cmd::Model(m) => m.run(),
+        Cmd::Eval(a) => a.run(),
+        Cmd::Spin(a) => a.run(),
+    }
+}
+
+fn main() {
+    let code = match run() {
+        Ok(c) => c,
+        Err(e) => {
+            if let Some(ioe) = e.downcast_ref::<std::io::Error>()
+                && ioe.kind() == std::io::ErrorKind::BrokenPipe
+            {
+                std::process::exit(0);
+            }
+            eprintln!("unspin: error: {e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}

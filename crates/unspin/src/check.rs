@@ -1,0 +1,205 @@
+//! `unspin check` and `unspin restore`.
+
+use crate::input::{self, Doc, InputFormat};
+use anyhow::Result;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use unspin_engine::{Analysis, CheckOptions, Engine, Finding};
+
+/// The JSON shape of one checked document.
+#[derive(Debug, Serialize)]
+pub struct DocReport {
+    /// Record id (JSONL input only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// File name or `-`.
+    pub path: String,
+    /// Spin score in [0, 1].
+    pub score: f64,
+    /// Findings with byte offsets into the input as given.
+    pub findings: Vec<Finding>,
+    /// The input with every finding replaced by its suggestion.
+    pub restored: String,
+    #[serde(skip)]
+    pub words: usize,
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// Checks one document (plain text or HTML).
+pub fn check_doc(engine: &Engine, doc: Doc, opts: &CheckOptions) -> DocReport {
+    let (findings, restored, a) = if doc.html {
+        let ht = unspin_text::html::visible_text(&doc.text);
+        let a = engine.check(&ht.text, opts);
+        let mut edits = Vec::new();
+        let mut findings = Vec::new();
+        for f in &a.findings {
+            // Spinners leave link anchor text alone; so do we.
+            if ht.links.iter().any(|l| l.start < f.end && f.start < l.end) {
+                continue;
+            }
+            let Some(src) = ht.source_range(f.start..f.end) else { continue };
+            edits.push((src.start, src.end, f.suggestion.clone()));
+            findings.push(Finding {
+                start: src.start,
+                end: src.end,
+                text: doc.text[src.clone()].to_string(),
+                ..f.clone()
+            });
+        }
+        let e: Vec<(usize, usize, &str)> = edits.iter().map(|(s, e, t)| (*s, *e, t.as_str())).collect();
+        let restored = unspin_text::apply_edits(&doc.text, &e);
+        (findings, restored, a)
+    } else {
+        let a = engine.check(&doc.text, opts);
+        let restored = unspin_engine::restore(&doc.text, &a.findings);
+        (a.findings.clone(), restored, a)
+    };
+    let Analysis { score, words, .. } = a;
+    DocReport { id: doc.id, path: doc.path, score, findings, restored, words, text: doc.text }
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// A readable report.
+    Human,
+    /// A JSON array with one object per input.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// When to colour the human report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Whether to colour standard output.
+pub fn use_color(c: ColorChoice) -> bool {
+    match c {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Everything `check` needs.
+pub struct CheckRun<'a> {
+    pub engine: &'a Engine,
+    pub opts: CheckOptions,
+    pub format: OutputFormat,
+    pub input: InputFormat,
+    pub color: bool,
+    pub max_bytes: u64,
+    pub fail_over: Option<f64>,
+}
+
+/// Runs `check` over `paths`; returns the exit code.
+pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    let mut errors = 0;
+    let mut flagged = false;
+    let mut json_items: Vec<DocReport> = Vec::new();
+    // Files are read and checked in parallel, reported in the order given.
+    let results: Vec<Result<Vec<DocReport>>> = paths
+        .par_iter()
+        .map(|p| {
+            let docs = input::read_docs(p, run.input, run.max_bytes)?;
+            if docs.len() == 1 && docs[0].text.trim().is_empty() && docs[0].id.is_none() {
+                eprintln!("unspin: {p}: empty input, nothing to check");
+            }
+            Ok(docs.into_par_iter().map(|d| check_doc(run.engine, d, &run.opts)).collect())
+        })
+        .collect();
+    for r in results {
+        match r {
+            Err(e) => {
+                errors += 1;
+                out.flush()?;
+                eprintln!("unspin: error: {e:#}");
+            }
+            Ok(reports) => {
+                for rep in reports {
+                    if run.fail_over.is_some_and(|t| rep.score >= t) {
+                        flagged = true;
+                    }
+                    match run.format {
+                        OutputFormat::Human => write_human(&mut out, &rep, run.color)?,
+                        OutputFormat::Jsonl => {
+                            serde_json::to_writer(&mut out, &rep)?;
+                            writeln!(out)?;
+                        }
+                        OutputFormat::Json => json_items.push(rep),
+                    }
+                }
+            }
+        }
+    }
+    if run.format == OutputFormat::Json {
+        serde_json::to_writer_pretty(&mut out, &json_items)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(if errors > 0 { 2 } else if flagged { 1 } else { 0 })
+}
+
+fn verdict(score: f64) -> &'static str {
+    if score >= 0.8 {
+        "spun"
+    } else if score >= 0.4 {
+        "possibly spun"
+    } else {
+        "looks clean"
+    }
+}
+
+/// The readable report of one document.
+pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<()> {
+    let (b, r, y, g, d, z) = if color {
+        ("\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "", "", "", "")
+    };
+    let name = match &rep.id {
+        Some(id) => format!("{}#{id}", rep.path),
+        None => rep.path.clone(),
+    };
+    let sc = if rep.score >= 0.8 { r } else if rep.score >= 0.4 { y } else { g };
+    writeln!(
+        out,
+        "{b}{name}{z}: score {sc}{:.2}{z} ({}), {} finding{} in {} words",
+        rep.score,
+        verdict(rep.score),
+        rep.findings.len(),
+        if rep.findings.len() == 1 { "" } else { "s" },
+        rep.words
+    )?;
+    for f in &rep.findings {
+        let (line, col) = unspin_text::line_col(&rep.text, f.start);
+        let alts = if f.alternatives.is_empty() {
+            String::new()
+        } else {
+            format!("  {d}also: {}{z}", f.alternatives.join(", "))
+        };
+        let c = if f.confidence >= 0.8 { r } else { y };
+        writeln!(
+            out,
+            "  {d}{line}:{col}{z}\t{c}{}{z} → {g}{}{z}  {d}({:.0}%){z}{alts}",
+            f.text,
+            f.suggestion,
+            f.confidence * 100.0
+        )?;
+    }
+    Ok(())
+}

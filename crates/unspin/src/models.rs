@@ -1,0 +1,121 @@
+//! Finding and loading the model (language model + lexicon) and adapting it to the engine.
+
+use anyhow::{Context, Result, bail};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use unspin_engine::{Candidate, CandidateSource, Engine, LanguageModel, Params, Sources, UserLexicon, WordId};
+
+/// The language model behind the engine's trait.
+pub struct Lm(pub unspin_lm::Model);
+
+impl LanguageModel for Lm {
+    fn order(&self) -> usize {
+        self.0.order()
+    }
+    fn id(&self, word: &str) -> WordId {
+        self.0.id(word)
+    }
+    fn unk(&self) -> WordId {
+        self.0.unk()
+    }
+    fn bos(&self) -> WordId {
+        self.0.bos()
+    }
+    fn eos(&self) -> WordId {
+        self.0.eos()
+    }
+    fn log10_prob(&self, context: &[WordId], word: WordId) -> f32 {
+        self.0.log10_prob(context, word)
+    }
+}
+
+/// The compiled lexicon behind the engine's trait.
+pub struct Lex(pub unspin_lexicon::Lexicon);
+
+thread_local! {
+    static BUF: RefCell<Vec<unspin_lexicon::Candidate>> = const { RefCell::new(Vec::new()) };
+}
+
+impl CandidateSource for Lex {
+    fn max_key_words(&self) -> usize {
+        self.0.max_key_words()
+    }
+    fn candidates(&self, key: &str, out: &mut Vec<Candidate>) {
+        BUF.with(|b| {
+            let mut b = b.borrow_mut();
+            self.0.candidates(key, &mut b);
+            out.extend(b.drain(..).map(|c| Candidate {
+                original: c.original.to_string(),
+                ln_channel: c.ln_channel,
+            }));
+        })
+    }
+}
+
+#[cfg(embedded_model)]
+static EMBEDDED_LM: &[u8] =
+    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../model/en/lm.bin"));
+#[cfg(embedded_model)]
+static EMBEDDED_LEX: &[u8] =
+    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../model/en/lexicon.bin"));
+
+/// Where the model comes from, for messages.
+pub fn describe(model: Option<&Path>) -> String {
+    match resolve_dir(model) {
+        Some(d) => d.display().to_string(),
+        None if cfg!(embedded_model) => "built-in English model".into(),
+        None => "none".into(),
+    }
+}
+
+fn resolve_dir(model: Option<&Path>) -> Option<PathBuf> {
+    model
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("UNSPIN_MODEL").filter(|v| !v.is_empty()).map(PathBuf::from))
+}
+
+/// Loads the language model and the lexicon: from `--model DIR`, else `$UNSPIN_MODEL`, else the
+/// model built into the binary.
+pub fn load_parts(model: Option<&Path>) -> Result<(Lm, Lex)> {
+    if let Some(dir) = resolve_dir(model) {
+        if !dir.is_dir() {
+            bail!("{}: model directory not found", dir.display());
+        }
+        let lm_path = dir.join("lm.bin");
+        let lex_path = dir.join("lexicon.bin");
+        let lm = unspin_lm::Model::open(&lm_path)
+            .with_context(|| format!("{}: cannot load the language model", lm_path.display()))?;
+        let lex = unspin_lexicon::Lexicon::open(&lex_path)
+            .with_context(|| format!("{}: cannot load the lexicon", lex_path.display()))?;
+        return Ok((Lm(lm), Lex(lex)));
+    }
+    embedded()
+}
+
+#[cfg(embedded_model)]
+fn embedded() -> Result<(Lm, Lex)> {
+    let lm = unspin_lm::Model::from_static(EMBEDDED_LM).context("built-in language model")?;
+    let lex = unspin_lexicon::Lexicon::from_static(EMBEDDED_LEX).context("built-in lexicon")?;
+    Ok((Lm(lm), Lex(lex)))
+}
+
+#[cfg(not(embedded_model))]
+fn embedded() -> Result<(Lm, Lex)> {
+    bail!(
+        "no model: this binary was built without one. Build it with `unspin model build` \
+         (see README) and rebuild, or pass --model DIR or set UNSPIN_MODEL"
+    )
+}
+
+/// The engine with the model and any user lexicons (`spun<TAB>original<TAB>count` files).
+pub fn load_engine(model: Option<&Path>, user_lexicons: &[PathBuf], params: Params) -> Result<Engine> {
+    let (lm, lex) = load_parts(model)?;
+    let mut sources: Vec<Box<dyn CandidateSource>> = vec![Box::new(lex)];
+    for p in user_lexicons {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("{}: cannot read the user lexicon", p.display()))?;
+        let u = UserLexicon::parse(&text, &p.display().to_string())?;
+        sources.push(Box::new(u));
+    }
+    Ok(Engine::new(Box::new(lm), Box::new(Sources(sources)), params))
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the labelled evaluation sets from ../shared/corpora/enwiki2018.jsonl.zst (not committed):
+#   data/eval/{dev,test}-clean.jsonl       clean paragraphs (40-200 words of prose)
+#   data/eval/{dev,test}-{moby,wordnet}-{2,4}.jsonl   spun every 2nd/4th word, truth logged
+# dev (300 paragraphs) is for development; test (1,000 other paragraphs) is what BENCHMARKS.md reports.
+# Usage: scripts/make-eval.sh [path/to/unspin]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bin=${1:-target/release/unspin}
+corpus=${CORPUS:-../shared/corpora/enwiki2018.jsonl.zst}
+mkdir -p data/eval data/dicts
+[ -s data/sources/moby.txt ] || scripts/fetch-sources.sh
+for src in moby wordnet; do
+  [ -s data/dicts/$src.tsv ] || "$bin" model spinner-dict --source $src --out data/dicts/$src.tsv
+done
+zstd -dc "$corpus" | python3 -c '
+import json, sys, random
+rng = random.Random(2018)
+paras = []
+for line in sys.stdin:
+    doc = json.loads(line)
+    for i, p in enumerate(doc["text"].split("\n")):
+        w = p.split()
+        # prose paragraphs only: long enough, ends like a sentence, not a list or table row
+        if 40 <= len(w) <= 200 and p.rstrip().endswith(".") and "|" not in p:
+            paras.append({"id": "%s#%d" % (doc["id"], i), "text": p})
+rng.shuffle(paras)
+with open("data/eval/dev-clean.jsonl", "w") as f:
+    for r in paras[:300]: f.write(json.dumps(r) + "\n")
+with open("data/eval/test-clean.jsonl", "w") as f:
+    for r in paras[300:1300]: f.write(json.dumps(r) + "\n")
+'
+for split in dev test; do
+  for src in moby wordnet; do
+    for n in 2 4; do
+      "$bin" spin --dict data/dicts/$src.tsv --every $n --seed 7 data/eval/$split-clean.jsonl > data/eval/$split-$src-$n.jsonl
+    done
+  done
+done
+wc -l data/eval/*.jsonl
