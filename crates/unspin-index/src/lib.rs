@@ -1,10 +1,28 @@
-//! tmp
+//! Source finding for unspin: which original was a spun copy made from, how much of it, and
+//! which substitutions were made.
+//!
+//! - [`features`]: spin-robust word keys (immutables by exact form, other words by synonym
+//!   class) over the `unspin-text` tokenizer;
+//! - [`minhash`]: densified one-permutation MinHash and LSH banding;
+//! - [`align`]: passage detection and token alignment, with the substitution table;
+//! - [`index`]: the embedded on-disk index (immutable segment files + atomic manifest);
+//! - [`store`]: the [`store::BucketStore`] trait behind which LSH buckets live;
+//! - [`search`]: candidates and re-scoring; [`input`]: files, directories, JSONL, HTML.
+
 pub mod align;
 pub mod classes;
 pub mod error;
 pub mod features;
 pub mod hash;
+pub mod html;
+pub mod index;
+pub mod input;
+pub mod lexicon;
 pub mod minhash;
+pub mod search;
+pub mod segment;
+pub mod store;
 pub mod testspin;
+
 pub use classes::SynClasses;
 pub use error::IndexError;

@@ -1,0 +1,457 @@
+//! The embedded on-disk index: a directory of immutable segment files plus a manifest.
+//!
+//! ```text
+//! DIR/MANIFEST.json     {"format": 1, "generation": n, "segments": [{"name", "docs", "chunks", "deleted": [...]}]}
+//! DIR/seg-000001.useg   immutable segment files (see [`crate::segment`])
+//! DIR/LOCK              held (advisory lock) by the one writer
+//! ```
+//!
+//! Crash safety: a writer writes a segment under a temporary name, fsyncs it, renames it,
+//! then writes the new manifest the same way and fsyncs the directory. A crash at any point
+//! leaves the previous manifest (and every segment it names) intact; files no manifest names
+//! are removed by the next writer. Readers never lock: they read the manifest (replaced
+//! atomically) and map the segments it lists, so `find` works while another process adds.
+
+use crate::classes::SynClasses;
+use crate::error::IndexError;
+use crate::features::{content_positions, doc_chunks, window_features, word_features};
+use crate::minhash::{BANDS, band_keys, signature};
+use crate::segment::{PreparedDoc, Segment, StoredDoc, write_segment};
+use crate::store::{BucketStore, ChunkRef};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// Index format version (manifest + segments).
+pub const FORMAT_VERSION: u32 = 1;
+const MANIFEST: &str = "MANIFEST.json";
+const LOCK: &str = "LOCK";
+
+/// Default index directory: `$UNSPIN_INDEX`, else `$XDG_DATA_HOME/unspin/index`, else
+/// `~/.local/share/unspin/index`.
+pub fn default_index_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("UNSPIN_INDEX").filter(|s| !s.is_empty()) {
+        return PathBuf::from(p);
+    }
+    if let Some(p) = std::env::var_os("XDG_DATA_HOME").filter(|s| !s.is_empty()) {
+        return PathBuf::from(p).join("unspin/index");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/share/unspin/index")
+}
+
+/// One segment entry of the manifest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SegmentEntry {
+    /// File name inside the index directory.
+    pub name: String,
+    /// Documents in the segment.
+    pub docs: u32,
+    /// Chunks in the segment.
+    pub chunks: u32,
+    /// Local numbers of deleted (removed or replaced) documents, sorted.
+    #[serde(default)]
+    pub deleted: Vec<u32>,
+}
+
+/// The manifest: which segments make up the index.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Manifest {
+    /// Format version.
+    pub format: u32,
+    /// Incremented on every commit.
+    pub generation: u64,
+    /// Next segment number.
+    pub next_segment: u64,
+    /// Segments, oldest first.
+    pub segments: Vec<SegmentEntry>,
+}
+
+impl Manifest {
+    fn empty() -> Self {
+        Manifest { format: FORMAT_VERSION, generation: 0, next_segment: 1, segments: Vec::new() }
+    }
+
+    fn read(dir: &Path) -> Result<Option<Self>, IndexError> {
+        let p = dir.join(MANIFEST);
+        let bytes = match std::fs::read(&p) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(IndexError::io(&p, e)),
+        };
+        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| IndexError::corrupt(&p, e.to_string()))?;
+        let format = v.get("format").and_then(|f| f.as_u64()).unwrap_or(0) as u32;
+        if format != FORMAT_VERSION {
+            return Err(IndexError::Version { path: p, found: format, expected: FORMAT_VERSION });
+        }
+        let m: Manifest = serde_json::from_value(v).map_err(|e| IndexError::corrupt(&p, e.to_string()))?;
+        Ok(Some(m))
+    }
+
+    fn write(&self, dir: &Path) -> Result<(), IndexError> {
+        let p = dir.join(MANIFEST);
+        let tmp = dir.join("MANIFEST.json.tmp");
+        let bytes = serde_json::to_vec(self).map_err(|e| IndexError::corrupt(&p, e.to_string()))?;
+        {
+            let mut f = File::create(&tmp).map_err(|e| IndexError::io(&tmp, e))?;
+            std::io::Write::write_all(&mut f, &bytes).map_err(|e| IndexError::io(&tmp, e))?;
+            f.sync_all().map_err(|e| IndexError::io(&tmp, e))?;
+        }
+        std::fs::rename(&tmp, &p).map_err(|e| IndexError::io(&p, e))?;
+        sync_dir(dir)
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), IndexError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| IndexError::io(dir, e))
+}
+
+/// A document to add.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewDoc {
+    /// External id (re-adding an id replaces the document).
+    pub id: String,
+    /// Optional title.
+    pub title: String,
+    /// Optional URL.
+    pub url: String,
+    /// Text.
+    pub text: String,
+}
+
+/// Band keys of the indexed chunks of a text.
+pub fn chunk_keys(text: &str, classes: &SynClasses) -> Vec<[u32; BANDS]> {
+    let words = word_features(text, classes);
+    let pos = content_positions(&words);
+    let mut feats = Vec::new();
+    let mut out = Vec::new();
+    for (a, b) in doc_chunks(pos.len()) {
+        window_features(&words, &pos[a..b], &mut feats);
+        if let Some(sig) = signature(&feats) {
+            out.push(band_keys(&sig));
+        }
+    }
+    out
+}
+
+struct OpenSegment {
+    seg: Segment,
+    deleted: HashSet<u32>,
+}
+
+/// A read-only view of an index (a snapshot of one manifest generation).
+pub struct Index {
+    dir: PathBuf,
+    manifest: Manifest,
+    segs: Vec<OpenSegment>,
+    classes: &'static SynClasses,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index").field("dir", &self.dir).field("generation", &self.manifest.generation).finish()
+    }
+}
+
+/// Counts reported by `index stats`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Index directory.
+    pub dir: PathBuf,
+    /// Format version.
+    pub format: u32,
+    /// Manifest generation.
+    pub generation: u64,
+    /// Live documents.
+    pub docs: u64,
+    /// Deleted (removed or replaced) documents still in segments.
+    pub deleted: u64,
+    /// Chunks (LSH entries per band).
+    pub chunks: u64,
+    /// Segment files.
+    pub segments: usize,
+    /// Bytes on disk.
+    pub bytes: u64,
+}
+
+impl Index {
+    /// Opens the index at `dir` with the embedded synonym classes.
+    pub fn open(dir: &Path) -> Result<Self, IndexError> {
+        Self::open_with(dir, SynClasses::embedded())
+    }
+
+    /// Opens the index at `dir` with the given synonym classes (must be the ones it was built
+    /// with).
+    pub fn open_with(dir: &Path, classes: &'static SynClasses) -> Result<Self, IndexError> {
+        // a writer may replace the manifest and drop segments between our reads: retry
+        let mut last = None;
+        for _ in 0..5 {
+            let Some(manifest) = Manifest::read(dir)? else {
+                return Err(IndexError::NoIndex { path: dir.to_path_buf() });
+            };
+            match Self::open_segments(dir, &manifest) {
+                Ok(segs) => return Ok(Index { dir: dir.to_path_buf(), manifest, segs, classes }),
+                Err(IndexError::Io { path, source }) if source.kind() == std::io::ErrorKind::NotFound => {
+                    last = Some(IndexError::Io { path, source });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or(IndexError::NoIndex { path: dir.to_path_buf() }))
+    }
+
+    fn open_segments(dir: &Path, m: &Manifest) -> Result<Vec<OpenSegment>, IndexError> {
+        let mut v = Vec::with_capacity(m.segments.len());
+        for e in &m.segments {
+            let seg = Segment::open(&dir.join(&e.name))?;
+            if seg.docs() != e.docs || seg.chunks() != e.chunks {
+                return Err(IndexError::corrupt(seg.path(), "segment does not match the manifest"));
+            }
+            v.push(OpenSegment { seg, deleted: e.deleted.iter().copied().collect() });
+        }
+        Ok(v)
+    }
+
+    /// The synonym classes used by this index.
+    pub fn classes(&self) -> &'static SynClasses {
+        self.classes
+    }
+
+    /// Statistics.
+    pub fn stats(&self) -> Stats {
+        let mut s = Stats {
+            dir: self.dir.clone(),
+            format: self.manifest.format,
+            generation: self.manifest.generation,
+            docs: 0,
+            deleted: 0,
+            chunks: 0,
+            segments: self.segs.len(),
+            bytes: 0,
+        };
+        for o in &self.segs {
+            s.docs += u64::from(o.seg.docs()) - o.deleted.len() as u64;
+            s.deleted += o.deleted.len() as u64;
+            s.chunks += u64::from(o.seg.chunks());
+            s.bytes += o.seg.bytes() as u64;
+        }
+        s
+    }
+
+    /// Segment-local document behind a chunk reference, unless deleted.
+    pub fn chunk_doc(&self, c: ChunkRef) -> Result<Option<DocRef>, IndexError> {
+        let (s, chunk) = ((c >> 32) as usize, c as u32);
+        let Some(o) = self.segs.get(s) else { return Ok(None) };
+        let d = o.seg.chunk_doc(chunk)?;
+        Ok((!o.deleted.contains(&d)).then_some(DocRef { seg: s as u32, doc: d }))
+    }
+
+    /// A stored document.
+    pub fn doc(&self, r: DocRef) -> Result<StoredDoc, IndexError> {
+        let o = self
+            .segs
+            .get(r.seg as usize)
+            .ok_or_else(|| IndexError::corrupt(&self.dir, "segment number out of range"))?;
+        o.seg.doc(r.doc)
+    }
+
+    /// Text of a stored document.
+    pub fn text(&self, r: DocRef) -> Result<String, IndexError> {
+        let o = self
+            .segs
+            .get(r.seg as usize)
+            .ok_or_else(|| IndexError::corrupt(&self.dir, "segment number out of range"))?;
+        o.seg.text(r.doc)
+    }
+
+    /// Finds a live document by id.
+    pub fn find_id(&self, id: &str) -> Result<Option<DocRef>, IndexError> {
+        for (s, o) in self.segs.iter().enumerate().rev() {
+            for d in o.seg.find_id(id)? {
+                if !o.deleted.contains(&d) {
+                    return Ok(Some(DocRef { seg: s as u32, doc: d }));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl BucketStore for Index {
+    fn get(&self, band: usize, key: u32, f: &mut dyn FnMut(ChunkRef)) -> Result<(), IndexError> {
+        for (s, o) in self.segs.iter().enumerate() {
+            o.seg.lookup(band, key, &mut |c| f(((s as u64) << 32) | u64::from(c)))?;
+        }
+        Ok(())
+    }
+}
+
+/// A document in an open index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocRef {
+    /// Segment position in the manifest.
+    pub seg: u32,
+    /// Document number in the segment.
+    pub doc: u32,
+}
+
+/// The single writer of an index (holds `DIR/LOCK`).
+pub struct IndexWriter {
+    dir: PathBuf,
+    _lock: File,
+    manifest: Manifest,
+    pending: Vec<NewDoc>,
+    pending_bytes: usize,
+    /// Documents per segment batch.
+    pub batch_docs: usize,
+    /// Uncompressed text bytes per segment batch.
+    pub batch_bytes: usize,
+    classes: &'static SynClasses,
+}
+
+impl std::fmt::Debug for IndexWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexWriter").field("dir", &self.dir).field("pending", &self.pending.len()).finish()
+    }
+}
+
+impl IndexWriter {
+    /// Opens (creating if needed) the index at `dir` for writing. Fails with
+    /// [`IndexError::Locked`] when another writer holds the lock.
+    pub fn open(dir: &Path) -> Result<Self, IndexError> {
+        std::fs::create_dir_all(dir).map_err(|e| IndexError::io(dir, e))?;
+        let lp = dir.join(LOCK);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lp)
+            .map_err(|e| IndexError::io(&lp, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(IndexError::Locked { path: lp }),
+            Err(std::fs::TryLockError::Error(e)) => return Err(IndexError::io(&lp, e)),
+        }
+        let manifest = match Manifest::read(dir)? {
+            Some(m) => m,
+            None => {
+                let m = Manifest::empty();
+                m.write(dir)?;
+                m
+            }
+        };
+        // remove leftovers of crashed writers: temp files and unlisted segments
+        let listed: HashSet<&str> = manifest.segments.iter().map(|s| s.name.as_str()).collect();
+        let rd = std::fs::read_dir(dir).map_err(|e| IndexError::io(dir, e))?;
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stale = name.ends_with(".tmp") || (name.starts_with("seg-") && !listed.contains(name.as_str()));
+            if stale {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        Ok(IndexWriter {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            manifest,
+            pending: Vec::new(),
+            pending_bytes: 0,
+            batch_docs: 100_000,
+            batch_bytes: 128 << 20,
+            classes: SynClasses::embedded(),
+        })
+    }
+
+    /// Queues a document; writes a segment when the batch is full. Returns true when a
+    /// batch was committed.
+    pub fn add(&mut self, doc: NewDoc) -> Result<bool, IndexError> {
+        self.pending_bytes += doc.text.len();
+        self.pending.push(doc);
+        if self.pending.len() >= self.batch_docs || self.pending_bytes >= self.batch_bytes {
+            self.commit()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Documents queued and not yet committed.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Removes a document by id (committed immediately). Returns whether it existed.
+    pub fn remove(&mut self, id: &str) -> Result<bool, IndexError> {
+        let before = self.pending.len();
+        self.pending.retain(|d| d.id != id);
+        let mut found = before != self.pending.len();
+        let mut m = self.manifest.clone();
+        found |= self.mark_deleted(&mut m, &[id.to_string()])?;
+        if found {
+            m.generation += 1;
+            m.write(&self.dir)?;
+            self.manifest = m;
+        }
+        Ok(found)
+    }
+
+    fn mark_deleted(&self, m: &mut Manifest, ids: &[String]) -> Result<bool, IndexError> {
+        let mut any = false;
+        for e in m.segments.iter_mut() {
+            let seg = Segment::open(&self.dir.join(&e.name))?;
+            let mut del: HashSet<u32> = e.deleted.iter().copied().collect();
+            for id in ids {
+                for d in seg.find_id(id)? {
+                    any |= del.insert(d);
+                }
+            }
+            let mut v: Vec<u32> = del.into_iter().collect();
+            v.sort_unstable();
+            e.deleted = v;
+        }
+        Ok(any)
+    }
+
+    /// Writes the queued documents as a new segment and commits a new manifest.
+    pub fn commit(&mut self) -> Result<(), IndexError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut batch = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        // within a batch the last copy of an id wins
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for (i, d) in batch.iter().enumerate() {
+            last.insert(d.id.as_str(), i);
+        }
+        let keep: HashSet<usize> = last.into_values().collect();
+        let mut i = 0;
+        batch.retain(|_| {
+            let k = keep.contains(&i);
+            i += 1;
+            k
+        });
+        let classes = self.classes;
+        let prepared: Vec<PreparedDoc> = batch
+            .into_par_iter()
+            .map(|d| {
+                let chunks = chunk_keys(&d.text, classes);
+                PreparedDoc { id: d.id, title: d.title, url: d.url, text: d.text, chunks }
+            })
+            .collect();
+        let name = format!("seg-{:06}.useg", self.manifest.next_segment);
+        let path = self.dir.join(&name);
+        let chunks = write_segment(&path, &prepared)?;
+        sync_dir(&self.dir)?;
+        let mut m = self.manifest.clone();
+        let ids: Vec<String> = prepared.iter().map(|d| d.id.clone()).collect();
+        self.mark_deleted(&mut m, &ids)?;
+        m.segments.push(SegmentEntry { name, docs: prepared.len() as u32, chunks, deleted: Vec::new() });
+        m.next_segment += 1;
+        m.generation += 1;
+        m.write(&self.dir)?;
+        self.manifest = m;
+        Ok(())
+    }
+}

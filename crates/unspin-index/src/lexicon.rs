@@ -1,0 +1,98 @@
+//! User lexicon learned from aligned substitutions: TSV lines `spun<TAB>original<TAB>count`,
+//! lowercase, words joined by single spaces (read by `check` and `restore`).
+
+use crate::align::TableRow;
+use crate::error::IndexError;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Counts of (spun, original) pairs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lexicon {
+    /// (spun, original) → count.
+    pub pairs: BTreeMap<(String, String), u64>,
+}
+
+fn clean(s: &str) -> String {
+    s.split_whitespace().map(unspin_text::normalize).collect::<Vec<_>>().join(" ")
+}
+
+impl Lexicon {
+    /// Reads a lexicon file; a missing file is an empty lexicon.
+    pub fn read(path: &Path) -> Result<Self, IndexError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(IndexError::io(path, e)),
+        };
+        let mut lx = Self::default();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let f: Vec<&str> = line.split('\t').collect();
+            let count = f.get(2).and_then(|c| c.trim().parse::<u64>().ok());
+            match (f.first(), f.get(1), count) {
+                (Some(s), Some(o), Some(c)) if f.len() == 3 => {
+                    *lx.pairs.entry((clean(s), clean(o))).or_insert(0) += c;
+                }
+                _ => {
+                    return Err(IndexError::BadInput {
+                        path: path.to_path_buf(),
+                        problem: format!("line {}: expected spun<TAB>original<TAB>count", i + 1),
+                    });
+                }
+            }
+        }
+        Ok(lx)
+    }
+
+    /// Adds the rows of a substitution table.
+    pub fn add_table(&mut self, table: &[TableRow]) {
+        for r in table {
+            let (s, o) = (clean(&r.spun), clean(&r.source));
+            if s.is_empty() || o.is_empty() || s == o {
+                continue;
+            }
+            *self.pairs.entry((s, o)).or_insert(0) += r.count as u64;
+        }
+    }
+
+    /// TSV text, most frequent first, dropping pairs seen fewer than `min_count` times.
+    pub fn to_tsv(&self, min_count: u64) -> String {
+        let mut v: Vec<(&(String, String), &u64)> = self.pairs.iter().filter(|(_, c)| **c >= min_count).collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let mut out = String::new();
+        for ((s, o), c) in v {
+            out.push_str(&format!("{s}\t{o}\t{c}\n"));
+        }
+        out
+    }
+
+    /// Writes the lexicon atomically (temporary file + rename).
+    pub fn write(&self, path: &Path, min_count: u64) -> Result<(), IndexError> {
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, self.to_tsv(min_count)).map_err(|e| IndexError::io(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| IndexError::io(path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_and_merge() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("lex.tsv");
+        let mut lx = Lexicon::default();
+        lx.add_table(&[TableRow { source: "Artificial  intelligence".into(), spun: "counterfeit consciousness".into(), count: 2 }]);
+        lx.write(&p, 1).unwrap();
+        let mut back = Lexicon::read(&p).unwrap();
+        assert_eq!(back, lx);
+        back.add_table(&[TableRow { source: "artificial intelligence".into(), spun: "Counterfeit Consciousness".into(), count: 1 }]);
+        assert_eq!(back.to_tsv(1), "counterfeit consciousness\tartificial intelligence\t3\n");
+        std::fs::write(&p, "bad line\n").unwrap();
+        assert!(Lexicon::read(&p).is_err());
+    }
+}

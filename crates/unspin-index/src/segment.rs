@@ -1,0 +1,461 @@
+//! Immutable segment files.
+//!
+//! A segment holds a batch of documents: their texts (zstd-compressed in blocks of about
+//! [`BLOCK_BYTES`]), id/title/url, a sorted id-hash table (to find a document by id), the
+//! chunk → document map, and per LSH band a sorted array of `(bucket key, chunk)` postings
+//! that is binary-searched in place through a memory map.
+//!
+//! Layout (little-endian): a header with magic `USPNSEG\0`, [`SEGMENT_VERSION`], the MinHash
+//! parameters, counts and the offsets of 8 sections (docs, meta, ids, chunk→doc, band
+//! directory, postings, block directory, blocks). Every read is bounds-checked, so a damaged
+//! file yields [`IndexError::Corrupt`], never a panic.
+
+use crate::error::IndexError;
+use crate::hash::hash_str;
+use crate::minhash::{BANDS, K, ROWS};
+use memmap2::Mmap;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Segment file format version.
+pub const SEGMENT_VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"USPNSEG\0";
+const HEADER: usize = 40 + 9 * 8;
+/// Target uncompressed size of a text block.
+pub const BLOCK_BYTES: usize = 32 * 1024;
+const ZSTD_LEVEL: i32 = 3;
+
+/// A document ready to be written: text plus the band keys of each chunk.
+#[derive(Debug, Clone)]
+pub struct PreparedDoc {
+    /// External id.
+    pub id: String,
+    /// Optional title.
+    pub title: String,
+    /// Optional URL.
+    pub url: String,
+    /// Full text.
+    pub text: String,
+    /// LSH band keys of each chunk.
+    pub chunks: Vec<[u32; BANDS]>,
+}
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDoc {
+    /// External id.
+    pub id: String,
+    /// Title (may be empty).
+    pub title: String,
+    /// URL (may be empty).
+    pub url: String,
+    /// Full text.
+    pub text: String,
+}
+
+fn w32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+fn w64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Writes `docs` as a segment file at `path` (written to a temporary name, fsynced, then
+/// renamed). Returns the number of chunks.
+pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexError> {
+    let n_docs = docs.len();
+    // texts into blocks
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    let mut doc_rows: Vec<[u32; 5]> = Vec::with_capacity(n_docs);
+    let mut meta: Vec<u8> = Vec::new();
+    let mut raw: Vec<u8> = Vec::with_capacity(BLOCK_BYTES * 2);
+    let flush = |raw: &mut Vec<u8>, blocks: &mut Vec<Vec<u8>>| -> Result<(), IndexError> {
+        let c = zstd::bulk::compress(raw, ZSTD_LEVEL).map_err(|e| IndexError::io(path, e))?;
+        blocks.push(c);
+        raw.clear();
+        Ok(())
+    };
+    for d in docs {
+        if !raw.is_empty() && raw.len() + d.text.len() > BLOCK_BYTES {
+            flush(&mut raw, &mut blocks)?;
+        }
+        let meta_off = meta.len() as u32;
+        meta.extend_from_slice(d.id.as_bytes());
+        meta.push(0x1f);
+        meta.extend_from_slice(d.title.as_bytes());
+        meta.push(0x1f);
+        meta.extend_from_slice(d.url.as_bytes());
+        doc_rows.push([blocks.len() as u32, raw.len() as u32, d.text.len() as u32, meta_off, meta.len() as u32 - meta_off]);
+        raw.extend_from_slice(d.text.as_bytes());
+    }
+    if !raw.is_empty() {
+        flush(&mut raw, &mut blocks)?;
+    }
+    // ids
+    let mut ids: Vec<(u64, u32)> = docs.iter().enumerate().map(|(i, d)| (hash_str(&d.id), i as u32)).collect();
+    ids.sort_unstable();
+    // chunks and postings
+    let mut chunk_doc: Vec<u32> = Vec::new();
+    let mut postings: Vec<Vec<(u32, u32)>> = vec![Vec::new(); BANDS];
+    for (i, d) in docs.iter().enumerate() {
+        for keys in &d.chunks {
+            let c = chunk_doc.len() as u32;
+            chunk_doc.push(i as u32);
+            for (b, &k) in keys.iter().enumerate() {
+                postings[b].push((k, c));
+            }
+        }
+    }
+    for p in postings.iter_mut() {
+        p.sort_unstable();
+        p.dedup();
+    }
+    // section sizes
+    let s_docs = n_docs * 20;
+    let s_meta = meta.len();
+    let s_ids = ids.len() * 12;
+    let s_chunk = chunk_doc.len() * 4;
+    let s_dir = (BANDS + 1) * 8;
+    let total_post: usize = postings.iter().map(Vec::len).sum();
+    let s_post = total_post * 8;
+    let s_bdir = (blocks.len() + 1) * 8;
+    let s_blocks: usize = blocks.iter().map(Vec::len).sum();
+    let mut offs = [0u64; 9];
+    let mut o = HEADER as u64;
+    for (k, s) in [s_docs, s_meta, s_ids, s_chunk, s_dir, s_post, s_bdir, s_blocks].iter().enumerate() {
+        offs[k] = o;
+        o += *s as u64;
+    }
+    offs[8] = o;
+    let mut head = Vec::with_capacity(HEADER);
+    head.extend_from_slice(MAGIC);
+    w32(&mut head, SEGMENT_VERSION);
+    w32(&mut head, BANDS as u32);
+    w32(&mut head, ROWS as u32);
+    w32(&mut head, K as u32);
+    w32(&mut head, n_docs as u32);
+    w32(&mut head, chunk_doc.len() as u32);
+    w32(&mut head, blocks.len() as u32);
+    w32(&mut head, 0);
+    for v in offs {
+        w64(&mut head, v);
+    }
+    let tmp = path.with_extension("tmp");
+    let file = File::create(&tmp).map_err(|e| IndexError::io(&tmp, e))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let io = |e| IndexError::io(&tmp, e);
+    w.write_all(&head).map_err(io)?;
+    let mut buf = Vec::with_capacity(1 << 16);
+    for r in &doc_rows {
+        for v in r {
+            w32(&mut buf, *v);
+        }
+    }
+    w.write_all(&buf).map_err(io)?;
+    w.write_all(&meta).map_err(io)?;
+    buf.clear();
+    for (h, d) in &ids {
+        w64(&mut buf, *h);
+        w32(&mut buf, *d);
+    }
+    w.write_all(&buf).map_err(io)?;
+    buf.clear();
+    for c in &chunk_doc {
+        w32(&mut buf, *c);
+    }
+    w.write_all(&buf).map_err(io)?;
+    buf.clear();
+    let mut acc = 0u64;
+    for p in &postings {
+        w64(&mut buf, acc);
+        acc += p.len() as u64;
+    }
+    w64(&mut buf, acc);
+    w.write_all(&buf).map_err(io)?;
+    for p in &postings {
+        buf.clear();
+        for (k, c) in p {
+            w32(&mut buf, *k);
+            w32(&mut buf, *c);
+        }
+        w.write_all(&buf).map_err(io)?;
+    }
+    buf.clear();
+    let mut acc = 0u64;
+    for b in &blocks {
+        w64(&mut buf, acc);
+        acc += b.len() as u64;
+    }
+    w64(&mut buf, acc);
+    w.write_all(&buf).map_err(io)?;
+    for b in &blocks {
+        w.write_all(b).map_err(io)?;
+    }
+    let file = w.into_inner().map_err(|e| IndexError::io(&tmp, e.into_error()))?;
+    file.sync_all().map_err(io)?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(|e| IndexError::io(path, e))?;
+    Ok(chunk_doc.len() as u32)
+}
+
+/// A memory-mapped, read-only segment.
+#[derive(Debug)]
+pub struct Segment {
+    path: PathBuf,
+    map: Mmap,
+    n_docs: u32,
+    n_chunks: u32,
+    n_blocks: u32,
+    offs: [usize; 9],
+}
+
+impl Segment {
+    /// Opens and validates a segment file.
+    pub fn open(path: &Path) -> Result<Self, IndexError> {
+        let file = File::open(path).map_err(|e| IndexError::io(path, e))?;
+        // SAFETY: segment files are immutable once renamed into place; writers never modify
+        // them (they are only ever deleted, which keeps the mapping valid on Unix).
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| IndexError::io(path, e))?;
+        let bad = |m: &str| IndexError::corrupt(path, m);
+        if map.len() < HEADER || &map[..8] != MAGIC {
+            return Err(bad("not a segment file"));
+        }
+        let r32 = |o: usize| u32::from_le_bytes([map[o], map[o + 1], map[o + 2], map[o + 3]]);
+        let version = r32(8);
+        if version != SEGMENT_VERSION {
+            return Err(IndexError::Version { path: path.into(), found: version, expected: SEGMENT_VERSION });
+        }
+        if (r32(12), r32(16), r32(20)) != (BANDS as u32, ROWS as u32, K as u32) {
+            return Err(bad("MinHash parameters differ from this build"));
+        }
+        let (n_docs, n_chunks, n_blocks) = (r32(24), r32(28), r32(32));
+        let mut offs = [0usize; 9];
+        for (k, o) in offs.iter_mut().enumerate() {
+            let p = 40 + 8 * k;
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&map[p..p + 8]);
+            *o = usize::try_from(u64::from_le_bytes(b)).map_err(|_| bad("offset overflow"))?;
+        }
+        if offs[8] != map.len() || offs.windows(2).any(|w| w[0] > w[1]) || offs[0] != HEADER {
+            return Err(bad("section table does not match the file (truncated?)"));
+        }
+        let n = |k: usize| offs[k + 1] - offs[k];
+        if n(0) != n_docs as usize * 20
+            || n(2) != n_docs as usize * 12
+            || n(3) != n_chunks as usize * 4
+            || n(4) != (BANDS + 1) * 8
+            || n(6) != (n_blocks as usize + 1) * 8
+            || n(5) % 8 != 0
+        {
+            return Err(bad("section sizes do not match the counts"));
+        }
+        Ok(Segment { path: path.to_path_buf(), map, n_docs, n_chunks, n_blocks, offs })
+    }
+
+    /// Path of the file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    /// Number of documents (including ones deleted later).
+    pub fn docs(&self) -> u32 {
+        self.n_docs
+    }
+    /// Number of chunks.
+    pub fn chunks(&self) -> u32 {
+        self.n_chunks
+    }
+    /// File size in bytes.
+    pub fn bytes(&self) -> usize {
+        self.map.len()
+    }
+
+    #[inline]
+    fn u32_at(&self, o: usize) -> u32 {
+        let b = &self.map[o..o + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+    #[inline]
+    fn u64_at(&self, o: usize) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.map[o..o + 8]);
+        u64::from_le_bytes(b)
+    }
+
+    fn corrupt(&self, m: &str) -> IndexError {
+        IndexError::corrupt(&self.path, m)
+    }
+
+    /// The document a chunk belongs to.
+    pub fn chunk_doc(&self, chunk: u32) -> Result<u32, IndexError> {
+        if chunk >= self.n_chunks {
+            return Err(self.corrupt("chunk number out of range"));
+        }
+        let d = self.u32_at(self.offs[3] + 4 * chunk as usize);
+        if d >= self.n_docs {
+            return Err(self.corrupt("chunk points past the documents"));
+        }
+        Ok(d)
+    }
+
+    /// Calls `f` with every chunk filed under `key` in `band`.
+    pub fn lookup(&self, band: usize, key: u32, f: &mut dyn FnMut(u32)) -> Result<(), IndexError> {
+        if band >= BANDS {
+            return Ok(());
+        }
+        let total = ((self.offs[6] - self.offs[5]) / 8) as u64;
+        let lo = self.u64_at(self.offs[4] + 8 * band);
+        let hi = self.u64_at(self.offs[4] + 8 * (band + 1));
+        if lo > hi || hi > total {
+            return Err(self.corrupt("band directory out of range"));
+        }
+        let base = self.offs[5];
+        let key_at = |i: u64| self.u32_at(base + 8 * i as usize);
+        let (mut a, mut b) = (lo, hi);
+        while a < b {
+            let mid = a + (b - a) / 2;
+            if key_at(mid) < key { a = mid + 1 } else { b = mid }
+        }
+        while a < hi && key_at(a) == key {
+            f(self.u32_at(base + 8 * a as usize + 4));
+            a += 1;
+        }
+        Ok(())
+    }
+
+    /// Local numbers of documents whose id hashes to the hash of `id` (verify with
+    /// [`Segment::meta`]).
+    pub fn find_id(&self, id: &str) -> Result<Vec<u32>, IndexError> {
+        let h = hash_str(id);
+        let base = self.offs[2];
+        let n = self.n_docs as usize;
+        let (mut a, mut b) = (0usize, n);
+        while a < b {
+            let mid = (a + b) / 2;
+            if self.u64_at(base + 12 * mid) < h { a = mid + 1 } else { b = mid }
+        }
+        let mut out = Vec::new();
+        while a < n && self.u64_at(base + 12 * a) == h {
+            let d = self.u32_at(base + 12 * a + 8);
+            if self.meta(d)?.0 == id {
+                out.push(d);
+            }
+            a += 1;
+        }
+        Ok(out)
+    }
+
+    fn row(&self, doc: u32) -> Result<[u32; 5], IndexError> {
+        if doc >= self.n_docs {
+            return Err(self.corrupt("document number out of range"));
+        }
+        let o = self.offs[0] + 20 * doc as usize;
+        Ok([self.u32_at(o), self.u32_at(o + 4), self.u32_at(o + 8), self.u32_at(o + 12), self.u32_at(o + 16)])
+    }
+
+    /// (id, title, url) of a document.
+    pub fn meta(&self, doc: u32) -> Result<(String, String, String), IndexError> {
+        let r = self.row(doc)?;
+        let (a, len) = (self.offs[1] + r[3] as usize, r[4] as usize);
+        if a + len > self.offs[2] {
+            return Err(self.corrupt("metadata out of range"));
+        }
+        let s = std::str::from_utf8(&self.map[a..a + len]).map_err(|_| self.corrupt("metadata is not UTF-8"))?;
+        let mut it = s.split('\u{1f}');
+        let id = it.next().unwrap_or("").to_string();
+        let title = it.next().unwrap_or("").to_string();
+        let url = it.next().unwrap_or("").to_string();
+        Ok((id, title, url))
+    }
+
+    /// Decompresses one text block.
+    pub fn block(&self, b: u32) -> Result<Vec<u8>, IndexError> {
+        if b >= self.n_blocks {
+            return Err(self.corrupt("block number out of range"));
+        }
+        let lo = self.u64_at(self.offs[6] + 8 * b as usize) as usize;
+        let hi = self.u64_at(self.offs[6] + 8 * (b as usize + 1)) as usize;
+        let data = &self.map[self.offs[7]..self.offs[8]];
+        if lo > hi || hi > data.len() {
+            return Err(self.corrupt("block directory out of range"));
+        }
+        zstd::stream::decode_all(&data[lo..hi])
+            .map_err(|e| IndexError::corrupt(&self.path, format!("text block {b}: {e}")))
+    }
+
+    /// The text of a document.
+    pub fn text(&self, doc: u32) -> Result<String, IndexError> {
+        let r = self.row(doc)?;
+        let block = self.block(r[0])?;
+        let (a, len) = (r[1] as usize, r[2] as usize);
+        if a + len > block.len() {
+            return Err(self.corrupt("text out of its block"));
+        }
+        String::from_utf8(block[a..a + len].to_vec()).map_err(|_| self.corrupt("text is not UTF-8"))
+    }
+
+    /// A whole stored document.
+    pub fn doc(&self, doc: u32) -> Result<StoredDoc, IndexError> {
+        let (id, title, url) = self.meta(doc)?;
+        Ok(StoredDoc { id, title, url, text: self.text(doc)? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(i: usize) -> PreparedDoc {
+        PreparedDoc {
+            id: format!("d{i}"),
+            title: format!("T{i}"),
+            url: String::new(),
+            text: format!("text number {i} ").repeat(i % 50 + 1),
+            chunks: vec![[i as u32; BANDS], [i as u32 + 1000; BANDS]],
+        }
+    }
+
+    #[test]
+    fn write_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.useg");
+        let docs: Vec<PreparedDoc> = (0..500).map(doc).collect();
+        assert_eq!(write_segment(&p, &docs).unwrap(), 1000);
+        let s = Segment::open(&p).unwrap();
+        assert_eq!(s.docs(), 500);
+        for i in [0usize, 7, 499] {
+            let d = s.doc(i as u32).unwrap();
+            assert_eq!(d.id, docs[i].id);
+            assert_eq!(d.text, docs[i].text);
+            assert_eq!(s.find_id(&format!("d{i}")).unwrap(), [i as u32]);
+            let mut got = Vec::new();
+            s.lookup(3, i as u32 + 1000, &mut |c| got.push(c)).unwrap();
+            assert_eq!(got.len(), 1);
+            assert_eq!(s.chunk_doc(got[0]).unwrap(), i as u32);
+        }
+        assert!(s.find_id("nope").unwrap().is_empty());
+    }
+
+    #[test]
+    fn damaged_files_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.useg");
+        write_segment(&p, &(0..50).map(doc).collect::<Vec<_>>()).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        for cut in [0, 10, HEADER, bytes.len() / 2, bytes.len() - 1] {
+            std::fs::write(&p, &bytes[..cut]).unwrap();
+            assert!(Segment::open(&p).is_err(), "cut {cut}");
+        }
+        // flip bytes in the compressed text: reads fail cleanly or return text, never panic
+        let mut b = bytes.clone();
+        let n = b.len();
+        for x in &mut b[n - 200..n - 100] {
+            *x ^= 0x5a;
+        }
+        std::fs::write(&p, &b).unwrap();
+        let s = Segment::open(&p).unwrap();
+        for d in 0..50 {
+            let _ = s.doc(d);
+        }
+    }
+}
