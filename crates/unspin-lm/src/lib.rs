@@ -1,1 +1,49 @@
-//! placeholder
+//! Language model of unspin.
+//!
+//! * Estimation of interpolated modified Kneser–Ney n-gram models from a corpus
+//!   ([`build_from_corpus`]), with count-cutoff pruning that keeps every context normalised.
+//! * A compact binary format: vocabulary `fst::Map`, per-order linear-probing hash tables of
+//!   bit-packed fingerprints and quantised log10 probabilities/backoffs, read in place from
+//!   a memory map or from `include_bytes!` ([`Model`]).
+//! * ARPA import ([`compile_arpa`]) and export ([`Model::write_arpa`]).
+//!
+//! Text must be turned into tokens with [`lm_sentences`], the function the model was
+//! trained with:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), unspin_lm::LmError> {
+//! let model = unspin_lm::Model::open(std::path::Path::new("model/en/lm.bin"))?;
+//! for sentence in unspin_lm::lm_sentences("The cat sat on the mat.") {
+//!     let ids: Vec<u32> = sentence.iter().map(|w| model.id(w)).collect();
+//!     println!("{}", model.sentence_log10(&ids));
+//! }
+//! # Ok(()) }
+//! ```
+
+mod arpa;
+mod binary;
+mod build;
+mod data;
+mod error;
+mod hash;
+mod quant;
+mod text;
+
+pub use arpa::{read_arpa, write_arpa_data};
+pub use binary::{
+    BinaryOptions, FORMAT_VERSION, Model, State, binary_bytes, compile_arpa, compile_arpa_with,
+    write_binary,
+};
+pub use build::{BuildOptions, BuildStats, Discounts, build_from_corpus, estimate_from_texts};
+pub use data::{NgramData, OrderData, RefQuery};
+pub use error::LmError;
+pub use text::lm_sentences;
+
+/// A word id of a [`Model`].
+pub type WordId = u32;
+
+/// Largest supported model order.
+pub const MAX_ORDER: usize = 6;
+
+#[cfg(test)]
+mod tests;

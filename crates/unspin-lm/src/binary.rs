@@ -1,0 +1,1203 @@
+//! The binary model: writer and memory-mapped reader.
+//!
+//! Layout (all integers little-endian, no alignment assumed anywhere):
+//!
+//! ```text
+//! 0   magic "UNSPINLM"
+//! 8   u32 format version
+//! 12  u32 order N
+//! 16  u32 vocabulary size V
+//! 20  u32 number of sections S
+//! 24  u64 checksum of the rest of the header (bytes 0..24 and 32..end of directory)
+//! 32  N × u64 n-gram counts per order
+//! ..  S × (u32 kind, u32 order, u64 offset, u64 length, u64 checksum)  section directory
+//! ```
+//!
+//! Sections: `META` (per order: count, slots, max probe length, fingerprint/prob/backoff bit
+//! widths, codebook sizes), `VOCAB` (an `fst::Map` word → id), per order a probability and
+//! a backoff codebook (f32 bin centres), per order a `TABLE` and, for orders ≥ 2, an
+//! optional zstd-compressed `NGRAMS` list (the n-gram identities, only needed to export ARPA).
+//!
+//! The unigram table is a bit-packed array indexed by word id holding codebook indices of
+//! (prob, backoff). The table of order k ≥ 2 is a linear-probing hash table of bit-packed
+//! slots `fingerprint | prob index | backoff index` (no backoff for the highest order); the
+//! n-gram `w1…wk` lives at home slot `⌊hash·slots/2^64⌋` where `hash` is the 64-bit key of
+//! [`crate::hash`], and its fingerprint is the low `fp_bits` bits of the hash (0 = empty).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::data::{BOS, EOS, NgramData, OrderData, UNK};
+use crate::error::LmError;
+use crate::hash::{checksum, extend, key_of, start};
+use crate::quant::{build_codebook, encode};
+use crate::{MAX_ORDER, WordId};
+
+const MAGIC: &[u8; 8] = b"UNSPINLM";
+/// Format version written and read by this build.
+pub const FORMAT_VERSION: u32 = 1;
+
+const K_META: u32 = 1;
+const K_VOCAB: u32 = 2;
+const K_PCODES: u32 = 3;
+const K_BCODES: u32 = 4;
+const K_TABLE: u32 = 5;
+const K_NGRAMS: u32 = 6;
+const META_REC: usize = 32;
+const DIR_REC: usize = 32;
+
+/// Layout choices of the binary model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BinaryOptions {
+    /// Bits of the probability codebook index for orders ≥ 2 (≤ 16).
+    pub prob_bits: u32,
+    /// Bits of the backoff codebook index for orders ≥ 2 (≤ 16).
+    pub backoff_bits: u32,
+    /// Bits of both codebook indices of unigrams (≤ 16).
+    pub unigram_bits: u32,
+    /// Minimum fingerprint bits; raised per order until stored n-grams never shadow each other.
+    pub fingerprint_bits: u32,
+    /// Target load factor of the hash tables (0.5..0.95).
+    pub load_factor: f64,
+    /// Store the n-gram identities so that [`Model::write_arpa`] works.
+    pub store_ngram_list: bool,
+}
+
+impl Default for BinaryOptions {
+    fn default() -> Self {
+        BinaryOptions {
+            prob_bits: 8,
+            backoff_bits: 8,
+            unigram_bits: 12,
+            fingerprint_bits: 24,
+            load_factor: 0.8,
+            store_ngram_list: true,
+        }
+    }
+}
+
+#[inline(always)]
+fn home(h: u64, slots: u64) -> u64 {
+    ((u128::from(h) * u128::from(slots)) >> 64) as u64
+}
+
+#[inline(always)]
+fn fingerprint(h: u64, mask: u64) -> u64 {
+    let f = h & mask;
+    if f == 0 { 1 } else { f }
+}
+
+#[inline(always)]
+fn low_mask(bits: u32) -> u64 {
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    }
+}
+
+/// Reads `width` (≤ 57) bits at bit offset `bit` of `data`; 0 when out of range.
+#[inline(always)]
+fn get_bits(data: &[u8], bit: u64, width: u32) -> u64 {
+    let byte = (bit >> 3) as usize;
+    match data.get(byte..byte.wrapping_add(8)) {
+        Some(chunk) => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(chunk);
+            (u64::from_le_bytes(a) >> (bit & 7)) & low_mask(width)
+        }
+        None => 0,
+    }
+}
+
+fn put_bits(data: &mut [u8], bit: u64, width: u32, value: u64) {
+    let byte = (bit >> 3) as usize;
+    if let Some(chunk) = data.get_mut(byte..byte + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        let mut x = u64::from_le_bytes(a);
+        let shift = bit & 7;
+        x &= !(low_mask(width) << shift);
+        x |= (value & low_mask(width)) << shift;
+        chunk.copy_from_slice(&x.to_le_bytes());
+    }
+}
+
+fn varint(out: &mut Vec<u8>, mut x: u64) {
+    while x >= 0x80 {
+        out.push((x as u8) | 0x80);
+        x >>= 7;
+    }
+    out.push(x as u8);
+}
+
+fn read_varint(data: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut x = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *data.get(*pos)?;
+        *pos += 1;
+        x |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(x);
+        }
+    }
+    None
+}
+
+struct SectionOut {
+    kind: u32,
+    order: u32,
+    bytes: Vec<u8>,
+}
+
+/// Checks that every n-gram's prefix and suffix are stored one order lower.
+fn check_closed(data: &NgramData, path: &Path) -> Result<(), LmError> {
+    for k in 2..=data.order() {
+        let (lo, hi) = (&data.orders[k - 2], &data.orders[k - 1]);
+        let set: std::collections::HashSet<&[u32]> = (0..lo.len()).map(|i| lo.entry(i)).collect();
+        for i in 0..hi.len() {
+            let e = hi.entry(i);
+            for part in [&e[..k - 1], &e[1..]] {
+                if !set.contains(part) {
+                    let words: Vec<&str> = part
+                        .iter()
+                        .map(|&x| {
+                            data.vocab
+                                .get(x as usize)
+                                .map(String::as_str)
+                                .unwrap_or("?")
+                        })
+                        .collect();
+                    return Err(LmError::build(
+                        path,
+                        format!(
+                            "{k}-gram #{i} needs the {}-gram {words:?}, which is missing",
+                            k - 1
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `data` as a binary model to `out`; returns the file size.
+pub fn write_binary(data: &NgramData, out: &Path, opts: &BinaryOptions) -> Result<u64, LmError> {
+    let bytes = binary_bytes(data, opts, out)?;
+    let tmp = out.with_extension("tmp");
+    std::fs::write(&tmp, &bytes).map_err(|e| LmError::io(&tmp, e))?;
+    std::fs::rename(&tmp, out).map_err(|e| LmError::io(out, e))?;
+    Ok(bytes.len() as u64)
+}
+
+/// Serialises `data` as a binary model (`path` names the destination in errors).
+pub fn binary_bytes(
+    data: &NgramData,
+    opts: &BinaryOptions,
+    path: &Path,
+) -> Result<Vec<u8>, LmError> {
+    let n = data.order();
+    let v = data.vocab.len();
+    if n == 0 || n > MAX_ORDER {
+        return Err(LmError::build(
+            path,
+            format!("order {n} not in 1..={MAX_ORDER}"),
+        ));
+    }
+    if v < 3
+        || data.vocab.get(UNK as usize).map(String::as_str) != Some("<unk>")
+        || data.vocab.get(BOS as usize).map(String::as_str) != Some("<s>")
+        || data.vocab.get(EOS as usize).map(String::as_str) != Some("</s>")
+    {
+        return Err(LmError::build(
+            path,
+            "vocabulary must start with <unk>, <s>, </s>",
+        ));
+    }
+    if data.orders[0].len() != v || (0..v).any(|i| data.orders[0].ids[i] != i as u32) {
+        return Err(LmError::build(
+            path,
+            "unigrams must list every vocabulary id in order",
+        ));
+    }
+    for b in [opts.prob_bits, opts.backoff_bits, opts.unigram_bits] {
+        if !(1..=16).contains(&b) {
+            return Err(LmError::build(
+                path,
+                format!("codebook bits must be 1..=16, got {b}"),
+            ));
+        }
+    }
+    if !(0.3..=0.97).contains(&opts.load_factor) {
+        return Err(LmError::build(
+            path,
+            format!("load factor {} out of range", opts.load_factor),
+        ));
+    }
+    check_closed(data, path)?;
+    let mut sections: Vec<SectionOut> = Vec::new();
+    let mut meta: Vec<u8> = Vec::new();
+
+    // Vocabulary.
+    let mut sorted: Vec<(&str, u32)> = data
+        .vocab
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.as_str(), i as u32))
+        .collect();
+    sorted.sort_unstable();
+    for pair in sorted.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            return Err(LmError::build(
+                path,
+                format!("duplicate vocabulary word {:?}", pair[0].0),
+            ));
+        }
+    }
+    let mut b = fst::MapBuilder::memory();
+    for (w, id) in &sorted {
+        b.insert(w.as_bytes(), u64::from(*id))
+            .map_err(|e| LmError::build(path, format!("vocabulary: {e}")))?;
+    }
+    let fst_bytes = b
+        .into_inner()
+        .map_err(|e| LmError::build(path, format!("vocabulary: {e}")))?;
+    sections.push(SectionOut {
+        kind: K_VOCAB,
+        order: 0,
+        bytes: fst_bytes,
+    });
+
+    for k in 1..=n {
+        let o = &data.orders[k - 1];
+        let (pb, bb) = if k == 1 {
+            (opts.unigram_bits, if n > 1 { opts.unigram_bits } else { 0 })
+        } else {
+            (opts.prob_bits, if k < n { opts.backoff_bits } else { 0 })
+        };
+        let pcodes = build_codebook(&o.prob, pb, &[-99.0, 0.0]);
+        let bcodes = if bb > 0 {
+            build_codebook(&o.backoff, bb, &[0.0])
+        } else {
+            vec![0.0]
+        };
+        let pidx: Vec<u64> = o
+            .prob
+            .iter()
+            .map(|&x| u64::from(encode(&pcodes, x)))
+            .collect();
+        let bidx: Vec<u64> = if bb > 0 {
+            o.backoff
+                .iter()
+                .map(|&x| u64::from(encode(&bcodes, x)))
+                .collect()
+        } else {
+            vec![0; o.len()]
+        };
+        let (table, slots, fpb, max_probe) = if k == 1 {
+            let width = pb + bb;
+            let mut t = vec![0u8; (v as u64 * u64::from(width)).div_ceil(8) as usize + 8];
+            for i in 0..v {
+                put_bits(
+                    &mut t,
+                    i as u64 * u64::from(width),
+                    width,
+                    pidx[i] | (bidx[i] << pb),
+                );
+            }
+            (t, v as u64, 0u32, 0u32)
+        } else {
+            build_table(o, &pidx, &bidx, pb, bb, opts, path)?
+        };
+        for (val, width) in [(o.len() as u64, 8), (slots, 8), (u64::from(max_probe), 4)] {
+            meta.extend_from_slice(&val.to_le_bytes()[..width]);
+        }
+        meta.extend_from_slice(&[fpb as u8, pb as u8, bb as u8, 0]);
+        meta.extend_from_slice(&(pcodes.len() as u32).to_le_bytes());
+        meta.extend_from_slice(&(bcodes.len() as u32).to_le_bytes());
+        let f32s = |c: &[f32]| c.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        sections.push(SectionOut {
+            kind: K_PCODES,
+            order: k as u32,
+            bytes: f32s(&pcodes),
+        });
+        sections.push(SectionOut {
+            kind: K_BCODES,
+            order: k as u32,
+            bytes: f32s(&bcodes),
+        });
+        sections.push(SectionOut {
+            kind: K_TABLE,
+            order: k as u32,
+            bytes: table,
+        });
+        if k >= 2 && opts.store_ngram_list {
+            sections.push(SectionOut {
+                kind: K_NGRAMS,
+                order: k as u32,
+                bytes: ngram_list(data, k, path)?,
+            });
+        }
+    }
+    sections.insert(
+        0,
+        SectionOut {
+            kind: K_META,
+            order: 0,
+            bytes: meta,
+        },
+    );
+
+    // Assemble.
+    let header_len = 32 + 8 * n + DIR_REC * sections.len();
+    let mut out =
+        Vec::with_capacity(header_len + sections.iter().map(|s| s.bytes.len()).sum::<usize>());
+    out.extend_from_slice(MAGIC);
+    for x in [FORMAT_VERSION, n as u32, v as u32, sections.len() as u32] {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.extend_from_slice(&[0u8; 8]);
+    for o in &data.orders {
+        out.extend_from_slice(&(o.len() as u64).to_le_bytes());
+    }
+    let mut off = header_len as u64;
+    for s in &sections {
+        out.extend_from_slice(&s.kind.to_le_bytes());
+        out.extend_from_slice(&s.order.to_le_bytes());
+        out.extend_from_slice(&off.to_le_bytes());
+        out.extend_from_slice(&(s.bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&checksum(&s.bytes).to_le_bytes());
+        off += s.bytes.len() as u64;
+    }
+    let hc = header_checksum(&out[..header_len]);
+    out[24..32].copy_from_slice(&hc.to_le_bytes());
+    for s in &sections {
+        out.extend_from_slice(&s.bytes);
+    }
+    Ok(out)
+}
+
+fn header_checksum(header: &[u8]) -> u64 {
+    let a = checksum(header.get(..24).unwrap_or(&[]));
+    let b = checksum(header.get(32..).unwrap_or(&[]));
+    crate::hash::mix(a ^ b.rotate_left(17))
+}
+
+#[allow(clippy::type_complexity)]
+fn build_table(
+    o: &OrderData,
+    pidx: &[u64],
+    bidx: &[u64],
+    pb: u32,
+    bb: u32,
+    opts: &BinaryOptions,
+    path: &Path,
+) -> Result<(Vec<u8>, u64, u32, u32), LmError> {
+    let count = o.len() as u64;
+    let slots = ((count as f64 / opts.load_factor).ceil() as u64).max(count + 1);
+    let keys: Vec<u64> = (0..o.len()).map(|i| key_of(o.entry(i))).collect();
+    let max_fp = 57 - pb - bb;
+    let mut fpb = opts.fingerprint_bits.clamp(8, max_fp);
+    loop {
+        let fmask = low_mask(fpb);
+        let mut slot_of: Vec<u32> = vec![u32::MAX; slots as usize];
+        let mut fps: Vec<u64> = vec![0; slots as usize];
+        let mut max_probe = 0u32;
+        let mut ok = true;
+        'outer: for (i, &h) in keys.iter().enumerate() {
+            let fp = fingerprint(h, fmask);
+            let mut s = home(h, slots);
+            let mut dist = 0u32;
+            loop {
+                let su = s as usize;
+                if slot_of[su] == u32::MAX {
+                    slot_of[su] = i as u32;
+                    fps[su] = fp;
+                    break;
+                }
+                if fps[su] == fp {
+                    ok = false;
+                    break 'outer;
+                }
+                s += 1;
+                if s == slots {
+                    s = 0;
+                }
+                dist += 1;
+            }
+            max_probe = max_probe.max(dist);
+        }
+        if ok {
+            let width = fpb + pb + bb;
+            let mut t = vec![0u8; (slots * u64::from(width)).div_ceil(8) as usize + 8];
+            for (s, &i) in slot_of.iter().enumerate() {
+                if i != u32::MAX {
+                    let i = i as usize;
+                    let val = fps[s] | (pidx[i] << fpb) | (bidx[i] << (fpb + pb));
+                    put_bits(&mut t, s as u64 * u64::from(width), width, val);
+                }
+            }
+            return Ok((t, slots, fpb, max_probe));
+        }
+        if fpb >= max_fp {
+            return Err(LmError::build(
+                path,
+                format!(
+                    "{}-gram hash fingerprints collide even with {fpb} bits",
+                    o.n
+                ),
+            ));
+        }
+        fpb += 1;
+    }
+}
+
+/// Encodes the k-grams as, for each (k-1)-gram in order, its number of extensions and the
+/// gaps between their last word ids (varints), compressed with zstd.
+fn ngram_list(data: &NgramData, k: usize, path: &Path) -> Result<Vec<u8>, LmError> {
+    let (lo, hi) = (&data.orders[k - 2], &data.orders[k - 1]);
+    let mut raw = Vec::with_capacity(hi.len() * 2 + lo.len());
+    let mut j = 0usize;
+    for i in 0..lo.len() {
+        let prefix = lo.entry(i);
+        let start_j = j;
+        while j < hi.len() && &hi.entry(j)[..k - 1] == prefix {
+            j += 1;
+        }
+        varint(&mut raw, (j - start_j) as u64);
+        let mut prev: Option<u32> = None;
+        for e in start_j..j {
+            let w = hi.entry(e)[k - 1];
+            varint(
+                &mut raw,
+                u64::from(match prev {
+                    None => w,
+                    Some(p) => w - p - 1,
+                }),
+            );
+            prev = Some(w);
+        }
+    }
+    if j != hi.len() {
+        return Err(LmError::build(
+            path,
+            format!("{k}-grams are not sorted or lack their contexts"),
+        ));
+    }
+    let mut out = (raw.len() as u64).to_le_bytes().to_vec();
+    let z = zstd::bulk::compress(&raw, 19).map_err(|e| LmError::io(path, e))?;
+    out.extend_from_slice(&z);
+    Ok(out)
+}
+
+/// Where the model bytes live.
+enum Backing {
+    Mmap(memmap2::Mmap),
+    Static(&'static [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Backing {
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Backing::Mmap(m) => m,
+            Backing::Static(s) => s,
+            Backing::Owned(v) => v,
+        }
+    }
+}
+
+/// A byte range of the model (so the vocabulary `fst::Map` can borrow the mapping).
+#[derive(Clone)]
+struct Section {
+    backing: Arc<Backing>,
+    start: usize,
+    end: usize,
+}
+
+impl AsRef<[u8]> for Section {
+    fn as_ref(&self) -> &[u8] {
+        self.backing
+            .bytes()
+            .get(self.start..self.end)
+            .unwrap_or(&[])
+    }
+}
+
+/// One order's table as found in the file.
+#[derive(Debug, Clone, Copy, Default)]
+struct Table {
+    off: usize,
+    len: usize,
+    count: u64,
+    slots: u64,
+    width: u32,
+    fp_mask: u64,
+    p_shift: u32,
+    p_mask: u64,
+    b_shift: u32,
+    b_mask: u64,
+    max_probe: u32,
+}
+
+/// Codebook indices of one entry.
+#[derive(Clone, Copy)]
+struct Hit {
+    p: usize,
+    b: usize,
+}
+
+/// A read-only n-gram language model in the binary format (memory-mapped or embedded).
+///
+/// Opening only validates the header and checksums; queries read the mapped bytes
+/// directly. `Model` is `Send + Sync` and cheap to share behind an `Arc`.
+pub struct Model {
+    backing: Arc<Backing>,
+    path: PathBuf,
+    order: usize,
+    vocab_size: u32,
+    vocab: fst::Map<Section>,
+    /// tables[k-1] is the table of k-grams.
+    tables: Vec<Table>,
+    pcodes: Vec<Vec<f32>>,
+    bcodes: Vec<Vec<f32>>,
+    lists: Vec<Option<(usize, usize)>>,
+    words: OnceLock<Vec<Box<str>>>,
+}
+
+/// A KenLM-style query state: the context that still matters, most recent word last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct State {
+    words: [WordId; MAX_ORDER],
+    len: u8,
+}
+
+impl State {
+    /// The context words, oldest first.
+    pub fn words(&self) -> &[WordId] {
+        self.words.get(..self.len as usize).unwrap_or(&[])
+    }
+}
+
+fn rd_u32(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn rd_u64(b: &[u8], at: usize) -> Option<u64> {
+    let s = b.get(at..at.checked_add(8)?)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(s);
+    Some(u64::from_le_bytes(a))
+}
+
+impl Model {
+    /// Opens a binary model by memory-mapping `path`.
+    pub fn open(path: &Path) -> Result<Model, LmError> {
+        let file = std::fs::File::open(path).map_err(|e| LmError::io(path, e))?;
+        // SAFETY: the mapping is read-only; the model file must not be modified while open
+        // (as with any memory-mapped file). All reads are bounds-checked.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| LmError::io(path, e))?;
+        Model::from_backing(Backing::Mmap(map), path.to_path_buf())
+    }
+
+    /// Uses a model embedded in the binary (e.g. with `include_bytes!`).
+    pub fn from_static(bytes: &'static [u8]) -> Result<Model, LmError> {
+        Model::from_backing(Backing::Static(bytes), PathBuf::from("<embedded>"))
+    }
+
+    /// Uses a model held in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Model, LmError> {
+        Model::from_backing(Backing::Owned(bytes), PathBuf::from("<memory>"))
+    }
+
+    fn from_backing(backing: Backing, path: PathBuf) -> Result<Model, LmError> {
+        let b = backing.bytes();
+        let bad = |what: String| LmError::corrupt(&path, what);
+        if b.len() < 32 {
+            return if b.get(..b.len().min(8)) == MAGIC.get(..b.len().min(8)) {
+                Err(bad(format!("only {} bytes", b.len())))
+            } else {
+                Err(LmError::BadMagic { path: path.clone() })
+            };
+        }
+        if b.get(..8) != Some(&MAGIC[..]) {
+            return Err(LmError::BadMagic { path: path.clone() });
+        }
+        let version = rd_u32(b, 8).unwrap_or(0);
+        if version != FORMAT_VERSION {
+            return Err(LmError::Version {
+                path: path.clone(),
+                found: version,
+                expected: FORMAT_VERSION,
+            });
+        }
+        let order = rd_u32(b, 12).unwrap_or(0) as usize;
+        let vocab_size = rd_u32(b, 16).unwrap_or(0);
+        let nsec = rd_u32(b, 20).unwrap_or(0) as usize;
+        if order == 0 || order > MAX_ORDER {
+            return Err(bad(format!("order {order} not in 1..={MAX_ORDER}")));
+        }
+        if vocab_size < 3 {
+            return Err(bad(format!("vocabulary size {vocab_size}")));
+        }
+        if nsec > 4 * MAX_ORDER + 2 {
+            return Err(bad(format!("{nsec} sections")));
+        }
+        let header_len = 32 + 8 * order + DIR_REC * nsec;
+        let header = b
+            .get(..header_len)
+            .ok_or_else(|| bad(format!("header needs {header_len} bytes")))?;
+        if rd_u64(b, 24) != Some(header_checksum(header)) {
+            return Err(bad("header checksum mismatch".into()));
+        }
+        let mut counts = Vec::with_capacity(order);
+        for k in 0..order {
+            counts.push(rd_u64(b, 32 + 8 * k).unwrap_or(0));
+        }
+        // Directory.
+        let mut found: HashMap<(u32, u32), (usize, usize)> = HashMap::new();
+        for s in 0..nsec {
+            let at = 32 + 8 * order + DIR_REC * s;
+            let (kind, ord) = (rd_u32(b, at).unwrap_or(0), rd_u32(b, at + 4).unwrap_or(0));
+            let (off, len, sum) = (
+                rd_u64(b, at + 8).unwrap_or(0),
+                rd_u64(b, at + 16).unwrap_or(0),
+                rd_u64(b, at + 24).unwrap_or(0),
+            );
+            let end = off
+                .checked_add(len)
+                .filter(|&e| e <= b.len() as u64)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "section {s} (kind {kind}) spans bytes {off}..{} of a {}-byte file",
+                        off.saturating_add(len),
+                        b.len()
+                    ))
+                })?;
+            let (off, end) = (off as usize, end as usize);
+            let bytes = b.get(off..end).unwrap_or(&[]);
+            if checksum(bytes) != sum {
+                return Err(bad(format!(
+                    "checksum mismatch in section {s} (kind {kind}, order {ord})"
+                )));
+            }
+            if found.insert((kind, ord), (off, end)).is_some() {
+                return Err(bad(format!("duplicate section kind {kind} order {ord}")));
+            }
+        }
+        let get = |kind: u32, ord: u32| -> Result<(usize, usize), LmError> {
+            found
+                .get(&(kind, ord))
+                .copied()
+                .ok_or_else(|| bad(format!("missing section kind {kind} for order {ord}")))
+        };
+        let (moff, mend) = get(K_META, 0)?;
+        if mend - moff != META_REC * order {
+            return Err(bad(format!(
+                "META section has {} bytes, expected {}",
+                mend - moff,
+                META_REC * order
+            )));
+        }
+        let mut tables = Vec::with_capacity(order);
+        let mut pcodes = Vec::with_capacity(order);
+        let mut bcodes = Vec::with_capacity(order);
+        let mut lists = Vec::with_capacity(order);
+        for k in 1..=order {
+            let at = moff + META_REC * (k - 1);
+            let count = rd_u64(b, at).unwrap_or(0);
+            let slots = rd_u64(b, at + 8).unwrap_or(0);
+            let max_probe = rd_u32(b, at + 16).unwrap_or(0);
+            let bits = b.get(at + 20..at + 23).unwrap_or(&[0, 0, 0]);
+            let (fpb, pb, bb) = (u32::from(bits[0]), u32::from(bits[1]), u32::from(bits[2]));
+            let np = rd_u32(b, at + 24).unwrap_or(0) as usize;
+            let nb = rd_u32(b, at + 28).unwrap_or(0) as usize;
+            let width = fpb + pb + bb;
+            if count != counts[k - 1] {
+                return Err(bad(format!(
+                    "order {k}: META count {count} differs from header {}",
+                    counts[k - 1]
+                )));
+            }
+            if pb == 0
+                || pb > 16
+                || bb > 16
+                || width > 57
+                || (k > 1 && fpb == 0)
+                || (k == 1 && fpb != 0)
+            {
+                return Err(bad(format!("order {k}: bad bit widths {fpb}/{pb}/{bb}")));
+            }
+            if k == 1 && (slots != u64::from(vocab_size) || count != slots) {
+                return Err(bad(format!(
+                    "unigram table has {slots} slots for {vocab_size} words"
+                )));
+            }
+            if k > 1 && (slots <= count || slots > (1u64 << 40)) {
+                return Err(bad(format!("order {k}: {slots} slots for {count} entries")));
+            }
+            if max_probe as u64 >= slots.max(1) {
+                return Err(bad(format!("order {k}: max probe {max_probe}")));
+            }
+            let (toff, tend) = get(K_TABLE, k as u32)?;
+            let need = (slots * u64::from(width)).div_ceil(8) + 8;
+            if (tend - toff) as u64 != need {
+                return Err(bad(format!(
+                    "order {k}: table has {} bytes, expected {need}",
+                    tend - toff
+                )));
+            }
+            let codes = |kind: u32, nc: usize, bits: u32| -> Result<Vec<f32>, LmError> {
+                let (o, e) = get(kind, k as u32)?;
+                if e - o != 4 * nc || nc == 0 || nc > (1usize << bits.max(1)) {
+                    return Err(bad(format!(
+                        "order {k}: codebook kind {kind} has {} bytes for {nc} codes",
+                        e - o
+                    )));
+                }
+                let mut c: Vec<f32> = (0..nc)
+                    .map(|i| {
+                        f32::from_le_bytes(
+                            b.get(o + 4 * i..o + 4 * i + 4)
+                                .and_then(|s| s.try_into().ok())
+                                .unwrap_or([0; 4]),
+                        )
+                    })
+                    .collect();
+                if c.iter().any(|x| !x.is_finite()) {
+                    return Err(bad(format!("order {k}: non-finite codebook value")));
+                }
+                let last = c.last().copied().unwrap_or(0.0);
+                c.resize(1usize << bits.max(1), last);
+                Ok(c)
+            };
+            pcodes.push(codes(K_PCODES, np, pb)?);
+            bcodes.push(codes(K_BCODES, nb, bb)?);
+            lists.push(found.get(&(K_NGRAMS, k as u32)).copied());
+            tables.push(Table {
+                off: toff,
+                len: tend - toff,
+                count,
+                slots,
+                width,
+                fp_mask: low_mask(fpb),
+                p_shift: fpb,
+                p_mask: low_mask(pb),
+                b_shift: fpb + pb,
+                b_mask: low_mask(bb),
+                max_probe,
+            });
+        }
+        let (voff, vend) = get(K_VOCAB, 0)?;
+        let backing = Arc::new(backing);
+        let vocab = fst::Map::new(Section {
+            backing: Arc::clone(&backing),
+            start: voff,
+            end: vend,
+        })
+        .map_err(|e| LmError::corrupt(&path, format!("vocabulary: {e}")))?;
+        if vocab.len() != vocab_size as usize {
+            return Err(LmError::corrupt(
+                &path,
+                format!(
+                    "vocabulary has {} words, header says {vocab_size}",
+                    vocab.len()
+                ),
+            ));
+        }
+        let m = Model {
+            backing,
+            path,
+            order,
+            vocab_size,
+            vocab,
+            tables,
+            pcodes,
+            bcodes,
+            lists,
+            words: OnceLock::new(),
+        };
+        for (name, want) in [("<unk>", UNK), ("<s>", BOS), ("</s>", EOS)] {
+            if m.vocab.get(name) != Some(u64::from(want)) {
+                return Err(LmError::corrupt(
+                    &m.path,
+                    format!("{name} does not have id {want}"),
+                ));
+            }
+        }
+        Ok(m)
+    }
+
+    /// Model order.
+    pub fn order(&self) -> usize {
+        self.order
+    }
+
+    /// Number of words in the vocabulary (with `<unk>`, `<s>`, `</s>`).
+    pub fn vocab_size(&self) -> usize {
+        self.vocab_size as usize
+    }
+
+    /// Number of n-grams stored per order (`[unigrams, bigrams, …]`).
+    pub fn counts(&self) -> Vec<u64> {
+        self.tables.iter().map(|t| t.count).collect()
+    }
+
+    /// Size in bytes of the model data.
+    pub fn size_bytes(&self) -> usize {
+        self.backing.bytes().len()
+    }
+
+    /// Id of a normalised word (see [`crate::lm_sentences`]); [`Model::unk`] when absent.
+    pub fn id(&self, normalized_word: &str) -> WordId {
+        match self.vocab.get(normalized_word) {
+            Some(id) if id < u64::from(self.vocab_size) => id as WordId,
+            _ => UNK,
+        }
+    }
+
+    /// The word of `id` (the id → word table is built on first use).
+    pub fn word(&self, id: WordId) -> Option<&str> {
+        let words = self.words.get_or_init(|| {
+            use fst::Streamer;
+            let mut w: Vec<Box<str>> = vec![Box::from(""); self.vocab_size as usize];
+            let mut s = self.vocab.stream();
+            while let Some((k, v)) = s.next() {
+                if let (Some(slot), Ok(text)) = (w.get_mut(v as usize), std::str::from_utf8(k)) {
+                    *slot = Box::from(text);
+                }
+            }
+            w
+        });
+        words.get(id as usize).map(|b| &**b)
+    }
+
+    /// Id of `<unk>`.
+    pub fn unk(&self) -> WordId {
+        UNK
+    }
+    /// Id of `<s>`.
+    pub fn bos(&self) -> WordId {
+        BOS
+    }
+    /// Id of `</s>`.
+    pub fn eos(&self) -> WordId {
+        EOS
+    }
+
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        self.backing.bytes()
+    }
+
+    #[inline(always)]
+    fn clamp_id(&self, w: WordId) -> WordId {
+        if w < self.vocab_size { w } else { UNK }
+    }
+
+    #[inline(always)]
+    fn unigram(&self, bytes: &[u8], w: WordId) -> Hit {
+        let t = &self.tables[0];
+        let data = bytes.get(t.off..t.off + t.len).unwrap_or(&[]);
+        let e = get_bits(data, u64::from(w) * u64::from(t.width), t.width);
+        Hit {
+            p: (e & t.p_mask) as usize,
+            b: ((e >> t.b_shift) & t.b_mask) as usize,
+        }
+    }
+
+    /// Looks up the n-gram of order `k ≥ 2` with key `h`.
+    #[inline(always)]
+    fn find(&self, bytes: &[u8], k: usize, h: u64) -> Option<Hit> {
+        let t = self.tables.get(k - 1)?;
+        let data = bytes.get(t.off..t.off + t.len)?;
+        let fp = fingerprint(h, t.fp_mask);
+        let mut s = home(h, t.slots);
+        for _ in 0..=t.max_probe {
+            let e = get_bits(data, s * u64::from(t.width), t.width);
+            let f = e & t.fp_mask;
+            if f == fp {
+                return Some(Hit {
+                    p: ((e >> t.p_shift) & t.p_mask) as usize,
+                    b: ((e >> t.b_shift) & t.b_mask) as usize,
+                });
+            }
+            if f == 0 {
+                return None;
+            }
+            s += 1;
+            if s == t.slots {
+                s = 0;
+            }
+        }
+        None
+    }
+
+    #[inline(always)]
+    fn p(&self, k: usize, hit: Hit) -> f32 {
+        self.pcodes
+            .get(k - 1)
+            .and_then(|c| c.get(hit.p))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    #[inline(always)]
+    fn b(&self, k: usize, hit: Hit) -> f32 {
+        self.bcodes
+            .get(k - 1)
+            .and_then(|c| c.get(hit.b))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// log10 P(word | context). `context` holds the preceding ids, most recent last; any
+    /// length is accepted and only the last `order - 1` are used. Backoff semantics are the
+    /// standard (ARPA/KenLM) ones: the longest stored n-gram ending in `word` gives the
+    /// probability, plus the backoffs of every longer stored context.
+    #[inline]
+    pub fn log10_prob(&self, context: &[WordId], word: WordId) -> f32 {
+        self.score_inner(context, word).0
+    }
+
+    /// Returns (log10 prob, length of the matched n-gram).
+    #[inline(always)]
+    fn score_inner(&self, context: &[WordId], word: WordId) -> (f32, usize) {
+        let bytes = self.bytes();
+        let keep = context.len().min(self.order - 1);
+        let ctx = context.get(context.len() - keep..).unwrap_or(&[]);
+        let word = self.clamp_id(word);
+        let mut p = self.p(1, self.unigram(bytes, word));
+        let mut matched = 0usize;
+        let mut h = start(word);
+        for (i, &c) in ctx.iter().rev().enumerate() {
+            h = extend(h, self.clamp_id(c));
+            match self.find(bytes, i + 2, h) {
+                Some(hit) => {
+                    p = self.p(i + 2, hit);
+                    matched = i + 1;
+                }
+                None => break,
+            }
+        }
+        if matched < ctx.len() {
+            let mut hc = 0u64;
+            for (i, &c) in ctx.iter().rev().enumerate() {
+                let c = self.clamp_id(c);
+                hc = if i == 0 { start(c) } else { extend(hc, c) };
+                if i < matched {
+                    continue;
+                }
+                if i == 0 {
+                    p += self.b(1, self.unigram(bytes, c));
+                } else {
+                    match self.find(bytes, i + 1, hc) {
+                        Some(hit) => p += self.b(i + 1, hit),
+                        None => break,
+                    }
+                }
+            }
+        }
+        (p, matched + 1)
+    }
+
+    /// The state at the start of a sentence (context `<s>`).
+    pub fn begin_sentence(&self) -> State {
+        let mut s = State::default();
+        if self.order > 1 {
+            s.words[0] = BOS;
+            s.len = 1;
+        }
+        s
+    }
+
+    /// An empty state (no context).
+    pub fn null_state(&self) -> State {
+        State::default()
+    }
+
+    /// Scores `word` after `state` and writes the following state to `out`.
+    #[inline]
+    pub fn score(&self, state: &State, word: WordId, out: &mut State) -> f32 {
+        let (p, matched) = self.score_inner(state.words(), word);
+        // Only the matched n-gram can be a context later (contexts are prefix-closed).
+        let keep = matched.min(self.order - 1);
+        let ctx = state.words();
+        let mut next = State::default();
+        let from = ctx.len() + 1 - keep;
+        for (j, slot) in next.words.iter_mut().take(keep).enumerate() {
+            let pos = from + j;
+            *slot = if pos < ctx.len() {
+                ctx.get(pos).copied().unwrap_or(UNK)
+            } else {
+                word
+            };
+        }
+        next.len = keep as u8;
+        *out = next;
+        p
+    }
+
+    /// log10 probability of a sentence of ids (without `<s>`/`</s>`, which are added).
+    pub fn sentence_log10(&self, ids: &[WordId]) -> f32 {
+        let mut st = self.begin_sentence();
+        let mut next = State::default();
+        let mut total = 0f32;
+        for &w in ids.iter().chain(std::iter::once(&EOS)) {
+            total += self.score(&st, w, &mut next);
+            st = next;
+        }
+        total
+    }
+
+    /// Decodes the model back into an in-memory [`NgramData`] (dequantised values).
+    /// Needs the n-gram lists, which [`BinaryOptions::store_ngram_list`] controls.
+    pub fn to_data(&self) -> Result<NgramData, LmError> {
+        let bytes = self.bytes();
+        let bad = |what: String| LmError::corrupt(&self.path, what);
+        let v = self.vocab_size as usize;
+        let mut vocab = Vec::with_capacity(v);
+        for id in 0..v as u32 {
+            let w = self
+                .word(id)
+                .filter(|w| !w.is_empty())
+                .ok_or_else(|| bad(format!("no word for id {id}")))?;
+            vocab.push(w.to_string());
+        }
+        let mut orders = Vec::with_capacity(self.order);
+        let mut uni = OrderData {
+            n: 1,
+            ..Default::default()
+        };
+        for id in 0..v as u32 {
+            let hit = self.unigram(bytes, id);
+            uni.ids.push(id);
+            uni.prob.push(self.p(1, hit));
+            uni.backoff
+                .push(if self.order > 1 { self.b(1, hit) } else { 0.0 });
+        }
+        orders.push(uni);
+        for k in 2..=self.order {
+            let (off, end) = self.lists.get(k - 1).copied().flatten().ok_or_else(|| {
+                bad(format!(
+                    "the model was built without n-gram lists; cannot list {k}-grams"
+                ))
+            })?;
+            let sec = bytes.get(off..end).unwrap_or(&[]);
+            let raw_len =
+                rd_u64(sec, 0).ok_or_else(|| bad(format!("{k}-gram list truncated")))? as usize;
+            let prev = orders.last().ok_or_else(|| bad("no lower order".into()))?;
+            let count = self.tables[k - 1].count as usize;
+            let limit = 10 * (count + prev.len()) + 16;
+            if raw_len > limit {
+                return Err(bad(format!("{k}-gram list claims {raw_len} bytes")));
+            }
+            let raw = zstd::bulk::decompress(sec.get(8..).unwrap_or(&[]), raw_len)
+                .map_err(|e| bad(format!("{k}-gram list: {e}")))?;
+            let mut o = OrderData {
+                n: k,
+                ..Default::default()
+            };
+            let mut pos = 0usize;
+            let mut gram: Vec<u32> = Vec::with_capacity(k);
+            for i in 0..prev.len() {
+                let nchild = read_varint(&raw, &mut pos)
+                    .ok_or_else(|| bad(format!("{k}-gram list truncated")))?;
+                if nchild > v as u64 {
+                    return Err(bad(format!("{k}-gram list: {nchild} extensions")));
+                }
+                let mut w: u64 = 0;
+                for c in 0..nchild {
+                    let gap = read_varint(&raw, &mut pos)
+                        .ok_or_else(|| bad(format!("{k}-gram list truncated")))?;
+                    w = if c == 0 { gap } else { w + 1 + gap };
+                    if w >= v as u64 {
+                        return Err(bad(format!("{k}-gram list: word id {w} out of range")));
+                    }
+                    gram.clear();
+                    gram.extend_from_slice(prev.entry(i));
+                    gram.push(w as u32);
+                    let hit = self
+                        .find(bytes, k, key_of(&gram))
+                        .ok_or_else(|| bad(format!("listed {k}-gram not in its table")))?;
+                    o.ids.extend_from_slice(&gram);
+                    o.prob.push(self.p(k, hit));
+                    o.backoff
+                        .push(if k < self.order { self.b(k, hit) } else { 0.0 });
+                }
+            }
+            if o.len() != count {
+                return Err(bad(format!(
+                    "{k}-gram list has {} entries, header says {count}",
+                    o.len()
+                )));
+            }
+            orders.push(o);
+        }
+        Ok(NgramData { vocab, orders })
+    }
+
+    /// Writes the model in ARPA format (dequantised values).
+    pub fn write_arpa(&self, w: &mut dyn Write) -> Result<(), LmError> {
+        let data = self.to_data()?;
+        crate::arpa::write_arpa_data(&data, w)
+    }
+}
+
+/// Converts an ARPA file (e.g. from KenLM) into a binary model with default options.
+pub fn compile_arpa(arpa: &Path, out: &Path) -> Result<crate::BuildStats, LmError> {
+    compile_arpa_with(arpa, out, &BinaryOptions::default())
+}
+
+/// Converts an ARPA file into a binary model with the given layout options.
+pub fn compile_arpa_with(
+    arpa: &Path,
+    out: &Path,
+    opts: &BinaryOptions,
+) -> Result<crate::BuildStats, LmError> {
+    let t0 = std::time::Instant::now();
+    let data = crate::arpa::read_arpa(arpa)?;
+    let file_bytes = write_binary(&data, out, opts)?;
+    Ok(crate::BuildStats {
+        vocab_size: data.vocab.len(),
+        ngrams: data.orders.iter().map(|o| o.len() as u64).collect(),
+        ngrams_before_pruning: data.orders.iter().map(|o| o.len() as u64).collect(),
+        file_bytes,
+        seconds: t0.elapsed().as_secs_f64(),
+        ..Default::default()
+    })
+}
+
+/// Recomputes the section and header checksums in place (for damage tests).
+#[cfg(test)]
+pub(crate) fn reseal(b: &mut [u8]) {
+    let (Some(order), Some(nsec)) = (rd_u32(b, 12), rd_u32(b, 20)) else {
+        return;
+    };
+    let (order, nsec) = (order as usize, nsec as usize);
+    if order > MAX_ORDER || nsec > 4 * MAX_ORDER + 2 {
+        return;
+    }
+    let header_len = 32 + 8 * order + DIR_REC * nsec;
+    if b.len() < header_len {
+        return;
+    }
+    for s in 0..nsec {
+        let at = 32 + 8 * order + DIR_REC * s;
+        let (Some(off), Some(len)) = (rd_u64(b, at + 8), rd_u64(b, at + 16)) else {
+            return;
+        };
+        let Some(sec) = b.get(off as usize..(off as usize).saturating_add(len as usize)) else {
+            continue;
+        };
+        let sum = checksum(sec);
+        b[at + 24..at + 32].copy_from_slice(&sum.to_le_bytes());
+    }
+    let hc = header_checksum(&b[..header_len]);
+    b[24..32].copy_from_slice(&hc.to_le_bytes());
+}

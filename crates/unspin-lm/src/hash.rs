@@ -1,0 +1,91 @@
+//! Hashing of id sequences and checksums.
+//!
+//! An n-gram `w1 … wk` is hashed from its *last* word backwards:
+//! `key = extend(…extend(start(wk), wk-1)…, w1)`, so a query walks the context from the
+//! most recent word outwards and gets the key of every longer n-gram with one step each.
+
+/// Finaliser of SplitMix64: a bijective 64-bit mixer with good avalanche.
+#[inline(always)]
+pub(crate) fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Hash of the one-word sequence `w`.
+#[inline(always)]
+pub(crate) fn start(w: u32) -> u64 {
+    mix(u64::from(w) ^ 0x9e37_79b9_7f4a_7c15)
+}
+
+/// Hash of the sequence `w` followed by the sequence hashed as `h`.
+#[inline(always)]
+pub(crate) fn extend(h: u64, w: u32) -> u64 {
+    mix(h.rotate_left(23)
+        ^ u64::from(w).wrapping_mul(0xff51_afd7_ed55_8ccd)
+        ^ 0x2545_f491_4f6c_dd1d)
+}
+
+/// Key of the n-gram `ids` (natural order, oldest first). `ids` must not be empty.
+pub(crate) fn key_of(ids: &[u32]) -> u64 {
+    let mut it = ids.iter().rev();
+    let mut h = match it.next() {
+        Some(&w) => start(w),
+        None => return 0,
+    };
+    for &w in it {
+        h = extend(h, w);
+    }
+    h
+}
+
+/// Fast non-cryptographic checksum of a byte slice (four independent lanes).
+pub(crate) fn checksum(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut lanes = [1u64, 2, 3, 4];
+    let mut chunks = bytes.chunks_exact(32);
+    for c in &mut chunks {
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&c[i * 8..i * 8 + 8]);
+            *lane = (*lane ^ u64::from_le_bytes(w))
+                .wrapping_mul(K)
+                .rotate_left(29);
+        }
+    }
+    let mut h = bytes.len() as u64;
+    for lane in lanes {
+        h = mix(h ^ lane);
+    }
+    for &b in chunks.remainder() {
+        h = mix(h ^ u64::from(b));
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_is_incremental_from_the_end() {
+        let ids = [5u32, 7, 9];
+        let h = extend(extend(start(9), 7), 5);
+        assert_eq!(key_of(&ids), h);
+        assert_ne!(key_of(&[5, 7, 9]), key_of(&[9, 7, 5]));
+    }
+
+    #[test]
+    fn checksum_sees_every_byte() {
+        let a = vec![0u8; 100];
+        let base = checksum(&a);
+        for i in 0..100 {
+            let mut b = a.clone();
+            b[i] = 1;
+            assert_ne!(checksum(&b), base, "byte {i}");
+        }
+        assert_ne!(checksum(&a[..99]), base);
+    }
+}
