@@ -13,6 +13,8 @@
 //! assert_eq!(toks[6].kind, TokenKind::Number);
 //! ```
 
+pub mod html;
+
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
@@ -52,7 +54,8 @@ fn is_apostrophe(c: char) -> bool {
 ///
 /// Whitespace is not a token. A sentence starts at the first token, after a newline, and
 /// after `.`, `!` or `?` (possibly followed by closing quotes/brackets) when the next token
-/// starts with an uppercase letter, a digit or an opening quote.
+/// starts with an uppercase letter, a digit or an opening quote. A `"` directly after the
+/// terminal (no space between) is taken as closing the quotation, not opening a sentence.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
     let mut it = text.char_indices().peekable();
@@ -94,16 +97,31 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     _ => break,
                 }
             }
-            (end, if all_digits { TokenKind::Number } else { TokenKind::Word })
+            (
+                end,
+                if all_digits {
+                    TokenKind::Number
+                } else {
+                    TokenKind::Word
+                },
+            )
         } else {
             (i + c.len_utf8(), TokenKind::Punct)
         };
-        let first = text[i..].chars().next().unwrap_or(' ');
+        // A straight double quote glued to the `.` before it closes the sentence's quotation
+        // (`"Yes." Then`); it only opens the next sentence when it follows whitespace.
+        let closing_quote = c == '"' && out.last().is_some_and(|t| t.end == i);
         let starts = pending_break
             || newline_seen
             || (after_terminal
-                && (first.is_uppercase() || first.is_numeric() || is_open_quote(first)));
-        out.push(Token { start: i, end, kind, sentence_start: starts });
+                && !closing_quote
+                && (c.is_uppercase() || c.is_numeric() || is_open_quote(c)));
+        out.push(Token {
+            start: i,
+            end,
+            kind,
+            sentence_start: starts,
+        });
         pending_break = false;
         newline_seen = false;
         if kind == TokenKind::Punct {
@@ -156,7 +174,9 @@ pub enum Case {
 /// Classifies the case pattern of `word`.
 pub fn case_of(word: &str) -> Case {
     let mut letters = word.chars().filter(|c| c.is_alphabetic());
-    let Some(first) = letters.next() else { return Case::Lower };
+    let Some(first) = letters.next() else {
+        return Case::Lower;
+    };
     let rest: Vec<char> = letters.collect();
     let rest_lower = rest.iter().all(|c| !c.is_uppercase());
     let rest_upper = rest.iter().all(|c| !c.is_lowercase());
@@ -194,7 +214,11 @@ pub fn apply_edits(text: &str, edits: &[(usize, usize, &str)]) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut pos = 0;
     for &(s, e, rep) in edits {
-        if s < pos || e < s || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e)
+        if s < pos
+            || e < s
+            || e > text.len()
+            || !text.is_char_boundary(s)
+            || !text.is_char_boundary(e)
         {
             continue;
         }
@@ -211,8 +235,14 @@ pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
     let pos = pos.min(text.len());
     let before = &text.as_bytes()[..pos];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, col)
 }
 
@@ -226,7 +256,10 @@ mod tests {
 
     #[test]
     fn words_numbers_punct() {
-        assert_eq!(texts("It's 1,000 km—well-known."), ["It's", "1,000", "km", "—", "well", "-", "known", "."]);
+        assert_eq!(
+            texts("It's 1,000 km—well-known."),
+            ["It's", "1,000", "km", "—", "well", "-", "known", "."]
+        );
         assert_eq!(texts("five.5 million"), ["five", ".", "5", "million"]);
         assert_eq!(texts("end. "), ["end", "."]);
     }
@@ -234,9 +267,22 @@ mod tests {
     #[test]
     fn sentences() {
         let s = "One two. Three four? \"Five\" six.\nseven";
-        let starts: Vec<&str> =
-            tokenize(s).iter().filter(|t| t.sentence_start).map(|t| t.text(s)).collect();
+        let starts: Vec<&str> = tokenize(s)
+            .iter()
+            .filter(|t| t.sentence_start)
+            .map(|t| t.text(s))
+            .collect();
         assert_eq!(starts, ["One", "Three", "\"", "seven"]);
+        let s = "He said \"Stop.\" Then he left. \"Go.\"";
+        let starts: Vec<usize> = tokenize(s)
+            .iter()
+            .filter(|t| t.sentence_start)
+            .map(|t| t.start)
+            .collect();
+        assert_eq!(
+            starts,
+            [0, s.find("Then").unwrap(), s.rfind("\"Go").unwrap()]
+        );
     }
 
     #[test]
