@@ -34,11 +34,16 @@ const MAX_SEGMENT: usize = 256;
 /// Tunable parameters of the decoder. The defaults are what `unspin` ships with.
 #[derive(Debug, Clone)]
 pub struct Params {
-    /// Prior mean of the spin rate ρ before seeing the text.
+    /// Spin rate of a text that was not run through a spinner (the "as written" hypothesis):
+    /// near zero, but not zero, so that a single glaring substitution can still be found.
+    pub clean_rate: f64,
+    /// Prior mean of the spin rate of a spun text, before seeing it.
     pub prior_rate: f64,
-    /// Strength of the Beta prior on ρ, in pseudo-words.
+    /// Strength of the Beta prior on the spun rate, in pseudo-words.
     pub prior_strength: f64,
-    /// EM iterations for ρ.
+    /// Prior probability that a text is spun.
+    pub prior_spun: f64,
+    /// EM iterations for the spun rate.
     pub em_iterations: usize,
     /// Edges whose LLR (nats) is below this are not considered at all.
     pub gate: f64,
@@ -48,31 +53,54 @@ pub struct Params {
     pub beam: usize,
     /// Log-prior (nats) added to edits of capitalised words inside a sentence (likely names).
     pub name_penalty: f64,
+    /// Share of the language model's preference that may come from word frequency alone:
+    /// the local gain is reduced by `(1 - freq_weight)·ln(P(X)/P(Y))` (unigram ratio), so a
+    /// careful writer's rarer synonym is not taken for a substitution merely for being rare.
+    pub freq_weight: f64,
     /// Calibration of confidences: confidence = σ(scale·llr + shift).
     pub calib_scale: f64,
     /// See `calib_scale`.
     pub calib_shift: f64,
-    /// Score = σ(doc_llr_per_word · score_scale − score_shift).
-    pub score_scale: f64,
-    /// See `score_scale`.
-    pub score_shift: f64,
 }
 
 impl Default for Params {
     fn default() -> Self {
         Params {
-            prior_rate: 0.05,
-            prior_strength: 40.0,
+            clean_rate: 0.002,
+            prior_rate: 0.12,
+            prior_strength: 20.0,
+            prior_spun: 0.5,
             em_iterations: 4,
             gate: -6.0,
             max_candidates: 24,
             beam: 6,
             name_penalty: -2.0,
+            freq_weight: 1.0,
             calib_scale: 1.0,
             calib_shift: 0.0,
-            score_scale: 40.0,
-            score_shift: 2.0,
         }
+    }
+}
+
+impl Params {
+    /// Sets a parameter by name (for experiments: `unspin eval --set name=value`).
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+        match name {
+            "clean_rate" => self.clean_rate = value,
+            "prior_rate" => self.prior_rate = value,
+            "prior_strength" => self.prior_strength = value,
+            "prior_spun" => self.prior_spun = value,
+            "em_iterations" => self.em_iterations = value as usize,
+            "gate" => self.gate = value,
+            "max_candidates" => self.max_candidates = value as usize,
+            "beam" => self.beam = value as usize,
+            "name_penalty" => self.name_penalty = value,
+            "freq_weight" => self.freq_weight = value,
+            "calib_scale" => self.calib_scale = value,
+            "calib_shift" => self.calib_shift = value,
+            _ => return Err(format!("unknown parameter `{name}`")),
+        }
+        Ok(())
     }
 }
 
@@ -102,7 +130,9 @@ pub struct ChunkResult {
     pub words: usize,
     /// Log-likelihood ratio (nats) of "spun at the estimated rate" against "as written".
     pub doc_llr: f64,
-    /// Estimated spin rate.
+    /// Posterior probability that the chunk was spun.
+    pub p_spun: f64,
+    /// Effective spin rate used for decoding.
     pub rate: f64,
 }
 
@@ -152,8 +182,7 @@ impl Decoder<'_> {
         let toks = self.prepare(text, &tokens);
         let words = toks.iter().filter(|t| t.spinnable).count();
         let mut edges = self.lattice(text, &toks, &tokens);
-        let rate = self.estimate_rate(&mut edges, words);
-        let doc_llr = doc_llr(&edges, rate);
+        let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, words);
         let mut findings = Vec::new();
         // Decode sentence by sentence (segments of bounded length).
         let mut by_start: Vec<Vec<usize>> = vec![Vec::new(); toks.len()];
@@ -183,7 +212,7 @@ impl Decoder<'_> {
             }
             s = e;
         }
-        ChunkResult { findings, words, doc_llr, rate }
+        ChunkResult { findings, words, doc_llr, p_spun, rate }
     }
 
     fn prepare(&self, text: &str, tokens: &[Token]) -> Vec<Tok> {
@@ -221,6 +250,11 @@ impl Decoder<'_> {
             ctx.push(w);
         }
         lp * LN10
+    }
+
+    /// ln of the product of the words' unigram probabilities.
+    fn unigram(&self, words: &[WordId]) -> f64 {
+        words.iter().map(|&w| self.lm.log10_prob(&[], w) as f64).sum::<f64>() * LN10
     }
 
     fn lattice(&self, text: &str, toks: &[Tok], tokens: &[Token]) -> Vec<Edge> {
@@ -272,6 +306,7 @@ impl Decoder<'_> {
                 }
                 let observed: Vec<WordId> = toks[i..j].iter().map(|t| t.id).collect();
                 let obs_score = self.window(&left, &observed, &right);
+                let obs_uni = self.unigram(&observed);
                 let name = if toks[i..j].iter().any(|t| t.name_like) {
                     self.params.name_penalty
                 } else {
@@ -287,7 +322,8 @@ impl Decoder<'_> {
                         continue;
                     }
                     let gain = self.window(&left, &words, &right) - obs_score;
-                    let base = gain + c.ln_channel as f64 + name;
+                    let debias = -(1.0 - self.params.freq_weight) * (self.unigram(&words) - obs_uni);
+                    let base = gain + debias + c.ln_channel as f64 + name;
                     edges.push(Edge {
                         i,
                         j,
@@ -303,26 +339,26 @@ impl Decoder<'_> {
         edges
     }
 
-    fn rho_terms(rate: f64, span: usize) -> f64 {
-        rate.ln() - span as f64 * (1.0 - rate).ln()
-    }
-
-    fn estimate_rate(&self, edges: &mut [Edge], words: usize) -> f64 {
+    /// Two hypotheses about the chunk: written as is (spin rate `clean_rate`), or spun at a rate
+    /// ρ₁ estimated by EM under a Beta prior. Returns the effective rate (the posterior mixture
+    /// of the two), the log-likelihood ratio of spun against clean, and P(spun); leaves every
+    /// edge's `llr` set at the effective rate.
+    fn estimate_rate(&self, edges: &mut [Edge], words: usize) -> (f64, f64, f64) {
         let p = self.params;
         let a = p.prior_rate * p.prior_strength;
         let b = (1.0 - p.prior_rate) * p.prior_strength;
         let mut rate = p.prior_rate;
-        for it in 0..=p.em_iterations {
-            for e in edges.iter_mut() {
-                e.llr = e.base + Self::rho_terms(rate, e.j - e.i);
-            }
-            if it == p.em_iterations {
-                break;
-            }
+        for _ in 0..p.em_iterations {
+            set_rate(edges, rate);
             let expected: f64 = posteriors(edges).iter().map(|(_, p)| p).sum();
-            rate = ((expected + a) / (words as f64 + a + b)).clamp(1e-4, 0.6);
+            rate = ((expected + a) / (words as f64 + a + b)).clamp(p.clean_rate * 2.0, 0.6);
         }
-        rate
+        let llr = doc_llr(edges, rate) - doc_llr(edges, p.clean_rate);
+        let prior = (p.prior_spun / (1.0 - p.prior_spun)).ln();
+        let p_spun = sigmoid(llr + prior);
+        let eff = p_spun * rate + (1.0 - p_spun) * p.clean_rate;
+        set_rate(edges, eff);
+        (eff, llr, p_spun)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -467,6 +503,12 @@ impl Decoder<'_> {
             confidence: conf,
             llr: ed.llr,
         }
+    }
+}
+
+fn set_rate(edges: &mut [Edge], rate: f64) {
+    for e in edges.iter_mut() {
+        e.llr = e.base + rate.ln() - (e.j - e.i) as f64 * (1.0 - rate).ln();
     }
 }
 

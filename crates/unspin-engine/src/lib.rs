@@ -127,9 +127,11 @@ impl Engine {
         let mut out = Analysis::default();
         let mut llr = 0.0;
         let mut rate_words = 0.0;
+
         for (base, chunk) in chunks(text, CHUNK_BYTES) {
             let r = dec.analyze(chunk, bias);
             llr += r.doc_llr;
+
             out.words += r.words;
             rate_words += r.rate * r.words as f64;
             for f in r.findings {
@@ -154,8 +156,9 @@ impl Engine {
         }
         if out.words > 0 {
             out.rate = rate_words / out.words as f64;
-            let per_word = llr / out.words as f64;
-            let x = self.params.score_scale * per_word - self.params.score_shift;
+            // P(spun) of the whole text: the chunks' evidence adds up.
+            let prior = (self.params.prior_spun / (1.0 - self.params.prior_spun)).ln();
+            let x = llr + prior;
             out.score = ((1.0 / (1.0 + (-x).exp())) * 1000.0).round() / 1000.0;
         }
         out

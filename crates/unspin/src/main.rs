@@ -7,6 +7,7 @@ mod check;
 mod input;
 mod model_cmd;
 mod models;
+mod serve;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -46,6 +47,8 @@ enum Cmd {
     Eval(model_cmd::EvalArgs),
     /// Spin text with a dictionary, logging the truth (to make evaluation sets).
     Spin(model_cmd::SpinArgs),
+    /// Serve the web page and the JSON API (check, restore, find, compare).
+    Serve(serve::ServeArgs),
 }
 
 /// Options shared by `check` and `restore`.
@@ -146,6 +149,7 @@ fn run() -> Result<i32> {
         Cmd::Model(m) => m.run(),
         Cmd::Eval(a) => a.run(),
         Cmd::Spin(a) => a.run(),
+        Cmd::Serve(a) => serve::run(a),
     }
 }
 

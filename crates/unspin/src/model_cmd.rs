@@ -224,11 +224,20 @@ pub struct EvalArgs {
     /// Write each finding with its truth here (JSONL), for error analysis.
     #[arg(long)]
     dump: Option<PathBuf>,
+    /// Override a decoder parameter (experiments), e.g. `--set freq_weight=0.5`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    overrides: Vec<String>,
 }
 
 impl EvalArgs {
     pub fn run(self) -> Result<i32> {
-        let engine = crate::models::load_engine(self.model.as_deref(), &[], Params::default())?;
+        let mut params = Params::default();
+        for kv in &self.overrides {
+            let (k, v) = kv.split_once('=').with_context(|| format!("--set {kv}: expected NAME=VALUE"))?;
+            let v: f64 = v.parse().with_context(|| format!("--set {kv}: not a number"))?;
+            params.set(k, v).map_err(anyhow::Error::msg)?;
+        }
+        let engine = crate::models::load_engine(self.model.as_deref(), &[], params)?;
         let name = self.set.display().to_string();
         let f = std::fs::File::open(&self.set).with_context(|| format!("{name}: cannot open"))?;
         let mut set = Vec::new();

@@ -1,0 +1,536 @@
+//! `unspin serve`: the JSON API and the web page, in one binary.
+//!
+//! Routes: `GET /` (the page, with its script and style), `GET /healthz`, `GET /openapi.json`,
+//! `POST /v1/check`, `POST /v1/restore`, `POST /v1/find` and `POST /v1/compare` (501 unless an
+//! index is configured). Every error is JSON: `{"error": "..."}`.
+//!
+//! Checking is CPU-bound, so it runs on the blocking thread pool, at most `--workers` at a time
+//! (a semaphore); at most `--max-pending` requests may wait for a worker, more get 503 at once.
+//! Every request has a time limit (`--timeout`, 503 beyond). A panic in a handler or in the
+//! engine becomes a 500 for that request only. SIGTERM or Ctrl-C stops accepting connections
+//! and lets the requests in flight finish.
+
+use crate::check::{DocReport, check_doc};
+use crate::input::{Doc, human_bytes};
+use anyhow::{Context, Result};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Engine, Params};
+
+/// Options of `unspin serve`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    unspin serve                                  page and API on http://127.0.0.1:8080/\n  \
+    unspin serve --addr 0.0.0.0:9000 --workers 4\n  \
+    curl -s localhost:8080/v1/check -H 'content-type: application/json' -d '{\"text\":\"...\"}'")]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    pub addr: String,
+    /// Source index directory (enables /v1/find and /v1/compare).
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// Model directory (lm.bin + lexicon.bin); default: $UNSPIN_MODEL, else the built-in model.
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Extra substitution pairs (`spun<TAB>original<TAB>count`).
+    #[arg(long = "lexicon", value_name = "TSV")]
+    pub lexicons: Vec<PathBuf>,
+    /// Default confidence threshold (a request may give its own).
+    #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = crate::parse_unit)]
+    pub threshold: f64,
+    /// Largest request body accepted, in bytes; larger requests get 413.
+    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+    pub max_body: usize,
+    /// Time limit of one request, in seconds; slower requests get 503.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_secs)]
+    pub timeout: f64,
+    /// Documents checked at the same time (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Requests that may wait for a worker; beyond this the server answers 503 at once.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_pending: usize,
+}
+
+fn parse_secs(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 86400 seconds"))
+    }
+}
+
+/// A source index the server can search. Implemented on top of `unspin-index` when its query
+/// API is available; the handlers only see this trait.
+pub trait SourceIndex: Send + Sync {
+    /// The indexed documents `text` was most likely spun from, best first.
+    fn find(&self, req: &FindRequest) -> Result<serde_json::Value, ApiError>;
+    /// `text` aligned with one indexed source, with the substitutions.
+    fn compare(&self, req: &CompareRequest) -> Result<serde_json::Value, ApiError>;
+}
+
+/// Everything the handlers share.
+pub struct AppState {
+    engine: Arc<Engine>,
+    threshold: f64,
+    index: Option<Arc<dyn SourceIndex>>,
+    work: Arc<Semaphore>,
+    pending: Arc<Semaphore>,
+    max_body: usize,
+    timeout: Duration,
+    model: String,
+}
+
+/// An error answer: a status and `{"error": message}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    /// An error with this status and message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError { status, message: message.into() }
+    }
+    fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+    fn busy(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (self.status, Json(serde_json::json!({ "error": self.message }))).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        r
+    }
+}
+
+/// Deserialises a present field, refusing `null` (absent fields use the default).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// `POST /v1/check` and `POST /v1/restore`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// The text to check (plain text, or HTML when `html` is true).
+    text: String,
+    /// Treat `text` as HTML: only visible text is checked, offsets refer to the HTML.
+    #[serde(default)]
+    html: bool,
+    /// Confidence threshold in [0, 1]; default: the server's.
+    #[serde(default, deserialize_with = "present")]
+    threshold: Option<f64>,
+    /// Name echoed as `path` (e.g. a file name); default `-`.
+    #[serde(default, deserialize_with = "present")]
+    path: Option<String>,
+    /// Record id echoed as `id`.
+    #[serde(default, deserialize_with = "present")]
+    id: Option<String>,
+}
+
+/// `POST /v1/find`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindRequest {
+    /// The suspect text.
+    pub text: String,
+    /// At most this many sources (1..=100, default 5).
+    #[serde(default, deserialize_with = "present")]
+    pub limit: Option<u32>,
+}
+
+/// `POST /v1/compare`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareRequest {
+    /// The suspect text.
+    pub text: String,
+    /// Id of the indexed source to compare with (default: the best match).
+    #[serde(default, deserialize_with = "present")]
+    pub source: Option<String>,
+}
+
+/// `POST /v1/restore`'s answer (the shape of `unspin restore` with JSONL input).
+#[derive(Serialize)]
+struct RestoreResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    text: String,
+}
+
+/// A JSON request body: checks the content type (415), the size (413) and the syntax and
+/// shape (400, naming the problem).
+struct ApiJson<T>(T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, st: &Arc<AppState>) -> Result<Self, ApiError> {
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if essence != "application/json" && !(essence.starts_with("application/") && essence.ends_with("+json")) {
+            let got = if ct.is_empty() { "none".to_string() } else { format!("`{ct}`") };
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("expected Content-Type: application/json, got {got}"),
+            ));
+        }
+        let too_large = || {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body is larger than the limit of {}", human_bytes(st.max_body as u64)),
+            )
+        };
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > st.max_body as u64) {
+            return Err(too_large());
+        }
+        let body = Limited::new(req.into_body(), st.max_body);
+        let bytes = match body.collect().await {
+            Ok(c) => c.to_bytes(),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
+            Err(e) => return Err(ApiError::bad_request(format!("cannot read the request body: {e}"))),
+        };
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            use serde_json::error::Category;
+            let what = match e.classify() {
+                Category::Syntax | Category::Eof | Category::Io => "malformed JSON",
+                Category::Data => "invalid request",
+            };
+            ApiError::bad_request(format!("{what}: {e}"))
+        })
+    }
+}
+
+impl AppState {
+    /// Runs `f` on the blocking pool once a worker is free.
+    async fn run<R: Send + 'static>(&self, what: &str, f: impl FnOnce() -> R + Send + 'static) -> Result<R, ApiError> {
+        let _waiting = self
+            .pending
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::busy("the server is busy; try again shortly"))?;
+        let permit = self
+            .work
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::busy("the server is shutting down"))?;
+        // The permit moves into the task: if the request times out, the work still counts
+        // against the bound until it really ends.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        })
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error while {what}")))
+    }
+
+    fn options(&self, threshold: Option<f64>) -> Result<CheckOptions, ApiError> {
+        let threshold = threshold.unwrap_or(self.threshold);
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(ApiError::bad_request(format!("invalid request: threshold {threshold} is not between 0 and 1")));
+        }
+        Ok(CheckOptions { threshold })
+    }
+
+    async fn check(&self, req: CheckRequest) -> Result<DocReport, ApiError> {
+        let opts = self.options(req.threshold)?;
+        let doc = Doc { path: req.path.unwrap_or_else(|| "-".into()), id: req.id, text: req.text, html: req.html };
+        let engine = Arc::clone(&self.engine);
+        self.run("checking", move || check_doc(&engine, doc, &opts)).await
+    }
+
+    fn index(&self) -> Result<Arc<dyn SourceIndex>, ApiError> {
+        self.index.clone().ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_IMPLEMENTED, "no index configured: start the server with --index DIR")
+        })
+    }
+}
+
+async fn check_handler(
+    State(st): State<Arc<AppState>>,
+    ApiJson(req): ApiJson<CheckRequest>,
+) -> Result<Json<DocReport>, ApiError> {
+    st.check(req).await.map(Json)
+}
+
+async fn restore_handler(
+    State(st): State<Arc<AppState>>,
+    ApiJson(req): ApiJson<CheckRequest>,
+) -> Result<Json<RestoreResponse>, ApiError> {
+    let rep = st.check(req).await?;
+    Ok(Json(RestoreResponse { id: rep.id, text: rep.restored }))
+}
+
+async fn find_handler(
+    State(st): State<Arc<AppState>>,
+    ApiJson(req): ApiJson<FindRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if req.limit.is_some_and(|n| !(1..=100).contains(&n)) {
+        return Err(ApiError::bad_request("invalid request: limit must be between 1 and 100"));
+    }
+    let index = st.index()?;
+    st.run("searching", move || index.find(&req)).await?.map(Json)
+}
+
+async fn compare_handler(
+    State(st): State<Arc<AppState>>,
+    ApiJson(req): ApiJson<CompareRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let index = st.index()?;
+    st.run("comparing", move || index.compare(&req)).await?.map(Json)
+}
+
+async fn healthz(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "model": st.model,
+        "index": st.index.is_some(),
+        "threshold": st.threshold,
+        "max_body": st.max_body,
+    }))
+}
+
+const INDEX_HTML: &str = include_str!("../web/index.html");
+const APP_JS: &str = include_str!("../web/app.js");
+const STYLE_CSS: &str = include_str!("../web/style.css");
+const FAVICON_SVG: &str = include_str!("../web/favicon.svg");
+const OPENAPI_JSON: &str = include_str!("../web/openapi.json");
+
+/// Nothing is loaded from other hosts; the page talks only to this server.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn not_found(method: Method) -> ApiError {
+    if method == Method::GET || method == Method::HEAD || method == Method::POST {
+        ApiError::new(StatusCode::NOT_FOUND, "no such route; see /openapi.json")
+    } else {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} is not allowed here"))
+    }
+}
+
+/// Turns axum's bodiless 405 answers into JSON errors.
+async fn json_405(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    if res.status() == StatusCode::METHOD_NOT_ALLOWED && !res.headers().contains_key(header::CONTENT_TYPE) {
+        let allow = res.headers().get(header::ALLOW).cloned();
+        let mut r = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} is not allowed here"))
+            .into_response();
+        if let Some(a) = allow {
+            r.headers_mut().insert(header::ALLOW, a);
+        }
+        return r;
+    }
+    res
+}
+
+/// The per-request time limit.
+async fn time_limit(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(st.timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::busy(format!(
+            "the request took longer than the time limit of {} s",
+            st.timeout.as_secs_f64()
+        ))
+        .into_response(),
+    }
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+/// The whole application.
+pub fn app(st: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }))
+        .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+        .route("/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
+        .route("/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON_SVG) }))
+        .route("/openapi.json", get(|| async { asset("application/json", OPENAPI_JSON) }))
+        .route("/healthz", get(healthz))
+        .route("/v1/check", post(check_handler))
+        .route("/v1/restore", post(restore_handler))
+        .route("/v1/find", post(find_handler))
+        .route("/v1/compare", post(compare_handler))
+        .fallback(not_found)
+        .layer(middleware::from_fn(json_405))
+        .layer(middleware::from_fn_with_state(Arc::clone(&st), time_limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .with_state(st)
+}
+
+/// The state for `engine` with default limits (for tests and embedding).
+pub fn state(engine: Engine, args: &ServeArgs) -> Arc<AppState> {
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .max(1);
+    Arc::new(AppState {
+        engine: Arc::new(engine),
+        threshold: args.threshold,
+        index: None,
+        work: Arc::new(Semaphore::new(workers)),
+        pending: Arc::new(Semaphore::new(args.max_pending.max(1))),
+        max_body: args.max_body,
+        timeout: Duration::from_secs_f64(args.timeout),
+        model: crate::models::describe(args.model.as_deref()),
+    })
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Runs the server until SIGTERM or Ctrl-C; returns the exit code.
+pub fn run(args: ServeArgs) -> Result<i32> {
+    if let Some(dir) = &args.index {
+        anyhow::bail!(
+            "--index {}: this build cannot search an index yet (unspin-index has no query API); \
+             start without --index (/v1/find and /v1/compare then answer 501)",
+            dir.display()
+        );
+    }
+    let engine = crate::models::load_engine(args.model.as_deref(), &args.lexicons, Params::default())?;
+    let st = state(engine, &args);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .with_context(|| format!("{}: cannot listen", args.addr))?;
+        let local = listener.local_addr().context("cannot read the listening address")?;
+        eprintln!("unspin serve: listening on http://{local}/ (model: {})", st.model);
+        let grace = st.timeout + Duration::from_secs(5);
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(listener, app(st)).with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            eprintln!("unspin serve: shutting down, finishing requests in flight");
+            let _ = stopping_tx.send(());
+        });
+        let deadline = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            r = server.into_future() => r.context("server error")?,
+            _ = deadline => eprintln!("unspin serve: requests still running after {grace:?}; stopping anyway"),
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy_state() -> Arc<AppState> {
+        let engine = Engine::new(
+            Box::new(unspin_engine::toy::lm()),
+            Box::new(unspin_engine::toy::lexicon()),
+            Params::default(),
+        );
+        let args = ServeArgs {
+            addr: "127.0.0.1:0".into(),
+            index: None,
+            model: None,
+            lexicons: vec![],
+            threshold: DEFAULT_THRESHOLD,
+            max_body: 1000,
+            timeout: 30.0,
+            workers: Some(1),
+            max_pending: 4,
+        };
+        state(engine, &args)
+    }
+
+    #[test]
+    fn check_finds_toy_substitution() {
+        let st = toy_state();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let req: CheckRequest = serde_json::from_str(r#"{"text":"the cat sat on the carpet ."}"#).unwrap();
+        let rep = rt.block_on(st.check(req)).unwrap();
+        let v = serde_json::to_value(&rep).unwrap();
+        assert_eq!(v["findings"][0]["suggestion"], "mat", "{v}");
+        assert_eq!(v["restored"], "the cat sat on the mat .");
+        assert_eq!(v["path"], "-");
+    }
+
+    #[test]
+    fn requests_refuse_null_unknown_fields_and_bad_thresholds() {
+        assert!(serde_json::from_str::<CheckRequest>(r#"{"text":"a","threshold":null}"#).is_err());
+        assert!(serde_json::from_str::<CheckRequest>(r#"{"text":"a","treshold":0.5}"#).is_err());
+        assert!(serde_json::from_str::<CheckRequest>(r#"{"html":true}"#).is_err());
+        let st = toy_state();
+        assert_eq!(st.options(Some(1.5)).unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert_eq!(st.options(Some(f64::NAN)).unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert!(st.options(None).is_ok());
+    }
+
+    #[test]
+    fn openapi_is_json_and_lists_every_route() {
+        let v: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+        for p in ["/v1/check", "/v1/restore", "/v1/find", "/v1/compare", "/healthz"] {
+            assert!(v["paths"][p].is_object(), "{p} missing from openapi.json");
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Integration tests: run the real `unspin` binary with the built-in model.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn unspin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_unspin"));
+    cmd.args(args).env_remove("UNSPIN_MODEL").env("NO_COLOR", "1");
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("unspin runs");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+    }
+    child.wait_with_output().expect("unspin finishes")
+}
+
+fn example(name: &str) -> String {
+    format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+#[test]
+fn check_json_has_exact_shape_and_valid_offsets() {
+    let path = example("spun-news.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let o = unspin(&["check", "--format", "json", &path], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    let doc = &v.as_array().expect("array")[0];
+    let mut keys: Vec<&str> = doc.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, ["findings", "path", "restored", "score"]);
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "the spun example has findings");
+    for f in findings {
+        let mut fk: Vec<&str> = f.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        fk.sort();
+        assert_eq!(fk, ["alternatives", "confidence", "end", "start", "suggestion", "text"]);
+        let (s, e) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+        assert_eq!(&text[s..e], f["text"].as_str().unwrap());
+        let c = f["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c));
+    }
+    let score = doc["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score));
+}
+
+#[test]
+fn spun_example_scores_higher_than_its_clean_original() {
+    let o = unspin(
+        &["check", "--format", "json", &example("spun-news.txt"), &example("clean-news.txt")],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    let spun = v[0]["score"].as_f64().unwrap();
+    let clean = v[1]["score"].as_f64().unwrap();
+    assert!(spun > clean, "spun {spun} vs clean {clean}");
+    assert!(v[1]["findings"].as_array().unwrap().len() < v[0]["findings"].as_array().unwrap().len());
+}
+
+#[test]
+fn restore_keeps_lines_and_untouched_bytes() {
+    let path = example("spun-news.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let o = unspin(&["restore", &path], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let restored = String::from_utf8(o.stdout.clone()).unwrap();
+    assert_eq!(restored.lines().count(), text.lines().count());
+    assert_eq!(restored.ends_with('\n'), text.ends_with('\n'));
+    // Same as the JSON report's `restored`, which splices findings into the input.
+    let j = json(&unspin(&["check", "--format", "json", &path], None));
+    assert_eq!(j[0]["restored"].as_str().unwrap(), restored);
+    let mut rebuilt = String::new();
+    let mut pos = 0;
+    for f in j[0]["findings"].as_array().unwrap() {
+        let (s, e) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+        rebuilt.push_str(&text[pos..s]);
+        rebuilt.push_str(f["suggestion"].as_str().unwrap());
+        pos = e;
+    }
+    rebuilt.push_str(&text[pos..]);
+    assert_eq!(rebuilt, restored);
+}
+
+#[test]
+fn jsonl_pipeline_keeps_ids_and_order() {
+    let input = b"{\"id\":\"a\",\"text\":\"Street repairs are excessive on their agenda.\"}\n{\"id\":\"b\",\"text\":\"\"}\n";
+    let o = unspin(&["check", "--input", "jsonl", "--format", "jsonl", "-"], Some(input));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let ids: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["a", "b"]);
+}
+
+#[test]
+fn fail_over_sets_exit_status() {
+    let o = unspin(&["check", "--fail-over", "0.01", &example("spun-news.txt")], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = unspin(&["check", "--fail-over", "1", &example("clean-news.txt")], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn human_report_has_no_colour_with_no_color() {
+    let o = unspin(&["check", &example("spun-news.txt")], None);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("score"), "{out}");
+    assert!(!out.contains('\x1b'));
+    assert!(out.contains("→"));
+}
+
+#[test]
+fn html_offsets_point_into_the_html() {
+    let html = "<html><head><title>t</title><style>p{}</style></head><body><p>Street repairs are \
+                excessive on their agenda, and the mayor stated the plan would due to this fact be \
+                prepared earlier than the summer time.</p><p>See <a href=\"/x\">excessive bridge</a>.</p></body></html>";
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("page.html");
+    std::fs::write(&p, html).unwrap();
+    let o = unspin(&["check", "--format", "json", p.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    for f in v[0]["findings"].as_array().unwrap() {
+        let (s, e) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+        assert_eq!(&html[s..e], f["text"].as_str().unwrap());
+        assert!(s < html.find("<a ").unwrap(), "anchor text is left alone");
+    }
+    let restored = v[0]["restored"].as_str().unwrap();
+    assert!(restored.starts_with("<html><head><title>t</title>"));
+}
+
+// Bad input: every case gives a message naming the file, exit status 2, and no panic.
+
+fn assert_clean_error(o: &Output, name: &str, what: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(name) && err.contains(what), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_input_missing_file() {
+    let o = unspin(&["check", "/nonexistent/dir/a.txt"], None);
+    assert_clean_error(&o, "/nonexistent/dir/a.txt", "no such file");
+}
+
+#[test]
+fn bad_input_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert_clean_error(&unspin(&["check", d], None), d, "is a directory");
+}
+
+#[test]
+fn bad_input_binary_and_invalid_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("x.bin");
+    std::fs::write(&bin, b"\x7fELF\x00\x00\x01binary").unwrap();
+    assert_clean_error(&unspin(&["check", bin.to_str().unwrap()], None), "x.bin", "binary");
+    let bad = dir.path().join("latin1.txt");
+    std::fs::write(&bad, b"caf\xe9 au lait").unwrap();
+    assert_clean_error(&unspin(&["restore", bad.to_str().unwrap()], None), "latin1.txt", "UTF-8");
+}
+
+#[test]
+fn bad_input_empty_file_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("empty.txt");
+    std::fs::write(&p, "").unwrap();
+    let o = unspin(&["check", "--format", "json", p.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("empty.txt"));
+    assert_eq!(json(&o)[0]["findings"].as_array().unwrap().len(), 0);
+    let o = unspin(&["restore", p.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn bad_input_one_gigabyte_single_line_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("huge.txt");
+    // A sparse file: 1 GB on paper, nothing on disk.
+    std::fs::File::create(&p).unwrap().set_len(1 << 30).unwrap();
+    assert_clean_error(&unspin(&["check", p.to_str().unwrap()], None), "huge.txt", "larger than");
+}
+
+#[test]
+fn bad_input_long_single_line_within_limit_is_checked() {
+    // 2 MB on one line: analysed in bounded chunks, offsets stay valid.
+    let line = "Street repairs are excessive on their agenda and the plan would be prepared. ".repeat(27_000);
+    let o = unspin(&["check", "--format", "jsonl", "-"], Some(line.as_bytes()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for f in v["findings"].as_array().unwrap() {
+        let (s, e) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+        assert_eq!(&line[s..e], f["text"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn bad_input_one_bad_file_does_not_stop_the_others() {
+    let o = unspin(&["check", "--format", "jsonl", "/nonexistent.txt", &example("clean-news.txt")], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let o = unspin(&["check", "--threshold", "7", "x"], None);
+    assert_eq!(o.status.code(), Some(2));
+}
