@@ -65,7 +65,9 @@ pub struct ServeArgs {
 }
 
 fn parse_secs(s: &str) -> std::result::Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
     if v.is_finite() && v > 0.0 && v <= 86_400.0 {
         Ok(v)
     } else {
@@ -104,7 +106,10 @@ pub struct ApiError {
 impl ApiError {
     /// An error with this status and message.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into() }
+        ApiError {
+            status,
+            message: message.into(),
+        }
     }
     fn bad_request(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, message)
@@ -116,9 +121,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut r = (self.status, Json(serde_json::json!({ "error": self.message }))).into_response();
+        let mut r = (
+            self.status,
+            Json(serde_json::json!({ "error": self.message })),
+        )
+            .into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         r
     }
@@ -152,6 +162,7 @@ pub struct CheckRequest {
 /// `POST /v1/find`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by `SourceIndex` implementations
 pub struct FindRequest {
     /// The suspect text.
     pub text: String,
@@ -163,6 +174,7 @@ pub struct FindRequest {
 /// `POST /v1/compare`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by `SourceIndex` implementations
 pub struct CompareRequest {
     /// The suspect text.
     pub text: String,
@@ -187,10 +199,25 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, st: &Arc<AppState>) -> Result<Self, ApiError> {
-        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        if essence != "application/json" && !(essence.starts_with("application/") && essence.ends_with("+json")) {
-            let got = if ct.is_empty() { "none".to_string() } else { format!("`{ct}`") };
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if essence != "application/json"
+            && !(essence.starts_with("application/") && essence.ends_with("+json"))
+        {
+            let got = if ct.is_empty() {
+                "none".to_string()
+            } else {
+                format!("`{ct}`")
+            };
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!("expected Content-Type: application/json, got {got}"),
@@ -199,7 +226,11 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
         let too_large = || {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body is larger than the limit of {}", human_bytes(st.max_body as u64)),
+                format!(
+                    "request body is larger than the limit of {} bytes ({}; the server's --max-body)",
+                    st.max_body,
+                    human_bytes(st.max_body as u64)
+                ),
             )
         };
         let declared = req
@@ -214,7 +245,11 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
         let bytes = match body.collect().await {
             Ok(c) => c.to_bytes(),
             Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
-            Err(e) => return Err(ApiError::bad_request(format!("cannot read the request body: {e}"))),
+            Err(e) => {
+                return Err(ApiError::bad_request(format!(
+                    "cannot read the request body: {e}"
+                )));
+            }
         };
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             use serde_json::error::Category;
@@ -229,7 +264,11 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
 
 impl AppState {
     /// Runs `f` on the blocking pool once a worker is free.
-    async fn run<R: Send + 'static>(&self, what: &str, f: impl FnOnce() -> R + Send + 'static) -> Result<R, ApiError> {
+    async fn run<R: Send + 'static>(
+        &self,
+        what: &str,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, ApiError> {
         let _waiting = self
             .pending
             .clone()
@@ -248,27 +287,43 @@ impl AppState {
             f()
         })
         .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error while {what}")))
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("internal error while {what}"),
+            )
+        })
     }
 
     fn options(&self, threshold: Option<f64>) -> Result<CheckOptions, ApiError> {
         let threshold = threshold.unwrap_or(self.threshold);
         if !(0.0..=1.0).contains(&threshold) {
-            return Err(ApiError::bad_request(format!("invalid request: threshold {threshold} is not between 0 and 1")));
+            return Err(ApiError::bad_request(format!(
+                "invalid request: threshold {threshold} is not between 0 and 1"
+            )));
         }
         Ok(CheckOptions { threshold })
     }
 
     async fn check(&self, req: CheckRequest) -> Result<DocReport, ApiError> {
         let opts = self.options(req.threshold)?;
-        let doc = Doc { path: req.path.unwrap_or_else(|| "-".into()), id: req.id, text: req.text, html: req.html };
+        let doc = Doc {
+            path: req.path.unwrap_or_else(|| "-".into()),
+            id: req.id,
+            text: req.text,
+            html: req.html,
+        };
         let engine = Arc::clone(&self.engine);
-        self.run("checking", move || check_doc(&engine, doc, &opts)).await
+        self.run("checking", move || check_doc(&engine, doc, &opts))
+            .await
     }
 
     fn index(&self) -> Result<Arc<dyn SourceIndex>, ApiError> {
         self.index.clone().ok_or_else(|| {
-            ApiError::new(StatusCode::NOT_IMPLEMENTED, "no index configured: start the server with --index DIR")
+            ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "no index configured: start the server with --index DIR",
+            )
         })
     }
 }
@@ -285,7 +340,10 @@ async fn restore_handler(
     ApiJson(req): ApiJson<CheckRequest>,
 ) -> Result<Json<RestoreResponse>, ApiError> {
     let rep = st.check(req).await?;
-    Ok(Json(RestoreResponse { id: rep.id, text: rep.restored }))
+    Ok(Json(RestoreResponse {
+        id: rep.id,
+        text: rep.restored,
+    }))
 }
 
 async fn find_handler(
@@ -293,10 +351,14 @@ async fn find_handler(
     ApiJson(req): ApiJson<FindRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if req.limit.is_some_and(|n| !(1..=100).contains(&n)) {
-        return Err(ApiError::bad_request("invalid request: limit must be between 1 and 100"));
+        return Err(ApiError::bad_request(
+            "invalid request: limit must be between 1 and 100",
+        ));
     }
     let index = st.index()?;
-    st.run("searching", move || index.find(&req)).await?.map(Json)
+    st.run("searching", move || index.find(&req))
+        .await?
+        .map(Json)
 }
 
 async fn compare_handler(
@@ -304,7 +366,9 @@ async fn compare_handler(
     ApiJson(req): ApiJson<CompareRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let index = st.index()?;
-    st.run("comparing", move || index.compare(&req)).await?.map(Json)
+    st.run("comparing", move || index.compare(&req))
+        .await?
+        .map(Json)
 }
 
 async fn healthz(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
@@ -346,7 +410,10 @@ async fn not_found(method: Method) -> ApiError {
     if method == Method::GET || method == Method::HEAD || method == Method::POST {
         ApiError::new(StatusCode::NOT_FOUND, "no such route; see /openapi.json")
     } else {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} is not allowed here"))
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("method {method} is not allowed here"),
+        )
     }
 }
 
@@ -354,10 +421,15 @@ async fn not_found(method: Method) -> ApiError {
 async fn json_405(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let res = next.run(req).await;
-    if res.status() == StatusCode::METHOD_NOT_ALLOWED && !res.headers().contains_key(header::CONTENT_TYPE) {
+    if res.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !res.headers().contains_key(header::CONTENT_TYPE)
+    {
         let allow = res.headers().get(header::ALLOW).cloned();
-        let mut r = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} is not allowed here"))
-            .into_response();
+        let mut r = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("method {method} is not allowed here"),
+        )
+        .into_response();
         if let Some(a) = allow {
             r.headers_mut().insert(header::ALLOW, a);
         }
@@ -385,11 +457,26 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// The whole application.
 pub fn app(st: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }))
-        .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
-        .route("/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
-        .route("/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON_SVG) }))
-        .route("/openapi.json", get(|| async { asset("application/json", OPENAPI_JSON) }))
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/style.css",
+            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
+        )
+        .route(
+            "/favicon.svg",
+            get(|| async { asset("image/svg+xml", FAVICON_SVG) }),
+        )
+        .route(
+            "/openapi.json",
+            get(|| async { asset("application/json", OPENAPI_JSON) }),
+        )
         .route("/healthz", get(healthz))
         .route("/v1/check", post(check_handler))
         .route("/v1/restore", post(restore_handler))
@@ -398,7 +485,9 @@ pub fn app(st: Arc<AppState>) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(json_405))
         .layer(middleware::from_fn_with_state(Arc::clone(&st), time_limit))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
         .with_state(st)
 }
 
@@ -406,7 +495,11 @@ pub fn app(st: Arc<AppState>) -> Router {
 pub fn state(engine: Engine, args: &ServeArgs) -> Arc<AppState> {
     let workers = args
         .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
         .max(1);
     Arc::new(AppState {
         engine: Arc::new(engine),
@@ -444,7 +537,8 @@ pub fn run(args: ServeArgs) -> Result<i32> {
             dir.display()
         );
     }
-    let engine = crate::models::load_engine(args.model.as_deref(), &args.lexicons, Params::default())?;
+    let engine =
+        crate::models::load_engine(args.model.as_deref(), &args.lexicons, Params::default())?;
     let st = state(engine, &args);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -506,8 +600,12 @@ mod tests {
     #[test]
     fn check_finds_toy_substitution() {
         let st = toy_state();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let req: CheckRequest = serde_json::from_str(r#"{"text":"the cat sat on the carpet ."}"#).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let req: CheckRequest =
+            serde_json::from_str(r#"{"text":"the cat sat on the carpet ."}"#).unwrap();
         let rep = rt.block_on(st.check(req)).unwrap();
         let v = serde_json::to_value(&rep).unwrap();
         assert_eq!(v["findings"][0]["suggestion"], "mat", "{v}");
@@ -521,15 +619,27 @@ mod tests {
         assert!(serde_json::from_str::<CheckRequest>(r#"{"text":"a","treshold":0.5}"#).is_err());
         assert!(serde_json::from_str::<CheckRequest>(r#"{"html":true}"#).is_err());
         let st = toy_state();
-        assert_eq!(st.options(Some(1.5)).unwrap_err().status, StatusCode::BAD_REQUEST);
-        assert_eq!(st.options(Some(f64::NAN)).unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            st.options(Some(1.5)).unwrap_err().status,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            st.options(Some(f64::NAN)).unwrap_err().status,
+            StatusCode::BAD_REQUEST
+        );
         assert!(st.options(None).is_ok());
     }
 
     #[test]
     fn openapi_is_json_and_lists_every_route() {
         let v: serde_json::Value = serde_json::from_str(OPENAPI_JSON).unwrap();
-        for p in ["/v1/check", "/v1/restore", "/v1/find", "/v1/compare", "/healthz"] {
+        for p in [
+            "/v1/check",
+            "/v1/restore",
+            "/v1/find",
+            "/v1/compare",
+            "/healthz",
+        ] {
             assert!(v["paths"][p].is_object(), "{p} missing from openapi.json");
         }
     }

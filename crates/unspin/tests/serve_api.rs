@@ -1,0 +1,563 @@
+//! API integration tests: each test starts the real `unspin serve` binary on a free port with a
+//! tiny model built here (a few sentences; `carpet`/`rug` may stand for `mat`) and talks HTTP
+//! to it over a plain TCP socket.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+const CORPUS: &str = "the cat sat on the mat .\nthe dog sat on the mat .\nthe cat ate the fish .\n\
+the dog lay on the mat .\na cat sat on a mat .\nthe cat sat on the sofa .\n";
+
+/// Builds the tiny model once per test binary.
+fn model_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let texts: Vec<&str> = std::iter::repeat_n(CORPUS, 30).collect();
+        let opts = unspin_lm::BuildOptions {
+            order: 3,
+            min_word_count: 1,
+            cutoffs: vec![],
+            ..Default::default()
+        };
+        let (data, _) = unspin_lm::estimate_from_texts(texts, &opts).expect("tiny LM");
+        unspin_lm::write_binary(&data, &dir.path().join("lm.bin"), &opts.binary)
+            .expect("write lm.bin");
+        let originals = vec!["cat".to_string(), "mat".to_string()];
+        let keys: Vec<unspin_lexicon::format::KeyEntry> = vec![
+            ("carpet".into(), vec![(1, -0.5, unspin_lexicon::MOBY)]),
+            ("feline".into(), vec![(0, -0.5, unspin_lexicon::MOBY)]),
+            ("rug".into(), vec![(1, -0.5, unspin_lexicon::MOBY)]),
+        ];
+        let bytes = unspin_lexicon::format::write(&keys, &originals).expect("tiny lexicon");
+        std::fs::write(dir.path().join("lexicon.bin"), bytes).expect("write lexicon.bin");
+        dir
+    })
+    .path()
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+    stderr: BufReader<std::process::ChildStderr>,
+}
+
+impl Server {
+    #[allow(clippy::zombie_processes)] // `Server`'s `Drop` kills and waits for the child
+    fn start(extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_unspin"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--model"])
+            .arg(model_dir())
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start unspin serve");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+                let status = child.wait();
+                panic!("server exited before listening: {status:?}");
+            }
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.split('/').next().expect("address").to_string();
+                return Server {
+                    child,
+                    addr,
+                    stderr,
+                };
+            }
+        }
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Response {
+        let mut s = TcpStream::connect(&self.addr).expect("connect");
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if let Some(ct) = content_type {
+            head.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        s.write_all(head.as_bytes()).expect("write head");
+        // A server may answer (413) before reading the whole body; ignore write errors then.
+        let _ = s.write_all(body);
+        read_response(s)
+    }
+
+    fn post_json(&self, path: &str, body: &serde_json::Value) -> Response {
+        self.request(
+            "POST",
+            path,
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        )
+    }
+
+    /// Sends SIGTERM and returns the exit status and what the server printed.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let st = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(st.success());
+        let status = self.child.wait().expect("wait");
+        let mut rest = String::new();
+        let _ = self.stderr.read_to_string(&mut rest);
+        (status, rest)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: String,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
+    /// Asserts an error answer: the status, a JSON body `{"error": ...}` containing `needle`.
+    fn assert_error(&self, status: u16, needle: &str) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert!(
+            self.header("content-type")
+                .is_some_and(|c| c.starts_with("application/json")),
+            "{self:?}"
+        );
+        let v = self.json();
+        let msg = v["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message: {v}"));
+        assert!(
+            msg.contains(needle),
+            "error {msg:?} does not mention {needle:?}"
+        );
+        assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{v}");
+    }
+}
+
+fn read_response(mut s: TcpStream) -> Response {
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read response");
+    let text = String::from_utf8(raw).expect("UTF-8 response");
+    let (head, body) = text.split_once("\r\n\r\n").expect("response head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status");
+    let headers = head
+        .split_once("\r\n")
+        .map(|x| x.1)
+        .unwrap_or("")
+        .to_string();
+    let body = if headers
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+#[test]
+fn healthz_reports_status() {
+    let srv = Server::start(&[]);
+    let r = srv.request("GET", "/healthz", None, b"");
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = r.json();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["index"], false);
+    assert_eq!(v["threshold"], 0.5);
+}
+
+#[test]
+fn check_returns_the_cli_json_shape_with_byte_offsets() {
+    let srv = Server::start(&[]);
+    // Multi-byte characters before the finding: offsets must be UTF-8 byte offsets.
+    let text = "Café ☕.\nthe cat sat on the carpet .";
+    let r = srv.post_json("/v1/check", &serde_json::json!({ "text": text }));
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = r.json();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    assert_eq!(keys, ["findings", "path", "restored", "score"], "{v}");
+    assert_eq!(v["path"], "-");
+    let f = &v["findings"][0];
+    assert_eq!(f["text"], "carpet", "{v}");
+    assert_eq!(f["suggestion"], "mat");
+    let (start, end) = (
+        f["start"].as_u64().unwrap() as usize,
+        f["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[start..end], "carpet");
+    assert!(f["alternatives"].is_array());
+    assert!(
+        f["confidence"]
+            .as_f64()
+            .is_some_and(|c| (0.5..=1.0).contains(&c)),
+        "{f}"
+    );
+    assert_eq!(v["restored"], "Café ☕.\nthe cat sat on the mat .");
+    assert!(
+        v["score"]
+            .as_f64()
+            .is_some_and(|s| (0.0..=1.0).contains(&s))
+    );
+
+    // The CLI gives the same answer for the same text.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(["check", "--format", "jsonl", "--model"])
+        .arg(model_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run the CLI");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&out.stdout).expect("CLI JSON");
+    assert_eq!(cli, v);
+}
+
+#[test]
+fn check_echoes_path_and_id_and_honours_threshold() {
+    let srv = Server::start(&[]);
+    let r = srv.post_json(
+        "/v1/check",
+        &serde_json::json!({ "text": "the cat sat on the carpet .", "path": "a.txt", "id": "7", "threshold": 1.0 }),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = r.json();
+    assert_eq!(v["path"], "a.txt");
+    assert_eq!(v["id"], "7");
+    assert_eq!(
+        v["findings"],
+        serde_json::json!([]),
+        "threshold 1 keeps nothing: {v}"
+    );
+    assert_eq!(v["restored"], "the cat sat on the carpet .");
+}
+
+#[test]
+fn html_offsets_refer_to_the_html() {
+    let srv = Server::start(&[]);
+    let html = "<p>the cat sat on the <b>carpet</b> .</p>";
+    let r = srv.post_json(
+        "/v1/check",
+        &serde_json::json!({ "text": html, "html": true }),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = r.json();
+    let f = &v["findings"][0];
+    let (start, end) = (
+        f["start"].as_u64().unwrap() as usize,
+        f["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&html[start..end], "carpet", "{v}");
+    assert_eq!(v["restored"], "<p>the cat sat on the <b>mat</b> .</p>");
+}
+
+#[test]
+fn restore_returns_the_text() {
+    let srv = Server::start(&[]);
+    let r = srv.post_json(
+        "/v1/restore",
+        &serde_json::json!({ "text": "the cat sat on the rug .", "id": "x" }),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        r.json(),
+        serde_json::json!({ "id": "x", "text": "the cat sat on the mat ." })
+    );
+}
+
+#[test]
+fn empty_text_is_fine() {
+    let srv = Server::start(&[]);
+    let r = srv.post_json("/v1/check", &serde_json::json!({ "text": "" }));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["findings"], serde_json::json!([]));
+}
+
+#[test]
+fn wrong_content_type_is_415() {
+    let srv = Server::start(&[]);
+    let body = br#"{"text":"a"}"#;
+    srv.request("POST", "/v1/check", None, body)
+        .assert_error(415, "application/json");
+    srv.request("POST", "/v1/check", Some("text/plain"), body)
+        .assert_error(415, "text/plain");
+    srv.request(
+        "POST",
+        "/v1/restore",
+        Some("application/x-www-form-urlencoded"),
+        body,
+    )
+    .assert_error(415, "application/json");
+    // Parameters and case do not matter.
+    let r = srv.request(
+        "POST",
+        "/v1/check",
+        Some("Application/JSON; charset=utf-8"),
+        body,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+#[test]
+fn malformed_json_is_400_naming_the_problem() {
+    let srv = Server::start(&[]);
+    let j = Some("application/json");
+    srv.request("POST", "/v1/check", j, b"{\"text\": ")
+        .assert_error(400, "malformed JSON");
+    srv.request("POST", "/v1/check", j, b"{\"text\": \"a\",}")
+        .assert_error(400, "line 1 column");
+    srv.request("POST", "/v1/check", j, b"")
+        .assert_error(400, "malformed JSON");
+    srv.request("POST", "/v1/check", j, b"{}")
+        .assert_error(400, "missing field `text`");
+    srv.request("POST", "/v1/check", j, b"[1]")
+        .assert_error(400, "invalid request");
+    srv.request("POST", "/v1/check", j, b"{\"text\": 5}")
+        .assert_error(400, "invalid type");
+    srv.request(
+        "POST",
+        "/v1/check",
+        j,
+        b"{\"text\": \"a\", \"treshold\": 0.5}",
+    )
+    .assert_error(400, "unknown field `treshold`");
+    srv.request(
+        "POST",
+        "/v1/check",
+        j,
+        b"{\"text\": \"a\", \"threshold\": null}",
+    )
+    .assert_error(400, "invalid type");
+    srv.request(
+        "POST",
+        "/v1/check",
+        j,
+        b"{\"text\": \"a\", \"threshold\": 2}",
+    )
+    .assert_error(400, "threshold");
+    srv.request("POST", "/v1/check", j, b"{\"text\": \"\\ud800\"}")
+        .assert_error(400, "malformed JSON");
+    srv.request("POST", "/v1/check", j, b"\xff\xfe")
+        .assert_error(400, "malformed JSON");
+}
+
+#[test]
+fn body_over_the_limit_is_413() {
+    let srv = Server::start(&["--max-body", "1000"]);
+    let big = serde_json::json!({ "text": "the cat sat on the carpet . ".repeat(100) });
+    srv.post_json("/v1/check", &big)
+        .assert_error(413, "1000 bytes");
+    // Without a Content-Length (chunked), the limit holds too.
+    let body = big.to_string();
+    let mut s = TcpStream::connect(&srv.addr).unwrap();
+    let head = format!(
+        "POST /v1/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    let _ = s.write_all(head.as_bytes());
+    read_response(s).assert_error(413, "limit");
+    // Just under the limit is fine.
+    let ok = serde_json::json!({ "text": "the cat sat on the carpet ." });
+    assert_eq!(srv.post_json("/v1/check", &ok).status, 200);
+}
+
+#[test]
+fn unknown_routes_and_methods_are_json_errors() {
+    let srv = Server::start(&[]);
+    srv.request("GET", "/nope", None, b"")
+        .assert_error(404, "no such route");
+    let r = srv.request("GET", "/v1/check", None, b"");
+    r.assert_error(405, "GET");
+    assert!(
+        r.header("allow").is_some_and(|a| a.contains("POST")),
+        "{r:?}"
+    );
+    srv.request("DELETE", "/healthz", None, b"")
+        .assert_error(405, "DELETE");
+}
+
+#[test]
+fn find_and_compare_without_an_index_are_501() {
+    let srv = Server::start(&[]);
+    srv.post_json("/v1/find", &serde_json::json!({ "text": "a" }))
+        .assert_error(501, "--index");
+    srv.post_json("/v1/compare", &serde_json::json!({ "text": "a" }))
+        .assert_error(501, "--index");
+    // Bad requests are still 400 first.
+    srv.post_json("/v1/find", &serde_json::json!({ "text": "a", "limit": 0 }))
+        .assert_error(400, "limit");
+    srv.post_json("/v1/compare", &serde_json::json!({}))
+        .assert_error(400, "text");
+}
+
+#[test]
+fn slow_requests_get_503_and_the_server_keeps_serving() {
+    // A time limit of 1 ms cannot fit a check of a 400 kB text.
+    let srv = Server::start(&["--timeout", "0.001"]);
+    let big = serde_json::json!({ "text": "the cat sat on the carpet . ".repeat(15_000) });
+    let r = srv.post_json("/v1/check", &big);
+    r.assert_error(503, "time limit");
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
+}
+
+#[test]
+fn concurrent_requests_all_succeed_with_the_same_answer() {
+    let srv = Server::start(&["--workers", "2"]);
+    let srv = &srv;
+    let body =
+        serde_json::json!({ "text": "the cat sat on the carpet .\nthe feline sat on the rug ." });
+    let answers: Vec<Response> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..32)
+            .map(|_| s.spawn(|| srv.post_json("/v1/check", &body)))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let first = answers[0].json();
+    assert_eq!(
+        first["findings"].as_array().map(|a| a.len()),
+        Some(3),
+        "{first}"
+    );
+    for a in &answers {
+        assert_eq!(a.status, 200, "{a:?}");
+        assert_eq!(a.json(), first);
+    }
+}
+
+#[test]
+fn page_and_assets_are_embedded_and_self_contained() {
+    let srv = Server::start(&[]);
+    let page = srv.request("GET", "/", None, b"");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html"))
+    );
+    let csp = page.header("content-security-policy").expect("CSP header");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    assert!(page.body.contains("<textarea id=\"input\""));
+    for (path, ct) in [
+        ("/app.js", "text/javascript"),
+        ("/style.css", "text/css"),
+        ("/favicon.svg", "image/svg+xml"),
+        ("/openapi.json", "application/json"),
+    ] {
+        let r = srv.request("GET", path, None, b"");
+        assert_eq!(r.status, 200, "{path}");
+        assert!(
+            r.header("content-type").is_some_and(|c| c.starts_with(ct)),
+            "{path}: {r:?}"
+        );
+        for external in [
+            "src=\"http",
+            "href=\"http",
+            "url(http",
+            "@import",
+            "//cdn",
+            "fetch('http",
+            "fetch(\"http",
+        ] {
+            assert!(
+                !r.body.contains(external),
+                "{path} loads from another host: {external}"
+            );
+        }
+    }
+    let api: serde_json::Value =
+        serde_json::from_str(&srv.request("GET", "/openapi.json", None, b"").body).unwrap();
+    assert_eq!(api["openapi"], "3.0.3");
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let srv = Server::start(&[]);
+    assert_eq!(srv.request("GET", "/healthz", None, b"").status, 200);
+    let (status, log) = srv.terminate();
+    assert!(status.success(), "{status:?}: {log}");
+    assert!(log.contains("shutting down"), "{log}");
+}
+
+#[test]
+fn bad_options_fail_at_start() {
+    let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--model",
+            "/nonexistent/model",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("model directory not found"));
+    let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(["serve", "--timeout", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
