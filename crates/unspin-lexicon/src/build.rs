@@ -193,23 +193,31 @@ impl Interner {
     }
 }
 
-/// Parts of speech of an entry: WordNet's, else from its head (last word a noun, first word
-/// a verb) for phrases.
-fn pos_mask(m: &Morphology, w: &str) -> u8 {
-    let mut mask = 0u8;
-    for p in m.pos_of(w) {
-        mask |= 1 << p as u8;
+/// The lookup key of a dictionary entry: as the decoder builds keys from text (tokenised,
+/// punctuation such as hyphens dropped, normalised, single spaces). Borrowed when unchanged.
+pub fn key_of(entry: &str) -> std::borrow::Cow<'_, str> {
+    if entry
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ')
+        && !entry.starts_with(' ')
+        && !entry.ends_with(' ')
+        && !entry.contains("  ")
+    {
+        std::borrow::Cow::Borrowed(entry)
+    } else {
+        std::borrow::Cow::Owned(sources::phrase_key(entry))
     }
-    if mask == 0 && w.contains(' ') {
-        let words: Vec<&str> = w.split(' ').collect();
-        if words.last().is_some_and(|l| m.is_lemma(l, Pos::Noun)) {
-            mask |= 1 << Pos::Noun as u8;
-        }
-        if m.is_lemma(words[0], Pos::Verb) {
-            mask |= 1 << Pos::Verb as u8;
-        }
+}
+
+/// Shared parts of speech of a substitution pair (mask). When one single-word side is unknown
+/// to WordNet, the pair is assumed to share the other side's parts of speech.
+fn shared_pos(m: &Morphology, x: &str, y: &str) -> u8 {
+    let (mx, my) = (m.pos_mask(x), m.pos_mask(y));
+    match (mx, my) {
+        (0, _) if !x.contains(' ') => my,
+        (_, 0) if !y.contains(' ') => mx,
+        _ => mx & my,
     }
-    mask
 }
 
 /// Learned substitutions: original lemma → (observed lemma → (count, pos mask)).
@@ -286,6 +294,11 @@ pub fn likelihood_ratio(k1: usize, n1: usize, k0: usize, n0: usize) -> (f64, f64
     (p1 / p0, (1.0 - p1) / (1.0 - p0))
 }
 
+/// One dictionary's weighted list for an original: (source flag, [(observed id, weight, pos mask)]).
+type DictList = (u8, Vec<(u32, f64, u8)>);
+/// Ranked candidates of one key: (original id, ln s, sources, ln s + ln P(X)).
+type Ranked = (String, Vec<(u32, f32, u8, f64)>);
+
 /// One lemma-level channel entry.
 #[derive(Clone, Copy)]
 struct Pair {
@@ -296,8 +309,8 @@ struct Pair {
 }
 
 /// Combines per-dictionary weight lists into `s(Y|X)` (see the module docs).
-fn mix(dicts: &[(u8, Vec<(u32, f64, u8)>)]) -> Vec<Pair> {
-    let present: Vec<&(u8, Vec<(u32, f64, u8)>)> = dicts
+fn mix(dicts: &[DictList]) -> Vec<Pair> {
+    let present: Vec<&DictList> = dicts
         .iter()
         .filter(|d| d.1.iter().any(|e| e.1 > 0.0))
         .collect();
@@ -403,15 +416,16 @@ pub fn build(
     x_lemmas.dedup();
     let mut wanted_phrases: HashSet<String> = HashSet::new();
     for x in &x_lemmas {
-        if !x.contains(' ') || x.split(' ').count() > opts.max_key_words {
-            continue;
+        let mut forms = vec![x.clone()];
+        for pos in Pos::ALL {
+            if morph.pos_mask(x) & (1 << pos as u8) != 0 {
+                forms.extend(pos.forms().iter().filter_map(|&f| morph.inflect(x, pos, f)));
+            }
         }
-        wanted_phrases.insert(x.clone());
-        for pos in morph.pos_of(x) {
-            for &f in pos.forms() {
-                if let Some(inf) = morph.inflect(x, pos, f) {
-                    wanted_phrases.insert(inf);
-                }
+        for f in forms {
+            let k = key_of(&f);
+            if k.contains(' ') && k.split(' ').count() <= opts.max_key_words {
+                wanted_phrases.insert(k.into_owned());
             }
         }
     }
@@ -435,11 +449,12 @@ pub fn build(
         .collect();
     let total = counts.total.max(1) as f64;
     let count_of = |x: &str| -> u64 {
+        let x = key_of(x);
         if x.contains(' ') {
-            let c = counts.get(x);
+            let c = counts.get(&x);
             if c >= opts.min_phrase_count { c } else { 0 }
         } else {
-            vocab.get(x).copied().unwrap_or(0)
+            vocab.get(x.as_ref()).copied().unwrap_or(0)
         }
     };
     progress(&format!(
@@ -516,7 +531,6 @@ pub fn build(
     for (n, x) in x_lemmas.iter().enumerate() {
         let xi = x_ids[n];
         let mates = synset_mates(x);
-        let xmask = pos_mask(&morph, x);
         let evidence = |yi: u32, y: &str| -> f64 {
             let m = if moby_pairs.contains(&(yi, xi)) {
                 lrm.0
@@ -526,12 +540,12 @@ pub fn build(
             let s = if mates.contains(y) { lrs.0 } else { lrs.1 };
             m * s
         };
-        let mut dicts: Vec<(u8, Vec<(u32, f64, u8)>)> = Vec::new();
+        let mut dicts: Vec<DictList> = Vec::new();
         if let Some(list) = moby.lists.get(x) {
             let mut v = Vec::with_capacity(list.len());
             for y in list {
                 let yi = int.id(y);
-                v.push((yi, evidence(yi, y), xmask & pos_mask(&morph, y)));
+                v.push((yi, evidence(yi, y), shared_pos(&morph, x, y)));
             }
             dicts.push((MOBY, v));
         }
@@ -558,11 +572,14 @@ pub fn build(
             let v = ys.iter().map(|y| (int.id(y), 1.0, 0u8)).collect();
             dicts.push((NUMBER, v));
         }
+        let xk = key_of(x);
         for pair in mix(&dicts) {
             let y = int.strs[pair.y as usize].clone();
             let ln = pair.s.ln() as f32;
-            if count_of(x) > 0 && words_ok(&y) {
-                emit(&mut emitted, pair.y, xi, ln, pair.src);
+            let yk = key_of(&y);
+            if count_of(x) > 0 && words_ok(&yk) && yk != xk {
+                let yki = int.id(&yk);
+                emit(&mut emitted, yki, xi, ln, pair.src);
             }
             for pos in Pos::ALL {
                 if pair.pos & (1 << pos as u8) == 0 {
@@ -574,10 +591,11 @@ pub fn build(
                     else {
                         continue;
                     };
-                    if xf == yf || count_of(&xf) == 0 || !words_ok(&yf) {
+                    let yfk = key_of(&yf);
+                    if key_of(&xf) == yfk || count_of(&xf) == 0 || !words_ok(&yfk) {
                         continue;
                     }
-                    let (yfi, xfi) = (int.id(&yf), int.id(&xf));
+                    let (yfi, xfi) = (int.id(&yfk), int.id(&xf));
                     emit(&mut emitted, yfi, xfi, ln, pair.src);
                 }
             }
@@ -606,7 +624,7 @@ pub fn build(
             .push((x, ln, src, ln as f64 + lp));
     }
     drop(emitted);
-    let mut keys: Vec<(String, Vec<(u32, f32, u8, f64)>)> = by_key
+    let mut keys: Vec<Ranked> = by_key
         .into_iter()
         .map(|(y, mut v)| {
             v.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
@@ -649,7 +667,7 @@ pub fn build(
             );
         }
         shares.sort_by(|a, b| a.total_cmp(b));
-        let drop_n = (over / 4 + over / 16 + 1).min(shares.len().saturating_sub(1));
+        let drop_n = over.div_ceil(4).min(shares.len().saturating_sub(1));
         if shares.is_empty() || drop_n == 0 {
             return Err(LexiconError::Build(format!(
                 "cannot fit in {} bytes",
@@ -678,7 +696,7 @@ fn logsumexp(it: impl Iterator<Item = f64> + Clone) -> f64 {
 /// Serialises keys whose candidates have posterior share ≥ `threshold` (a key's best is always
 /// kept). Returns (bytes, number of originals, entries).
 fn serialise(
-    keys: &[(String, Vec<(u32, f32, u8, f64)>)],
+    keys: &[Ranked],
     int: &Interner,
     threshold: f64,
 ) -> Result<(Vec<u8>, usize, Vec<KeyEntry>), LexiconError> {

@@ -29,6 +29,9 @@ impl Counts {
     }
 }
 
+/// Bumped whenever the counting rules change, to invalidate caches.
+const COUNTING_VERSION: u32 = 2;
+
 #[derive(serde::Deserialize)]
 struct Doc {
     text: String,
@@ -40,11 +43,12 @@ fn fingerprint(phrases: &HashSet<String>, max_docs: Option<usize>) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     v.hash(&mut h);
     max_docs.hash(&mut h);
+    COUNTING_VERSION.hash(&mut h);
     h.finish()
 }
 
 /// Counts words (tokenised with `unspin_text::tokenize`, number and word tokens, `normalize`d)
-/// and the given phrases in a corpus. Phrases do not cross punctuation.
+/// and the given phrases in a corpus. Phrases do not cross punctuation other than hyphens.
 ///
 /// With `cache`, the counts are stored there and reused while the phrase set and `max_docs`
 /// stay the same.
@@ -97,12 +101,12 @@ pub fn count(
             for i in 0..run.len() {
                 buf.clear();
                 buf.push_str(&run[i]);
-                for j in i + 1..run.len().min(i + 4) {
+                for w in &run[i + 1..run.len().min(i + 4)] {
                     if !prefixes.contains(buf.as_str()) {
                         break;
                     }
                     buf.push(' ');
-                    buf.push_str(&run[j]);
+                    buf.push_str(w);
                     if let Some(v) = c.phrases.get_mut(buf.as_str()) {
                         *v += 1;
                     } else if phrases.contains(buf.as_str()) {
@@ -113,6 +117,10 @@ pub fn count(
             run.clear();
         };
         for t in &toks {
+            // a hyphen joins the words of a compound (`well-known` counts as `well known`)
+            if t.kind == unspin_text::TokenKind::Punct && t.text(&doc.text) == "-" {
+                continue;
+            }
             if t.kind == unspin_text::TokenKind::Punct || t.sentence_start {
                 flush(&mut run, &mut c, &mut buf);
             }
@@ -196,25 +204,27 @@ mod tests {
         let p = dir.join("c.jsonl");
         std::fs::write(
             &p,
-            "{\"id\":\"1\",\"title\":\"t\",\"text\":\"Due to this fact, the fact is due. Due to this fact it rains.\"}\n",
+            "{\"id\":\"1\",\"title\":\"t\",\"text\":\"Due to this fact, the fact is due. Due to this fact it rains; a well-known fact.\"}\n",
         )
         .unwrap();
-        let phrases: HashSet<String> = ["due to this fact", "fact is", "this fact it"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let phrases: HashSet<String> =
+            ["due to this fact", "fact is", "this fact it", "well known"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         let cache = dir.join("cache.zst");
         let _ = std::fs::remove_file(&cache);
         let c = count(&p, &phrases, None, Some(&cache), &mut |_| {}).unwrap();
         assert_eq!(c.get("due"), 3);
-        assert_eq!(c.get("fact"), 3);
+        assert_eq!(c.get("fact"), 4);
         assert_eq!(c.get("due to this fact"), 2);
         assert_eq!(c.get("fact is"), 1);
         assert_eq!(c.get("this fact it"), 1);
-        assert_eq!(c.total, 14);
+        assert_eq!(c.get("well known"), 1);
+        assert_eq!(c.total, 18);
         let c2 = count(&p, &phrases, None, Some(&cache), &mut |_| {}).unwrap();
         assert_eq!(c2.get("due to this fact"), 2);
-        assert_eq!(c2.total, 14);
+        assert_eq!(c2.total, 18);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

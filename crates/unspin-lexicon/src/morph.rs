@@ -154,12 +154,13 @@ fn doubles_final(w: &str) -> bool {
         return false;
     }
     let (c1, v, c2) = (b[b.len() - 3], b[b.len() - 2], b[b.len() - 1]);
+    let qu = c1 == b'q' && v == b'u';
     !is_vowel(c1)
         && is_vowel(v)
         && !is_vowel(c2)
         && !matches!(c2, b'w' | b'x' | b'y')
         && c2.is_ascii_lowercase()
-        && !(c1 == b'q' && v == b'u')
+        && !qu
 }
 
 fn ends_consonant_y(w: &str) -> bool {
@@ -198,8 +199,8 @@ fn regular_ed(w: &str) -> String {
 }
 
 fn regular_ing(w: &str) -> String {
-    if w.ends_with("ie") {
-        format!("{}ying", &w[..w.len() - 2])
+    if let Some(stem) = w.strip_suffix("ie") {
+        format!("{stem}ying")
     } else if w.ends_with('e')
         && !w.ends_with("ee")
         && !w.ends_with("ye")
@@ -383,6 +384,26 @@ impl Morphology {
             .into_iter()
             .filter(|&p| self.is_lemma(lemma, p))
             .collect()
+    }
+
+    /// Parts of speech of a dictionary entry as a bit mask (`1 << pos as u8`): WordNet's when it
+    /// is a lemma; for an unknown phrase, noun when its last word is a noun and verb when its
+    /// first word is a verb; 0 when nothing is known.
+    pub fn pos_mask(&self, entry: &str) -> u8 {
+        let mut mask = 0u8;
+        for p in self.pos_of(entry) {
+            mask |= 1 << p as u8;
+        }
+        if mask == 0 && entry.contains(' ') {
+            let words: Vec<&str> = entry.split(' ').collect();
+            if words.last().is_some_and(|l| self.is_lemma(l, Pos::Noun)) {
+                mask |= 1 << Pos::Noun as u8;
+            }
+            if self.is_lemma(words[0], Pos::Verb) {
+                mask |= 1 << Pos::Verb as u8;
+            }
+        }
+        mask
     }
 
     /// All lemmas of a part of speech (unordered).

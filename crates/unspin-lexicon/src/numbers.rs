@@ -64,7 +64,7 @@ const ORD_TENS: [&str; 10] = [
 pub fn cardinal(n: u32) -> Option<String> {
     match n {
         0..=19 => Some(ONES[n as usize].to_string()),
-        20..=99 if n % 10 == 0 => Some(TENS[(n / 10) as usize].to_string()),
+        20..=99 if n.is_multiple_of(10) => Some(TENS[(n / 10) as usize].to_string()),
         20..=99 => Some(format!(
             "{}-{}",
             TENS[(n / 10) as usize],
@@ -79,7 +79,7 @@ pub fn cardinal(n: u32) -> Option<String> {
 pub fn ordinal(n: u32) -> Option<String> {
     match n {
         1..=19 => Some(ORD_ONES[n as usize].to_string()),
-        20..=99 if n % 10 == 0 => Some(ORD_TENS[(n / 10) as usize].to_string()),
+        20..=99 if n.is_multiple_of(10) => Some(ORD_TENS[(n / 10) as usize].to_string()),
         20..=99 => Some(format!(
             "{}-{}",
             TENS[(n / 10) as usize],

@@ -199,7 +199,7 @@ impl Spinner {
                 continue;
             };
             eligible += 1;
-            if (eligible + phase) % every != 0 {
+            if !(eligible + phase).is_multiple_of(every) {
                 i += n;
                 continue;
             }
@@ -208,7 +208,23 @@ impl Spinner {
                 .iter()
                 .filter_map(|s| match (form, pos) {
                     (Form::Base, _) => Some(s.clone()),
-                    (_, Some(p)) => self.morph.inflect(s, p, form),
+                    (_, Some(p)) => {
+                        // An untagged dictionary (Moby) mixes parts of speech: only re-inflect
+                        // synonyms that can be this part of speech (or are unknown single words).
+                        let mask = self.morph.pos_mask(s);
+                        let fits = if entry.pos.is_some() {
+                            true
+                        } else if mask == 0 {
+                            !s.contains(' ')
+                        } else {
+                            mask & (1 << p as u8) != 0
+                        };
+                        if fits {
+                            self.morph.inflect(s, p, form)
+                        } else {
+                            None
+                        }
+                    }
                     (_, None) => None,
                 })
                 .filter(|s| *s != key)
@@ -252,6 +268,7 @@ mod tests {
                 (Pos::Verb, "produce"),
                 (Pos::Adj, "big"),
                 (Pos::Adj, "large"),
+                (Pos::Noun, "building"),
             ],
             &[
                 (Pos::Verb, "made", "make"),
@@ -263,6 +280,7 @@ mod tests {
                     gain\tgood point|advantage\tn\n\
                     make\tbuild|produce\tv\n\
                     big\tlarge\n\
+                    build\tmake|building\n\
                     high on\texcessive on\n\
                     two\tpair\n\
                     may\tcould\n";
@@ -270,7 +288,7 @@ mod tests {
     }
 
     const TEXT: &str = "Therefore the big gains were made in May. The two sides made bigger gains, \
-                        therefore we may go; and big things made two high on gains.";
+                        therefore we may go; and big things made two high on gains. It was built and built again.";
 
     #[test]
     fn edits_match_text_and_undo_exactly() {
@@ -311,6 +329,8 @@ mod tests {
                 "gains" => assert!(e.spun == "good points" || e.spun == "advantages", "{e:?}"),
                 "made" => assert!(e.spun == "built" || e.spun == "produced", "{e:?}"),
                 "bigger" => assert_eq!(e.spun, "larger"),
+                // the noun "building" is never given a verb ending
+                "built" => assert_eq!(e.spun, "made"),
                 _ => {}
             }
         }

@@ -79,6 +79,9 @@ enum Cmd {
         fraction: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Print this many misses.
+        #[arg(long, default_value_t = 0)]
+        show_misses: usize,
     },
     /// Candidate recall on text spun by the evaluation spinner.
     EvalSpin {
@@ -96,6 +99,9 @@ enum Cmd {
         every: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Print this many misses.
+        #[arg(long, default_value_t = 0)]
+        show_misses: usize,
     },
 }
 
@@ -175,15 +181,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             csv,
             fraction,
             seed,
+            show_misses,
         } => {
             let lex = Lexicon::open(&lexicon)?;
             let rows = load_tortured(&csv)?;
             let (_, test) = holdout_split(&rows, Holdout { fraction, seed });
             let mut out: Vec<Candidate> = Vec::new();
             let (mut hit, mut eq_n, mut eq_hit, mut whole_hit, mut cands) = (0, 0, 0, 0, 0usize);
+            let mut shown = 0;
             for r in &test {
                 lex.candidates(&r.tortured, &mut out);
-                let whole = out.iter().any(|c| c.original == r.expected);
+                let whole = out.iter().any(|c| phrase_key(&c.original) == r.expected);
                 let t: Vec<&str> = r.tortured.split(' ').collect();
                 let e: Vec<&str> = r.expected.split(' ').collect();
                 let mut words = false;
@@ -192,11 +200,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     words = t.iter().zip(&e).all(|(tw, ew)| {
                         lex.candidates(tw, &mut out);
                         cands += out.len();
-                        tw == ew || out.iter().any(|c| c.original == *ew)
+                        tw == ew || out.iter().any(|c| phrase_key(&c.original) == *ew)
                     });
                     eq_hit += usize::from(words || whole);
                 }
                 whole_hit += usize::from(whole);
+                if !(words || whole) && shown < show_misses {
+                    shown += 1;
+                    println!("miss: {} <- {}", r.tortured, r.expected);
+                }
                 hit += usize::from(words || whole);
             }
             println!(
@@ -220,6 +232,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             docs,
             every,
             seed,
+            show_misses,
         } => {
             let lex = Lexicon::open(&lexicon)?;
             let sp = Spinner::from_dict(&dict, Morphology::load(&wordnet)?)?;
@@ -228,6 +241,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             let mut out: Vec<Candidate> = Vec::new();
             let (mut n, mut hit, mut cands, mut hit_rank) = (0usize, 0usize, 0usize, 0usize);
             let (mut n1, mut hit1) = (0usize, 0usize);
+            let mut shown = 0;
             for (i, line) in r.lines().enumerate() {
                 if i >= docs {
                     break;
@@ -241,8 +255,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     lex.candidates(&key, &mut out);
                     n += 1;
                     cands += out.len();
-                    let pos = out.iter().position(|c| c.original == orig);
+                    let pos = out.iter().position(|c| phrase_key(&c.original) == orig);
                     hit += usize::from(pos.is_some());
+                    if pos.is_none() && shown < show_misses {
+                        shown += 1;
+                        let top: Vec<&str> =
+                            out.iter().take(5).map(|c| c.original.as_str()).collect();
+                        println!("miss: {key} <- {orig}   [{}]", top.join(", "));
+                    }
                     hit_rank += pos.map_or(0, |p| p + 1);
                     if !key.contains(' ') && !orig.contains(' ') {
                         n1 += 1;
