@@ -561,3 +561,16 @@ fn bad_options_fail_at_start() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Not a test: writes the tiny model to `$UNSPIN_TINY_MODEL_OUT` for `tests/e2e/run.sh`, so that
+/// the browser test needs no full model and stays in step with the model formats.
+#[test]
+#[ignore = "a helper for tests/e2e/run.sh"]
+fn write_tiny_model() {
+    let out = std::env::var_os("UNSPIN_TINY_MODEL_OUT").expect("set UNSPIN_TINY_MODEL_OUT");
+    let out = Path::new(&out);
+    std::fs::create_dir_all(out).expect("create the output directory");
+    for f in ["lm.bin", "lexicon.bin"] {
+        std::fs::copy(model_dir().join(f), out.join(f)).expect("copy the tiny model");
+    }
+}
