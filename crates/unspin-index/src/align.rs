@@ -27,11 +27,13 @@ pub struct AlignParams {
     pub max_occ: usize,
     /// Longest phrase (words) on either side of a substitution.
     pub max_phrase: usize,
+    /// Least share of the suspect's content words in a chain that are seeds.
+    pub min_density: f64,
 }
 
 impl Default for AlignParams {
     fn default() -> Self {
-        AlignParams { max_gap: 14, max_drift: 6, min_seeds: 6, max_occ: 24, max_phrase: 6 }
+        AlignParams { max_gap: 14, max_drift: 6, min_seeds: 6, max_occ: 24, max_phrase: 6, min_density: 0.4 }
     }
 }
 
@@ -100,6 +102,17 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
         row.sort_unstable();
         seeds.extend(row.iter().map(|&(j, e)| (i as u32, j, e)));
     }
+    // content words before each suspect position, for chain densities
+    let mut content_before = Vec::with_capacity(sus.len() + 1);
+    content_before.push(0u32);
+    for w in sus {
+        let last = content_before.last().copied().unwrap_or(0);
+        content_before.push(last + u32::from(w.is_content()));
+    }
+    let good = |c: &Chain| {
+        let content = content_before[c.last.0 as usize + 1] - content_before[c.start.0 as usize];
+        c.seeds >= p.min_seeds && c.seeds as f64 >= p.min_density * f64::from(content)
+    };
     let mut active: Vec<Chain> = Vec::new();
     let mut done: Vec<Chain> = Vec::new();
     for &(i, j, exact) in &seeds {
@@ -108,7 +121,7 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
         while k < active.len() {
             if active[k].last.0 + p.max_gap < i {
                 let c = active.swap_remove(k);
-                if c.seeds >= p.min_seeds {
+                if good(&c) {
                     done.push(c);
                 }
             } else {
@@ -144,7 +157,7 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
                     // keep the work bounded on pathological input: drop the weakest chain
                     if let Some((k, _)) = active.iter().enumerate().min_by_key(|(_, c)| c.seeds) {
                         let c = active.swap_remove(k);
-                        if c.seeds >= p.min_seeds {
+                        if good(&c) {
                             done.push(c);
                         }
                     }
@@ -158,7 +171,7 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
             }
         }
     }
-    done.extend(active.into_iter().filter(|c| c.seeds >= p.min_seeds));
+    done.extend(active.into_iter().filter(|c| good(c)));
     // strongest first; drop chains mostly overlapping a stronger one in the suspect
     done.sort_by(|a, b| b.seeds.cmp(&a.seeds).then(a.start.cmp(&b.start)));
     let mut kept: Vec<Chain> = Vec::new();
@@ -220,35 +233,42 @@ pub fn substitutions(sus: &[WordFeat], src: &[WordFeat], m: &PassageMatch, p: &A
     let si = first.0.saturating_sub(edge);
     let sj = first.1.saturating_sub(edge);
     let open_start = !(si == 0 && sj == 0);
-    align_gap(sus, src, (si, first.0), (sj, first.1), open_start, false, p, &mut out);
+    align_gap(sus, src, (si, first.0), (sj, first.1), (open_start, false), (false, true), p, &mut out);
     for w in anchors.windows(2) {
         let (a, b) = (w[0], w[1]);
         if b.0 <= a.0 || b.1 <= a.1 {
             continue;
         }
-        align_gap(sus, src, (a.0 + 1, b.0), (a.1 + 1, b.1), false, false, p, &mut out);
+        align_gap(sus, src, (a.0 + 1, b.0), (a.1 + 1, b.1), (false, false), (true, true), p, &mut out);
     }
     let ei = (last.0 + 1 + edge).min(sus.len() as u32);
     let ej = (last.1 + 1 + edge).min(src.len() as u32);
     let open_end = !(ei == sus.len() as u32 && ej == src.len() as u32);
-    align_gap(sus, src, (last.0 + 1, ei), (last.1 + 1, ej), false, open_end, p, &mut out);
+    align_gap(sus, src, (last.0 + 1, ei), (last.1 + 1, ej), (false, open_end), (true, false), p, &mut out);
     out
 }
 
 /// Word-level edit-distance alignment of `sus[si]` against `src[sj]`; runs of non-matching
-/// words between matches become [`SubPair`]s. With `open_start`/`open_end` the run before the
-/// first / after the last match is not reported (the texts may simply diverge there).
+/// words between matches become [`SubPair`]s. With `open.0`/`open.1` the run before the
+/// first / after the last match is not reported (the texts may simply diverge there);
+/// `anchored.0`/`anchored.1` say whether the words just before / just after the region are
+/// matched anchors.
+///
+/// A run with words on one side only (the spinner put in a phrase that contains the
+/// original word: `from` → `away from`, `all` → `all put together`) is joined with the
+/// matched word after it, or before it when there is none after it.
 #[allow(clippy::too_many_arguments)]
 fn align_gap(
     sus: &[WordFeat],
     src: &[WordFeat],
     si: (u32, u32),
     sj: (u32, u32),
-    open_start: bool,
-    open_end: bool,
+    open: (bool, bool),
+    anchored: (bool, bool),
     p: &AlignParams,
     out: &mut Vec<SubPair>,
 ) {
+    let (open_start, open_end) = open;
     let a = &sus[si.0 as usize..si.1 as usize];
     let b = &src[sj.0 as usize..sj.1 as usize];
     let (n, m) = (a.len(), b.len());
@@ -307,7 +327,27 @@ fn align_gap(
         if (is_first && open_start) || (is_last && open_end) {
             continue;
         }
+        if ri >= mi && rj >= mj {
+            continue;
+        }
         if ri >= mi || rj >= mj {
+            // one-sided run: join it with a neighbouring matched word
+            let right_ok = !is_last || anchored.1;
+            let left_ok = !is_first || anchored.0;
+            let (gs, gd) = (si.0 as isize, sj.0 as isize);
+            let pair = if right_ok {
+                Some(((gs + ri as isize, gs + mi as isize + 1), (gd + rj as isize, gd + mj as isize + 1)))
+            } else if left_ok {
+                Some(((gs + ri as isize - 1, gs + mi as isize), (gd + rj as isize - 1, gd + mj as isize)))
+            } else {
+                None
+            };
+            if let Some(((a0, a1), (b0, b1))) = pair {
+                let ok = a0 >= 0 && b0 >= 0 && (a1 as usize) <= sus.len() && (b1 as usize) <= src.len();
+                if ok && (a1 - a0) as usize <= p.max_phrase && (b1 - b0) as usize <= p.max_phrase {
+                    out.push(SubPair { suspect: (a0 as u32, a1 as u32), source: (b0 as u32, b1 as u32) });
+                }
+            }
             continue;
         }
         if mi - ri > p.max_phrase || mj - rj > p.max_phrase {

@@ -1,0 +1,331 @@
+//! Benchmark data generation and measurement for the source index (driven by
+//! `bench/index/*.sh`).
+//!
+//! ```text
+//! bench gen-retrieval --out DIR [--targets 1000] [--unrelated 1000] [--stitched 200]
+//!     DIR/docs.jsonl     paragraphs (>= 20 words) of enwiki2015 + enwiki2018, minus the held-out
+//!                        articles, plus the target articles whole
+//!     DIR/queries.jsonl  {"qid","kind","text","expect":[ids]}: whole copies and single
+//!                        paragraphs of targets spun at every 2nd word, stitched copies of two
+//!                        targets, unrelated held-out articles (expect [])
+//! bench gen-scale --out FILE --n 1000000      ~200-word documents (originals + spun variants)
+//! bench queries --index DIR --queries FILE [--limit N]   recall@1, false sources, latency
+//! bench align --n 2000 [--every 2]            substitution-table precision/recall vs spinner log
+//! ```
+use serde_json::json;
+use std::collections::HashSet;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+use unspin_index::SynClasses;
+use unspin_index::align::{AlignParams, compare, phrase_key};
+use unspin_index::hash::hash_str;
+use unspin_index::index::Index;
+use unspin_index::search::{FindOptions, find};
+use unspin_index::testspin::{Rng, Spinner};
+
+type R<T> = Result<T, Box<dyn std::error::Error>>;
+
+const CORPORA: [&str; 2] = ["../shared/corpora/enwiki2015.jsonl.zst", "../shared/corpora/enwiki2018.jsonl.zst"];
+
+fn articles(path: &str, f: &mut dyn FnMut(&str, &str, &str) -> R<bool>) -> R<()> {
+    let file = std::fs::File::open(path)?;
+    let r = std::io::BufReader::with_capacity(1 << 20, zstd::Decoder::new(file)?);
+    for line in r.lines() {
+        let v: serde_json::Value = serde_json::from_str(&line?)?;
+        let id = v["id"].as_str().unwrap_or("");
+        let title = v["title"].as_str().unwrap_or("");
+        let text = v["text"].as_str().unwrap_or("");
+        if !f(id, title, text)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn words(s: &str) -> usize {
+    s.split_whitespace().count()
+}
+
+fn arg(a: &[String], name: &str) -> Option<String> {
+    a.iter().position(|x| x == name).and_then(|i| a.get(i + 1).cloned())
+}
+
+fn spinner() -> R<Spinner> {
+    Ok(Spinner::from_moby(&std::fs::read_to_string("data/sources/moby.txt")?))
+}
+
+/// Keeps the first ~`max_words` words of an article (whole paragraphs).
+fn head(text: &str, max_words: usize) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for p in text.split('\n') {
+        if n >= max_words {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(p);
+        n += words(p);
+    }
+    out
+}
+
+fn gen_retrieval(a: &[String]) -> R<()> {
+    let out = PathBuf::from(arg(a, "--out").ok_or("--out DIR")?);
+    let n_targets: usize = arg(a, "--targets").map_or(Ok(1000), |s| s.parse())?;
+    let n_unrel: usize = arg(a, "--unrelated").map_or(Ok(1000), |s| s.parse())?;
+    let n_stitch: usize = arg(a, "--stitched").map_or(Ok(200), |s| s.parse())?;
+    std::fs::create_dir_all(&out)?;
+    let sp = spinner()?;
+    // targets and held-out texts: enwiki2018 articles with >= 300 words, chosen by id hash
+    let mut targets: Vec<(String, String, String)> = Vec::new();
+    let mut unrelated: Vec<(String, String)> = Vec::new();
+    articles(CORPORA[1], &mut |id, title, text| {
+        if words(text) >= 300 {
+            let h = hash_str(id) % 100;
+            if h < 20 && targets.len() < n_targets {
+                targets.push((id.into(), title.into(), text.into()));
+            } else if (20..40).contains(&h) && unrelated.len() < n_unrel {
+                unrelated.push((id.into(), head(text, 250)));
+            }
+        }
+        Ok(true)
+    })?;
+    let skip: HashSet<String> = targets.iter().map(|t| t.0.clone()).chain(unrelated.iter().map(|u| u.0.clone())).collect();
+    let mut docs = BufWriter::new(std::fs::File::create(out.join("docs.jsonl"))?);
+    let mut n_docs = 0usize;
+    for t in &targets {
+        writeln!(docs, "{}", json!({"id": t.0, "title": t.1, "text": t.2}))?;
+        n_docs += 1;
+    }
+    for c in CORPORA {
+        articles(c, &mut |id, title, text| {
+            if skip.contains(id) {
+                return Ok(true);
+            }
+            for (k, p) in text.split('\n').enumerate() {
+                if words(p) >= 20 {
+                    writeln!(docs, "{}", json!({"id": format!("{id}#{k}"), "title": title, "text": p}))?;
+                    n_docs += 1;
+                }
+            }
+            Ok(true)
+        })?;
+    }
+    docs.flush()?;
+    let mut q = BufWriter::new(std::fs::File::create(out.join("queries.jsonl"))?);
+    let mut rng = Rng(42);
+    for (i, t) in targets.iter().enumerate() {
+        let (spun, _) = sp.spin(&t.2, 2, i as u64);
+        writeln!(q, "{}", json!({"qid": format!("whole-{i}"), "kind": "whole", "text": spun, "expect": [t.0]}))?;
+        let paras: Vec<&str> = t.2.split('\n').filter(|p| words(p) >= 50).collect();
+        if !paras.is_empty() {
+            let p = paras[rng.below(paras.len())];
+            let (spun, _) = sp.spin(p, 2, 1000 + i as u64);
+            writeln!(q, "{}", json!({"qid": format!("para-{i}"), "kind": "paragraph", "text": spun, "expect": [t.0]}))?;
+        }
+    }
+    for i in 0..n_stitch.min(targets.len() / 2) {
+        let (a, b) = (&targets[2 * i], &targets[2 * i + 1]);
+        let ha = head(&a.2, 150);
+        let hb = head(&b.2, 150);
+        let (sa, _) = sp.spin(&ha, 2, 5000 + i as u64);
+        let (sb, _) = sp.spin(&hb, 2, 6000 + i as u64);
+        writeln!(q, "{}", json!({"qid": format!("stitched-{i}"), "kind": "stitched", "text": format!("{sa}\n{sb}"), "expect": [a.0, b.0]}))?;
+    }
+    for (i, u) in unrelated.iter().enumerate() {
+        writeln!(q, "{}", json!({"qid": format!("unrelated-{i}"), "kind": "unrelated", "text": u.1, "expect": []}))?;
+    }
+    q.flush()?;
+    eprintln!("{n_docs} documents ({} targets), {} unrelated held out", targets.len(), unrelated.len());
+    Ok(())
+}
+
+fn gen_scale(a: &[String]) -> R<()> {
+    let out = PathBuf::from(arg(a, "--out").ok_or("--out FILE")?);
+    let n: usize = arg(a, "--n").map_or(Ok(1_000_000), |s| s.parse())?;
+    let sp = spinner()?;
+    // originals: ~200-word pieces of articles, cut at paragraph or sentence ends
+    let mut base: Vec<String> = Vec::new();
+    for c in CORPORA {
+        articles(c, &mut |_, _, text| {
+            let mut cur = String::new();
+            let mut cw = 0;
+            for sent in text.split_inclusive(['.', '\n']) {
+                cur.push_str(sent);
+                cw += words(sent);
+                if cw >= 200 {
+                    base.push(std::mem::take(&mut cur).trim().to_string());
+                    cw = 0;
+                }
+            }
+            if cw >= 100 {
+                base.push(cur.trim().to_string());
+            }
+            Ok(base.len() < n)
+        })?;
+    }
+    let mut w = BufWriter::new(std::fs::File::create(&out)?);
+    let mut k = 0usize;
+    'outer: for round in 0.. {
+        for (i, t) in base.iter().enumerate() {
+            if k >= n {
+                break 'outer;
+            }
+            let text = if round == 0 { t.clone() } else { sp.spin(t, 2 + round % 2, (round * 10_000_000 + i) as u64).0 };
+            writeln!(w, "{}", json!({"id": format!("s{round}-{i}"), "text": text}))?;
+            k += 1;
+        }
+    }
+    w.flush()?;
+    eprintln!("{k} documents ({} distinct originals)", base.len());
+    Ok(())
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() { 0.0 } else { v[((v.len() - 1) as f64 * p).round() as usize] }
+}
+
+fn queries(a: &[String]) -> R<()> {
+    let dir = PathBuf::from(arg(a, "--index").ok_or("--index DIR")?);
+    let qpath = PathBuf::from(arg(a, "--queries").ok_or("--queries FILE")?);
+    let ix = Index::open(&dir)?;
+    let opt = FindOptions::default();
+    let qs: Vec<serde_json::Value> = std::fs::read_to_string(&qpath)?.lines().map(serde_json::from_str).collect::<Result<_, _>>()?;
+    // warm-up pass
+    for q in &qs {
+        find(&ix, q["text"].as_str().unwrap_or(""), &opt)?;
+    }
+    let mut lat: Vec<f64> = Vec::new();
+    let mut per_kind: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let mut false_src = 0usize;
+    let mut max_false_cov = 0.0f64;
+    let mut unrel = 0usize;
+    let mut misses = Vec::new();
+    for q in &qs {
+        let text = q["text"].as_str().unwrap_or("");
+        let kind = q["kind"].as_str().unwrap_or("").to_string();
+        let expect: Vec<&str> = q["expect"].as_array().map(|v| v.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+        let t = Instant::now();
+        let hits = find(&ix, text, &opt)?;
+        lat.push(t.elapsed().as_secs_f64() * 1e3);
+        let e = per_kind.entry(kind.clone()).or_default();
+        e.1 += 1;
+        match kind.as_str() {
+            "unrelated" => {
+                unrel += 1;
+                if let Some(h) = hits.first() {
+                    false_src += 1;
+                    max_false_cov = max_false_cov.max(h.coverage);
+                    misses.push(format!("{} -> {} cov {:.2} matched {}", q["qid"], h.id, h.coverage, h.matched));
+                }
+            }
+            "stitched" => {
+                let ok = expect.iter().all(|x| hits.iter().take(opt.limit).any(|h| h.id == *x));
+                if ok {
+                    e.0 += 1;
+                } else {
+                    misses.push(format!("{} -> {:?}", q["qid"], hits.iter().map(|h| &h.id).collect::<Vec<_>>()));
+                }
+            }
+            _ => {
+                if hits.first().is_some_and(|h| expect.contains(&h.id.as_str())) {
+                    e.0 += 1;
+                } else {
+                    misses.push(format!("{} -> {:?}", q["qid"], hits.iter().take(3).map(|h| (&h.id, h.matched)).collect::<Vec<_>>()));
+                }
+            }
+        }
+    }
+    let st = ix.stats();
+    println!("index: {} docs, {} chunks, {} segments, {:.1} MB", st.docs, st.chunks, st.segments, st.bytes as f64 / 1e6);
+    for (k, (ok, n)) in &per_kind {
+        if k == "unrelated" {
+            println!("unrelated: {false_src}/{n} with a reported source (max coverage {max_false_cov:.2})");
+        } else if k == "stitched" {
+            println!("stitched: both sources reported for {ok}/{n} = {:.3}", *ok as f64 / *n as f64);
+        } else {
+            println!("{k}: recall@1 {ok}/{n} = {:.4}", *ok as f64 / *n as f64);
+        }
+    }
+    let _ = unrel;
+    println!("find latency (warm, single thread): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms", pct(&mut lat, 0.5), pct(&mut lat, 0.9), pct(&mut lat, 0.99), pct(&mut lat, 1.0));
+    if a.iter().any(|x| x == "--show-misses") {
+        for m in misses.iter().take(40) {
+            println!("  miss: {m}");
+        }
+    }
+    Ok(())
+}
+
+fn align(a: &[String]) -> R<()> {
+    let n: usize = arg(a, "--n").map_or(Ok(2000), |s| s.parse())?;
+    let every: usize = arg(a, "--every").map_or(Ok(2), |s| s.parse())?;
+    let sp = spinner()?;
+    let classes = SynClasses::embedded();
+    let p = AlignParams::default();
+    let mut paras = Vec::new();
+    articles(CORPORA[1], &mut |id, _, text| {
+        if hash_str(id) % 100 >= 10 {
+            for para in text.split('\n') {
+                if words(para) >= 50 {
+                    paras.push(para.to_string());
+                }
+            }
+        }
+        Ok(paras.len() < n)
+    })?;
+    let (mut tp_i, mut pred_i, mut gold_i) = (0usize, 0usize, 0usize);
+    let (mut tp_t, mut pred_t, mut gold_t) = (0usize, 0usize, 0usize);
+    let t = Instant::now();
+    let mut shown = 0;
+    for (i, para) in paras.iter().enumerate() {
+        let (spun, log) = sp.spin(para, every, 77 + i as u64);
+        let c = compare(&spun, para, classes, &p);
+        let gold: HashSet<((usize, usize), (usize, usize))> = log.iter().map(|s| (s.orig, s.spun)).collect();
+        let pred: HashSet<((usize, usize), (usize, usize))> = c.substitutions.iter().map(|s| (s.source_bytes, s.spun_bytes)).collect();
+        tp_i += gold.intersection(&pred).count();
+        gold_i += gold.len();
+        pred_i += pred.len();
+        let gt: HashSet<(String, String)> = log.iter().map(|s| (phrase_key(&s.from), phrase_key(&s.to))).collect();
+        let pt: HashSet<(String, String)> = c.table.iter().map(|r| (r.source.clone(), r.spun.clone())).collect();
+        tp_t += gt.intersection(&pt).count();
+        gold_t += gt.len();
+        pred_t += pt.len();
+        if a.iter().any(|x| x == "--show") && shown < 30 {
+            for x in pt.difference(&gt) {
+                println!("  false: {} -> {}", x.0, x.1);
+                shown += 1;
+            }
+            for x in gt.difference(&pt) {
+                println!("  missed: {} -> {}", x.0, x.1);
+                shown += 1;
+            }
+        }
+    }
+    let f = |tp: usize, d: usize| if d == 0 { 0.0 } else { tp as f64 / d as f64 };
+    println!(
+        "{} spun paragraphs (spun at every {every}. word, {} substitutions logged), {:.1} ms per compare",
+        paras.len(),
+        gold_i,
+        t.elapsed().as_secs_f64() * 1e3 / paras.len().max(1) as f64
+    );
+    println!("instances (byte ranges): precision {:.4} recall {:.4}", f(tp_i, pred_i), f(tp_i, gold_i));
+    println!("table (per-pair types, per document): precision {:.4} recall {:.4}", f(tp_t, pred_t), f(tp_t, gold_t));
+    Ok(())
+}
+
+fn main() -> R<()> {
+    let a: Vec<String> = std::env::args().skip(1).collect();
+    match a.first().map(String::as_str) {
+        Some("gen-retrieval") => gen_retrieval(&a),
+        Some("gen-scale") => gen_scale(&a),
+        Some("queries") => queries(&a),
+        Some("align") => align(&a),
+        _ => Err("usage: bench gen-retrieval|gen-scale|queries|align ... (see source)".into()),
+    }
+}
+

@@ -1,0 +1,224 @@
+//! End-to-end tests of the on-disk index: add, find, replace, remove, concurrency, crash
+//! safety, corruption, and the checked-in format fixture.
+
+mod common;
+
+use common::{article, corpus, spinner};
+use std::path::Path;
+use unspin_index::index::{Index, IndexWriter, NewDoc};
+use unspin_index::search::{FindOptions, find};
+use unspin_index::IndexError;
+
+fn build(dir: &Path, docs: &[(String, String)], batch: usize) {
+    let mut w = IndexWriter::open(dir).unwrap();
+    w.batch_docs = batch;
+    for (id, text) in docs {
+        w.add(NewDoc { id: id.clone(), title: format!("title of {id}"), url: String::new(), text: text.clone() }).unwrap();
+    }
+    w.commit().unwrap();
+}
+
+fn sorted_corpus(n: usize, words: usize) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = corpus(n, words).into_iter().collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn finds_whole_paragraph_and_stitched_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = sorted_corpus(300, 400);
+    build(dir.path(), &docs, 64);
+    let ix = Index::open(dir.path()).unwrap();
+    assert_eq!(ix.stats().docs, 300);
+    assert_eq!(ix.stats().segments, 5);
+    let sp = spinner();
+    let opt = FindOptions::default();
+    let (mut whole_ok, mut para_ok) = (0, 0);
+    for (k, (id, text)) in docs.iter().enumerate().take(40) {
+        let (spun, log) = sp.spin(text, 2, k as u64);
+        assert!(!log.is_empty());
+        let hits = find(&ix, &spun, &opt).unwrap();
+        whole_ok += usize::from(hits.first().is_some_and(|h| &h.id == id));
+        // one paragraph out of the middle of the article
+        let para = text.split('\n').nth(2).unwrap();
+        let (spun_p, _) = sp.spin(para, 2, 100 + k as u64);
+        let hits = find(&ix, &spun_p, &opt).unwrap();
+        para_ok += usize::from(hits.first().is_some_and(|h| &h.id == id));
+    }
+    assert_eq!(whole_ok, 40);
+    assert!(para_ok >= 38, "{para_ok}/40");
+    // stitched from two sources: both reported
+    let a = docs[5].1.split('\n').take(2).collect::<Vec<_>>().join("\n");
+    let b = docs[9].1.split('\n').take(2).collect::<Vec<_>>().join("\n");
+    let stitched = format!("{}\n{}", sp.spin(&a, 2, 1).0, sp.spin(&b, 2, 2).0);
+    let hits = find(&ix, &stitched, &opt).unwrap();
+    let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    assert!(ids.contains(&docs[5].0.as_str()) && ids.contains(&docs[9].0.as_str()), "{ids:?}");
+    for h in &hits[..2] {
+        assert!(h.coverage > 0.3, "{h:?}");
+    }
+    // unrelated texts: nothing
+    for s in 0..20u64 {
+        let other = article(1_000_000 + s, 300);
+        let hits = find(&ix, &other, &opt).unwrap();
+        assert!(hits.is_empty(), "{hits:?}");
+    }
+}
+
+#[test]
+fn replace_and_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = sorted_corpus(50, 200);
+    build(dir.path(), &docs, 1000);
+    let new_text = article(777, 200);
+    {
+        let mut w = IndexWriter::open(dir.path()).unwrap();
+        w.add(NewDoc { id: docs[3].0.clone(), text: new_text.clone(), ..Default::default() }).unwrap();
+        w.commit().unwrap();
+    }
+    let ix = Index::open(dir.path()).unwrap();
+    assert_eq!(ix.stats().docs, 50);
+    assert_eq!(ix.stats().deleted, 1);
+    let r = ix.find_id(&docs[3].0).unwrap().unwrap();
+    assert_eq!(ix.text(r).unwrap(), new_text);
+    let opt = FindOptions::default();
+    assert!(find(&ix, &docs[3].1, &opt).unwrap().iter().all(|h| h.id != docs[3].0));
+    assert_eq!(find(&ix, &new_text, &opt).unwrap()[0].id, docs[3].0);
+    {
+        let mut w = IndexWriter::open(dir.path()).unwrap();
+        assert!(w.remove(&docs[3].0).unwrap());
+        assert!(!w.remove("no-such-id").unwrap());
+    }
+    let ix = Index::open(dir.path()).unwrap();
+    assert_eq!(ix.stats().docs, 49);
+    assert!(ix.find_id(&docs[3].0).unwrap().is_none());
+    assert!(find(&ix, &new_text, &opt).unwrap().is_empty());
+}
+
+#[test]
+fn one_writer_many_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = sorted_corpus(20, 150);
+    build(dir.path(), &docs[..10], 100);
+    let mut w = IndexWriter::open(dir.path()).unwrap();
+    assert!(matches!(IndexWriter::open(dir.path()), Err(IndexError::Locked { .. })));
+    // readers work while the writer is open and committing
+    let before = Index::open(dir.path()).unwrap();
+    for (id, text) in &docs[10..] {
+        w.add(NewDoc { id: id.clone(), text: text.clone(), ..Default::default() }).unwrap();
+    }
+    w.commit().unwrap();
+    assert_eq!(before.stats().docs, 10);
+    assert_eq!(Index::open(dir.path()).unwrap().stats().docs, 20);
+    assert_eq!(find(&before, &docs[2].1, &FindOptions::default()).unwrap()[0].id, docs[2].0);
+    drop(w);
+    assert!(IndexWriter::open(dir.path()).is_ok());
+}
+
+#[test]
+fn missing_and_corrupt_indexes_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(Index::open(dir.path()), Err(IndexError::NoIndex { .. })));
+    build(dir.path(), &sorted_corpus(10, 100), 100);
+    let seg = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "useg"))
+        .unwrap();
+    let bytes = std::fs::read(&seg).unwrap();
+    std::fs::write(&seg, &bytes[..bytes.len() / 2]).unwrap();
+    let e = Index::open(dir.path()).unwrap_err();
+    assert!(e.to_string().contains(".useg"), "{e}");
+    std::fs::write(&seg, &bytes).unwrap();
+    let m = dir.path().join("MANIFEST.json");
+    std::fs::write(&m, b"{not json").unwrap();
+    assert!(matches!(Index::open(dir.path()), Err(IndexError::Corrupt { .. })));
+    std::fs::write(&m, br#"{"format": 99, "generation": 1, "next_segment": 2, "segments": []}"#).unwrap();
+    assert!(matches!(Index::open(dir.path()), Err(IndexError::Version { found: 99, .. })));
+}
+
+/// Child half of `kill_during_add_loses_at_most_the_batch_in_flight`: adds documents in small
+/// batches forever (run only when UNSPIN_CRASH_DIR is set).
+#[test]
+#[ignore]
+fn crash_child() {
+    let Some(dir) = std::env::var_os("UNSPIN_CRASH_DIR") else { return };
+    let mut w = IndexWriter::open(Path::new(&dir)).unwrap();
+    w.batch_docs = 25;
+    for i in 0.. {
+        w.add(NewDoc { id: format!("c{i}"), text: article(i, 150), ..Default::default() }).unwrap();
+    }
+}
+
+#[test]
+fn kill_during_add_loses_at_most_the_batch_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    for round in 0..3u64 {
+        let mut child = std::process::Command::new(&exe)
+            .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
+            .env("UNSPIN_CRASH_DIR", dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // wait until a few batches are committed, then SIGKILL
+        let target = 2 + round;
+        for _ in 0..600 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            if Index::open(dir.path()).is_ok_and(|ix| ix.stats().segments as u64 >= target) {
+                break;
+            }
+        }
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        let ix = Index::open(dir.path()).unwrap();
+        let s = ix.stats();
+        assert!(s.segments as u64 >= target);
+        // every committed batch is whole (ids restart at c0 each round and replace; one
+        // extra document "after" exists from the second round on)
+        assert_eq!((s.docs - u64::from(round > 0)) % 25, 0, "{s:?}");
+        let r = ix.find_id("c0").unwrap().unwrap();
+        assert_eq!(ix.text(r).unwrap(), article(0, 150));
+        // a new writer cleans up and works
+        let mut w = IndexWriter::open(dir.path()).unwrap();
+        w.add(NewDoc { id: "after".into(), text: article(99_999, 100), ..Default::default() }).unwrap();
+        w.commit().unwrap();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+}
+
+/// The checked-in fixture was written by format version 1 (`tests/fixtures/index-v1`, built
+/// by `tests/fixtures/make-fixture.sh`); this build must keep reading it.
+#[test]
+fn opens_format_v1_fixture() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index-v1");
+    let ix = Index::open(&dir).unwrap();
+    let s = ix.stats();
+    assert_eq!((s.format, s.docs, s.segments), (1, 30, 2));
+    let r = ix.find_id("doc-7").unwrap().unwrap();
+    let text = ix.text(r).unwrap();
+    assert_eq!(text, std::fs::read_to_string(dir.join("doc-7.txt")).unwrap());
+    let (spun, _) = spinner().spin(&text, 2, 5);
+    assert_eq!(find(&ix, &spun, &FindOptions::default()).unwrap()[0].id, "doc-7");
+}
+
+/// Writes `tests/fixtures/index-v1` (run by `tests/fixtures/make-fixture.sh`; only when a
+/// format change is intended, together with a new fixture directory and version).
+#[test]
+#[ignore]
+fn write_fixture() {
+    let Some(dir) = std::env::var_os("UNSPIN_WRITE_FIXTURE") else { return };
+    let dir = Path::new(&dir);
+    let docs: Vec<(String, String)> = (0..30).map(|i| (format!("doc-{i}"), article(i, 120))).collect();
+    build(dir, &docs, 15);
+    let _ = std::fs::remove_file(dir.join("LOCK"));
+    std::fs::write(dir.join("doc-7.txt"), &docs[7].1).unwrap();
+}
