@@ -6,7 +6,8 @@
 //! ```
 //! Options: `--order N`, `--min-count C`, `--cutoffs 0,1,2,3`, `--max-docs D`,
 //! `--arpa FILE` (also write the unquantised ARPA), `--prob-bits B`, `--backoff-bits B`,
-//! `--fp-bits B`, `--load F`, `--no-ngram-list`.
+//! `--fp-bits B`, `--load F`, `--no-ngram-list`, `--variant OUT=CUTOFFS` (repeatable: one
+//! counting pass, one model per cutoff list; replaces `--out`/`--cutoffs`).
 
 use std::path::PathBuf;
 
@@ -21,6 +22,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut opts = unspin_lm::BuildOptions::default();
     let mut corpus = PathBuf::from("../shared/corpora/enwiki2015.jsonl.zst");
     let mut out = PathBuf::from("model/en/lm.bin");
+    let mut variants: Vec<(PathBuf, Vec<u64>)> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().ok_or_else(|| format!("{a} needs a value"));
@@ -43,6 +45,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--fp-bits" => opts.binary.fingerprint_bits = val()?.parse()?,
             "--load" => opts.binary.load_factor = val()?.parse()?,
             "--no-ngram-list" => opts.binary.store_ngram_list = false,
+            "--variant" => {
+                let v = val()?;
+                let (path, cuts) = v.split_once('=').ok_or("--variant OUT=c1,c2,…")?;
+                let cuts = cuts
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<Vec<u64>, _>>()?;
+                variants.push((PathBuf::from(path), cuts));
+            }
             _ => return Err(format!("unknown argument {a}").into()),
         }
     }
@@ -50,9 +61,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::create_dir_all(dir)?;
     }
     let t0 = std::time::Instant::now();
-    let stats = unspin_lm::build_from_corpus(&corpus, &out, &opts, &mut |m| {
-        eprintln!("[{:7.1}s] {m}", t0.elapsed().as_secs_f64())
-    })?;
-    println!("{stats:#?}");
+    let mut progress = |m: &str| eprintln!("[{:7.1}s] {m}", t0.elapsed().as_secs_f64());
+    if variants.is_empty() {
+        let stats = unspin_lm::build_from_corpus(&corpus, &out, &opts, &mut progress)?;
+        println!("{stats:#?}");
+    } else {
+        for st in unspin_lm::build_variants(&corpus, &variants, &opts, &mut progress)? {
+            println!("{st:#?}");
+        }
+    }
     Ok(())
 }

@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Sections: `META` (per order: count, slots, max probe length, fingerprint/prob/backoff bit
-//! widths, codebook sizes), `VOCAB` (an `fst::Map` word → id), per order a probability and
+//! widths, codebook sizes), the vocabulary (word strings by id, their u32 offsets, and a
+//! linear-probing table word hash → id + 1), per order a probability and
 //! a backoff codebook (f32 bin centres), per order a `TABLE` and, for orders ≥ 2, an
 //! optional zstd-compressed `NGRAMS` list (the n-gram identities, only needed to export ARPA).
 //!
@@ -27,11 +28,11 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::data::{BOS, EOS, NgramData, OrderData, UNK};
 use crate::error::LmError;
-use crate::hash::{checksum, extend, key_of, start};
+use crate::hash::{checksum, extend, hash_bytes, key_of, start};
 use crate::quant::{build_codebook, encode};
 use crate::{MAX_ORDER, WordId};
 
@@ -40,7 +41,9 @@ const MAGIC: &[u8; 8] = b"UNSPINLM";
 pub const FORMAT_VERSION: u32 = 1;
 
 const K_META: u32 = 1;
-const K_VOCAB: u32 = 2;
+const K_VSTR: u32 = 2;
+const K_VOFF: u32 = 7;
+const K_VHASH: u32 = 8;
 const K_PCODES: u32 = 3;
 const K_BCODES: u32 = 4;
 const K_TABLE: u32 = 5;
@@ -241,34 +244,50 @@ pub fn binary_bytes(
     let mut sections: Vec<SectionOut> = Vec::new();
     let mut meta: Vec<u8> = Vec::new();
 
-    // Vocabulary.
-    let mut sorted: Vec<(&str, u32)> = data
-        .vocab
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w.as_str(), i as u32))
-        .collect();
-    sorted.sort_unstable();
-    for pair in sorted.windows(2) {
-        if pair[0].0 == pair[1].0 {
+    // Vocabulary: strings by id, their offsets, and a probing table word -> id + 1.
+    let mut seen = std::collections::HashSet::with_capacity(v);
+    let mut blob = Vec::new();
+    let mut offs = Vec::with_capacity(4 * (v + 1));
+    for w in &data.vocab {
+        if !seen.insert(w.as_str()) {
             return Err(LmError::build(
                 path,
-                format!("duplicate vocabulary word {:?}", pair[0].0),
+                format!("duplicate vocabulary word {w:?}"),
             ));
         }
+        offs.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+        blob.extend_from_slice(w.as_bytes());
     }
-    let mut b = fst::MapBuilder::memory();
-    for (w, id) in &sorted {
-        b.insert(w.as_bytes(), u64::from(*id))
-            .map_err(|e| LmError::build(path, format!("vocabulary: {e}")))?;
+    offs.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+    let vslots = (v as u64 * 4).div_ceil(3) + 1;
+    let mut vt = vec![0u32; vslots as usize];
+    let mut vmax = 0u32;
+    for (id, w) in data.vocab.iter().enumerate() {
+        let mut s = home(hash_bytes(w.as_bytes()), vslots);
+        let mut dist = 0u32;
+        while vt[s as usize] != 0 {
+            s = if s + 1 == vslots { 0 } else { s + 1 };
+            dist += 1;
+        }
+        vt[s as usize] = id as u32 + 1;
+        vmax = vmax.max(dist);
     }
-    let fst_bytes = b
-        .into_inner()
-        .map_err(|e| LmError::build(path, format!("vocabulary: {e}")))?;
+    let mut vhash = vmax.to_le_bytes().to_vec();
+    vhash.extend(vt.iter().flat_map(|x| x.to_le_bytes()));
     sections.push(SectionOut {
-        kind: K_VOCAB,
+        kind: K_VSTR,
         order: 0,
-        bytes: fst_bytes,
+        bytes: blob,
+    });
+    sections.push(SectionOut {
+        kind: K_VOFF,
+        order: 0,
+        bytes: offs,
+    });
+    sections.push(SectionOut {
+        kind: K_VHASH,
+        order: 0,
+        bytes: vhash,
     });
 
     for k in 1..=n {
@@ -511,23 +530,6 @@ impl Backing {
     }
 }
 
-/// A byte range of the model (so the vocabulary `fst::Map` can borrow the mapping).
-#[derive(Clone)]
-struct Section {
-    backing: Arc<Backing>,
-    start: usize,
-    end: usize,
-}
-
-impl AsRef<[u8]> for Section {
-    fn as_ref(&self) -> &[u8] {
-        self.backing
-            .bytes()
-            .get(self.start..self.end)
-            .unwrap_or(&[])
-    }
-}
-
 /// One order's table as found in the file.
 #[derive(Debug, Clone, Copy, Default)]
 struct Table {
@@ -560,24 +562,32 @@ pub struct Model {
     path: PathBuf,
     order: usize,
     vocab_size: u32,
-    vocab: fst::Map<Section>,
+    /// (offset, end) of the word strings, of the u32 offsets, of the hash slots.
+    vstr: (usize, usize),
+    voff: (usize, usize),
+    vhash: (usize, usize),
+    vslots: u64,
+    vmax_probe: u32,
     /// tables[k-1] is the table of k-grams.
     tables: Vec<Table>,
     pcodes: Vec<Vec<f32>>,
     bcodes: Vec<Vec<f32>>,
     lists: Vec<Option<(usize, usize)>>,
-    words: OnceLock<Vec<Box<str>>>,
+    /// (kind, order, offset, end, checksum) of every section.
+    sections: Vec<(u32, u32, usize, usize, u64)>,
 }
 
-/// A KenLM-style query state: the context that still matters, most recent word last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// A KenLM-style query state: the context words that can still extend an n-gram (most
+/// recent first) with their backoffs, so that scoring the next word needs no backoff lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct State {
     words: [WordId; MAX_ORDER],
+    backoff: [f32; MAX_ORDER],
     len: u8,
 }
 
 impl State {
-    /// The context words, oldest first.
+    /// The context words, most recent first.
     pub fn words(&self) -> &[WordId] {
         self.words.get(..self.len as usize).unwrap_or(&[])
     }
@@ -645,7 +655,7 @@ impl Model {
         if vocab_size < 3 {
             return Err(bad(format!("vocabulary size {vocab_size}")));
         }
-        if nsec > 4 * MAX_ORDER + 2 {
+        if nsec > 4 * MAX_ORDER + 4 {
             return Err(bad(format!("{nsec} sections")));
         }
         let header_len = 32 + 8 * order + DIR_REC * nsec;
@@ -661,6 +671,7 @@ impl Model {
         }
         // Directory.
         let mut found: HashMap<(u32, u32), (usize, usize)> = HashMap::new();
+        let mut dir = Vec::with_capacity(nsec);
         for s in 0..nsec {
             let at = 32 + 8 * order + DIR_REC * s;
             let (kind, ord) = (rd_u32(b, at).unwrap_or(0), rd_u32(b, at + 4).unwrap_or(0));
@@ -680,12 +691,15 @@ impl Model {
                     ))
                 })?;
             let (off, end) = (off as usize, end as usize);
-            let bytes = b.get(off..end).unwrap_or(&[]);
-            if checksum(bytes) != sum {
+            // The big hash tables and n-gram lists are checked by `verify` (and the lists
+            // also when decoded); everything else is checked here.
+            let deferred = (kind == K_TABLE && ord >= 2) || kind == K_NGRAMS;
+            if !deferred && checksum(b.get(off..end).unwrap_or(&[])) != sum {
                 return Err(bad(format!(
                     "checksum mismatch in section {s} (kind {kind}, order {ord})"
                 )));
             }
+            dir.push((kind, ord, off, end, sum));
             if found.insert((kind, ord), (off, end)).is_some() {
                 return Err(bad(format!("duplicate section kind {kind} order {ord}")));
             }
@@ -793,37 +807,43 @@ impl Model {
                 max_probe,
             });
         }
-        let (voff, vend) = get(K_VOCAB, 0)?;
-        let backing = Arc::new(backing);
-        let vocab = fst::Map::new(Section {
-            backing: Arc::clone(&backing),
-            start: voff,
-            end: vend,
-        })
-        .map_err(|e| LmError::corrupt(&path, format!("vocabulary: {e}")))?;
-        if vocab.len() != vocab_size as usize {
-            return Err(LmError::corrupt(
-                &path,
-                format!(
-                    "vocabulary has {} words, header says {vocab_size}",
-                    vocab.len()
-                ),
-            ));
+        let vstr = get(K_VSTR, 0)?;
+        let voff = get(K_VOFF, 0)?;
+        let vhash = get(K_VHASH, 0)?;
+        if voff.1 - voff.0 != 4 * (vocab_size as usize + 1) {
+            return Err(bad(format!(
+                "word offsets: {} bytes for {vocab_size} words",
+                voff.1 - voff.0
+            )));
         }
+        let hlen = vhash.1 - vhash.0;
+        if hlen < 8 || hlen % 4 != 0 || (hlen / 4 - 1) as u64 <= u64::from(vocab_size) {
+            return Err(bad(format!("word hash table has {hlen} bytes")));
+        }
+        let vslots = (hlen / 4 - 1) as u64;
+        let vmax_probe = rd_u32(b, vhash.0).unwrap_or(0);
+        if u64::from(vmax_probe) >= vslots {
+            return Err(bad(format!("word hash table max probe {vmax_probe}")));
+        }
+        let backing = Arc::new(backing);
         let m = Model {
             backing,
             path,
             order,
             vocab_size,
-            vocab,
+            vstr,
+            voff,
+            vhash: (vhash.0 + 4, vhash.1),
+            vslots,
+            vmax_probe,
             tables,
             pcodes,
             bcodes,
             lists,
-            words: OnceLock::new(),
+            sections: dir,
         };
         for (name, want) in [("<unk>", UNK), ("<s>", BOS), ("</s>", EOS)] {
-            if m.vocab.get(name) != Some(u64::from(want)) {
+            if m.id(name) != want || m.word(want) != Some(name) {
                 return Err(LmError::corrupt(
                     &m.path,
                     format!("{name} does not have id {want}"),
@@ -848,6 +868,47 @@ impl Model {
         self.tables.iter().map(|t| t.count).collect()
     }
 
+    /// Bytes per section, as (name, order, bytes), sorted.
+    pub fn section_sizes(&self) -> Vec<(&'static str, usize, usize)> {
+        let mut v: Vec<_> = self
+            .sections
+            .iter()
+            .map(|&(k, o, a, z, _)| {
+                let name = match k {
+                    K_META => "meta",
+                    K_VSTR => "vocab-strings",
+                    K_VOFF => "vocab-offsets",
+                    K_VHASH => "vocab-hash",
+                    K_PCODES => "prob-codebook",
+                    K_BCODES => "backoff-codebook",
+                    K_TABLE => "table",
+                    K_NGRAMS => "ngram-list",
+                    _ => "unknown",
+                };
+                (name, o as usize, z - a)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Checks the checksums of the sections that opening does not check (the hash tables of
+    /// orders ≥ 2 and the n-gram lists), i.e. reads the whole file. Opening already rejects
+    /// truncated files and damage anywhere else; damage inside a table would only yield
+    /// wrong scores, never a panic.
+    pub fn verify(&self) -> Result<(), LmError> {
+        let b = self.bytes();
+        for &(kind, ord, a, z, sum) in &self.sections {
+            if checksum(b.get(a..z).unwrap_or(&[])) != sum {
+                return Err(LmError::corrupt(
+                    &self.path,
+                    format!("checksum mismatch in section kind {kind}, order {ord}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Size in bytes of the model data.
     pub fn size_bytes(&self) -> usize {
         self.backing.bytes().len()
@@ -855,26 +916,38 @@ impl Model {
 
     /// Id of a normalised word (see [`crate::lm_sentences`]); [`Model::unk`] when absent.
     pub fn id(&self, normalized_word: &str) -> WordId {
-        match self.vocab.get(normalized_word) {
-            Some(id) if id < u64::from(self.vocab_size) => id as WordId,
-            _ => UNK,
+        let bytes = self.bytes();
+        let table = bytes.get(self.vhash.0..self.vhash.1).unwrap_or(&[]);
+        let mut s = home(hash_bytes(normalized_word.as_bytes()), self.vslots);
+        for _ in 0..=self.vmax_probe {
+            let e = rd_u32(table, 4 * s as usize).unwrap_or(0);
+            if e == 0 {
+                return UNK;
+            }
+            if self.word_bytes(bytes, e - 1) == Some(normalized_word.as_bytes()) {
+                return e - 1;
+            }
+            s += 1;
+            if s == self.vslots {
+                s = 0;
+            }
         }
+        UNK
     }
 
-    /// The word of `id` (the id → word table is built on first use).
+    fn word_bytes<'a>(&self, bytes: &'a [u8], id: WordId) -> Option<&'a [u8]> {
+        if id >= self.vocab_size {
+            return None;
+        }
+        let offs = bytes.get(self.voff.0..self.voff.1)?;
+        let a = rd_u32(offs, 4 * id as usize)? as usize;
+        let z = rd_u32(offs, 4 * id as usize + 4)? as usize;
+        bytes.get(self.vstr.0..self.vstr.1)?.get(a..z)
+    }
+
+    /// The word of `id` (`None` for ids outside the vocabulary).
     pub fn word(&self, id: WordId) -> Option<&str> {
-        let words = self.words.get_or_init(|| {
-            use fst::Streamer;
-            let mut w: Vec<Box<str>> = vec![Box::from(""); self.vocab_size as usize];
-            let mut s = self.vocab.stream();
-            while let Some((k, v)) = s.next() {
-                if let (Some(slot), Ok(text)) = (w.get_mut(v as usize), std::str::from_utf8(k)) {
-                    *slot = Box::from(text);
-                }
-            }
-            w
-        });
-        words.get(id as usize).map(|b| &**b)
+        std::str::from_utf8(self.word_bytes(self.bytes(), id)?).ok()
     }
 
     /// Id of `<unk>`.
@@ -962,48 +1035,37 @@ impl Model {
     /// probability, plus the backoffs of every longer stored context.
     #[inline]
     pub fn log10_prob(&self, context: &[WordId], word: WordId) -> f32 {
-        self.score_inner(context, word).0
-    }
-
-    /// Returns (log10 prob, length of the matched n-gram).
-    #[inline(always)]
-    fn score_inner(&self, context: &[WordId], word: WordId) -> (f32, usize) {
         let bytes = self.bytes();
         let keep = context.len().min(self.order - 1);
         let ctx = context.get(context.len() - keep..).unwrap_or(&[]);
         let word = self.clamp_id(word);
         let mut p = self.p(1, self.unigram(bytes, word));
-        let mut matched = 0usize;
         let mut h = start(word);
+        let mut hc = 0u64;
+        let mut extending = true;
+        let mut backoff = 0f32;
         for (i, &c) in ctx.iter().rev().enumerate() {
-            h = extend(h, self.clamp_id(c));
-            match self.find(bytes, i + 2, h) {
-                Some(hit) => {
+            let c = self.clamp_id(c);
+            hc = if i == 0 { start(c) } else { extend(hc, c) };
+            if extending {
+                h = extend(h, c);
+                if let Some(hit) = self.find(bytes, i + 2, h) {
                     p = self.p(i + 2, hit);
-                    matched = i + 1;
-                }
-                None => break,
-            }
-        }
-        if matched < ctx.len() {
-            let mut hc = 0u64;
-            for (i, &c) in ctx.iter().rev().enumerate() {
-                let c = self.clamp_id(c);
-                hc = if i == 0 { start(c) } else { extend(hc, c) };
-                if i < matched {
                     continue;
                 }
-                if i == 0 {
-                    p += self.b(1, self.unigram(bytes, c));
-                } else {
-                    match self.find(bytes, i + 1, hc) {
-                        Some(hit) => p += self.b(i + 1, hit),
-                        None => break,
-                    }
+                extending = false;
+            }
+            // The (i+2)-gram is missing: add the backoff of the (i+1)-word context.
+            if i == 0 {
+                backoff += self.b(1, self.unigram(bytes, c));
+            } else {
+                match self.find(bytes, i + 1, hc) {
+                    Some(hit) => backoff += self.b(i + 1, hit),
+                    None => break,
                 }
             }
         }
-        (p, matched + 1)
+        p + backoff
     }
 
     /// The state at the start of a sentence (context `<s>`).
@@ -1011,6 +1073,7 @@ impl Model {
         let mut s = State::default();
         if self.order > 1 {
             s.words[0] = BOS;
+            s.backoff[0] = self.b(1, self.unigram(self.bytes(), BOS));
             s.len = 1;
         }
         s
@@ -1021,25 +1084,47 @@ impl Model {
         State::default()
     }
 
-    /// Scores `word` after `state` and writes the following state to `out`.
+    /// Scores `word` after `state` (log10 probability, as [`Model::log10_prob`]) and writes
+    /// the following state to `out`.
     #[inline]
     pub fn score(&self, state: &State, word: WordId, out: &mut State) -> f32 {
-        let (p, matched) = self.score_inner(state.words(), word);
-        // Only the matched n-gram can be a context later (contexts are prefix-closed).
-        let keep = matched.min(self.order - 1);
-        let ctx = state.words();
-        let mut next = State::default();
-        let from = ctx.len() + 1 - keep;
-        for (j, slot) in next.words.iter_mut().take(keep).enumerate() {
-            let pos = from + j;
-            *slot = if pos < ctx.len() {
-                ctx.get(pos).copied().unwrap_or(UNK)
-            } else {
-                word
-            };
+        let bytes = self.bytes();
+        let word = self.clamp_id(word);
+        let uni = self.unigram(bytes, word);
+        let mut p = self.p(1, uni);
+        let n = self.order;
+        let len = (state.len as usize).min(n - 1).min(MAX_ORDER);
+        out.len = 0;
+        if n > 1 {
+            out.words[0] = word;
+            out.backoff[0] = self.b(1, uni);
+            out.len = 1;
         }
-        next.len = keep as u8;
-        *out = next;
+        let mut h = start(word);
+        let mut matched = 0usize;
+        for (i, &c) in state.words.iter().take(len).enumerate() {
+            h = extend(h, c);
+            let k = i + 2;
+            match self.find(bytes, k, h) {
+                Some(hit) => {
+                    p = self.p(k, hit);
+                    matched = i + 1;
+                    if k < n {
+                        if let (Some(wd), Some(bo)) =
+                            (out.words.get_mut(k - 1), out.backoff.get_mut(k - 1))
+                        {
+                            *wd = c;
+                            *bo = self.b(k, hit);
+                            out.len = k as u8;
+                        }
+                    }
+                }
+                None => break,
+            }
+        }
+        for &b in state.backoff.iter().take(len).skip(matched) {
+            p += b;
+        }
         p
     }
 
@@ -1089,6 +1174,14 @@ impl Model {
                 ))
             })?;
             let sec = bytes.get(off..end).unwrap_or(&[]);
+            let sum = self
+                .sections
+                .iter()
+                .find(|x| x.0 == K_NGRAMS && x.1 == k as u32)
+                .map(|x| x.4);
+            if sum != Some(checksum(sec)) {
+                return Err(bad(format!("checksum mismatch in the {k}-gram list")));
+            }
             let raw_len =
                 rd_u64(sec, 0).ok_or_else(|| bad(format!("{k}-gram list truncated")))? as usize;
             let prev = orders.last().ok_or_else(|| bad("no lower order".into()))?;
@@ -1180,7 +1273,7 @@ pub(crate) fn reseal(b: &mut [u8]) {
         return;
     };
     let (order, nsec) = (order as usize, nsec as usize);
-    if order > MAX_ORDER || nsec > 4 * MAX_ORDER + 2 {
+    if order > MAX_ORDER || nsec > 4 * MAX_ORDER + 4 {
         return;
     }
     let header_len = 32 + 8 * order + DIR_REC * nsec;

@@ -91,6 +91,9 @@ pub struct BuildStats {
     pub vocab_size: usize,
     /// Distinct n-grams per order before pruning.
     pub ngrams_before_pruning: Vec<u64>,
+    /// Per order k (index k-1), the number of k-grams whose adjusted count exceeds t, for
+    /// t = 0..16 (helps choosing cutoffs).
+    pub above_count: Vec<Vec<u64>>,
     /// n-grams per order in the model.
     pub ngrams: Vec<u64>,
     /// Discounts per order.
@@ -216,7 +219,26 @@ pub fn build_from_corpus(
     opts: &BuildOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<BuildStats, LmError> {
+    let mut v = build_variants(
+        corpus,
+        &[(out.to_path_buf(), opts.cutoffs.clone())],
+        opts,
+        progress,
+    )?;
+    v.pop().ok_or_else(|| LmError::build(out, "no model built"))
+}
+
+/// Like [`build_from_corpus`] but writes one model per `(output, cutoffs)` pair from a single
+/// counting pass (to compare pruning settings); `opts.cutoffs` is ignored and
+/// `opts.arpa_out` applies to the first variant.
+pub fn build_variants(
+    corpus: &Path,
+    variants: &[(PathBuf, Vec<u64>)],
+    opts: &BuildOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<BuildStats>, LmError> {
     let t0 = Instant::now();
+    let first = variants.first().map(|v| v.0.clone()).unwrap_or_default();
     let interned = read_corpus(corpus, opts.max_docs, progress)?;
     progress(&format!(
         "read {} documents, {} sentences, {} tokens, {} types in {:.1}s",
@@ -226,17 +248,30 @@ pub fn build_from_corpus(
         interned.words.len(),
         t0.elapsed().as_secs_f64()
     ));
-    let (data, mut stats) = estimate_interned(interned, opts, out, progress)?;
-    if let Some(arpa) = &opts.arpa_out {
-        let f = std::fs::File::create(arpa).map_err(|e| LmError::io(arpa, e))?;
-        let mut w = std::io::BufWriter::new(f);
-        crate::arpa::write_arpa_data(&data, &mut w)?;
-        std::io::Write::flush(&mut w).map_err(|e| LmError::io(arpa, e))?;
+    let cutoffs: Vec<Vec<u64>> = variants.iter().map(|v| v.1.clone()).collect();
+    let (datas, stats) = estimate_interned(interned, opts, &first, progress, &cutoffs)?;
+    let mut out = Vec::new();
+    for (i, (data, (path, _))) in datas.into_iter().zip(variants).enumerate() {
+        if let (0, Some(arpa)) = (i, &opts.arpa_out) {
+            let f = std::fs::File::create(arpa).map_err(|e| LmError::io(arpa, e))?;
+            let mut w = std::io::BufWriter::new(f);
+            crate::arpa::write_arpa_data(&data, &mut w)?;
+            std::io::Write::flush(&mut w).map_err(|e| LmError::io(arpa, e))?;
+        }
+        progress(&format!("writing {}", path.display()));
+        let mut st = stats.clone();
+        st.ngrams = data.orders.iter().map(|o| o.len() as u64).collect();
+        st.file_bytes = write_binary(&data, path, &opts.binary)?;
+        st.seconds = t0.elapsed().as_secs_f64();
+        progress(&format!(
+            "{}: {} bytes, n-grams {:?}",
+            path.display(),
+            st.file_bytes,
+            st.ngrams
+        ));
+        out.push(st);
     }
-    progress("writing binary model");
-    stats.file_bytes = write_binary(&data, out, &opts.binary)?;
-    stats.seconds = t0.elapsed().as_secs_f64();
-    Ok(stats)
+    Ok(out)
 }
 
 /// Estimates a model from plain texts (each is tokenized like the corpus documents).
@@ -250,7 +285,18 @@ pub fn estimate_from_texts<'a>(
         it.add(&mut map, lm_sentences(t));
         it.docs += 1;
     }
-    estimate_interned(it, opts, Path::new("<memory>"), &mut |_| {})
+    let (mut datas, mut stats) = estimate_interned(
+        it,
+        opts,
+        Path::new("<memory>"),
+        &mut |_| {},
+        std::slice::from_ref(&opts.cutoffs),
+    )?;
+    let data = datas
+        .pop()
+        .ok_or_else(|| LmError::build("<memory>", "no model built"))?;
+    stats.ngrams = data.orders.iter().map(|o| o.len() as u64).collect();
+    Ok((data, stats))
 }
 
 fn estimate_interned(
@@ -258,7 +304,8 @@ fn estimate_interned(
     opts: &BuildOptions,
     path: &Path,
     progress: &mut dyn FnMut(&str),
-) -> Result<(NgramData, BuildStats), LmError> {
+    cutoffs: &[Vec<u64>],
+) -> Result<(Vec<NgramData>, BuildStats), LmError> {
     let n = opts.order;
     if n == 0 || n > crate::MAX_ORDER {
         return Err(LmError::build(
@@ -314,8 +361,8 @@ fn estimate_interned(
         stats.oov_tokens,
         stats.tokens
     ));
-    let data = estimate_stream(&stream, vocab, opts, &mut stats, progress);
-    Ok((data, stats))
+    let datas = estimate_stream(&stream, vocab, opts.order, &mut stats, progress, cutoffs);
+    Ok((datas, stats))
 }
 
 #[inline]
@@ -403,11 +450,11 @@ impl Level {
 fn estimate_stream(
     stream: &[u32],
     vocab: Vec<String>,
-    opts: &BuildOptions,
+    n: usize,
     stats: &mut BuildStats,
     progress: &mut dyn FnMut(&str),
-) -> NgramData {
-    let n = opts.order;
+    cutoff_sets: &[Vec<u64>],
+) -> Vec<NgramData> {
     let t0 = Instant::now();
     // Windows of length n everywhere, and of every shorter length at sentence starts.
     let mut top: Vec<u128> = Vec::with_capacity(stream.len());
@@ -452,6 +499,20 @@ fn estimate_stream(
     }
     levels.reverse(); // levels[k-1] = k-grams
     stats.ngrams_before_pruning = levels.iter().map(|l| l.keys.len() as u64).collect();
+    stats.above_count = levels
+        .iter()
+        .map(|l| {
+            let mut h = vec![0u64; 16];
+            for &c in &l.counts {
+                for (t, slot) in h.iter_mut().enumerate() {
+                    if c as usize > t {
+                        *slot += 1;
+                    }
+                }
+            }
+            h
+        })
+        .collect();
 
     // Discounts per order.
     let disc: Vec<Discounts> = levels
@@ -467,17 +528,28 @@ fn estimate_stream(
         .collect();
     stats.discounts = disc.clone();
 
-    // Pruning: keep what passes the cutoff, then close under prefixes and suffixes of
-    // kept longer n-grams (longest first, so closure propagates down).
+    cutoff_sets
+        .iter()
+        .map(|cutoffs| {
+            let kept = prune(&levels, cutoffs);
+            progress(&format!(
+                "pruned with cutoffs {cutoffs:?} in {:.1}s",
+                t0.elapsed().as_secs_f64()
+            ));
+            interpolate(&levels, &kept, &disc, vocab.clone())
+        })
+        .collect()
+}
+
+/// Marks the n-grams that survive `cutoffs`, closed under prefixes and suffixes of kept
+/// longer n-grams (longest first, so the closure propagates down).
+fn prune(levels: &[Level], cutoffs: &[u64]) -> Vec<Vec<bool>> {
+    let n = levels.len();
     let cut = |k: usize| -> u64 {
-        if k <= 1 || opts.cutoffs.is_empty() {
+        if k <= 1 || cutoffs.is_empty() {
             0
         } else {
-            opts.cutoffs
-                .get(k - 1)
-                .or(opts.cutoffs.last())
-                .copied()
-                .unwrap_or(0)
+            cutoffs.get(k - 1).or(cutoffs.last()).copied().unwrap_or(0)
         }
     };
     let mut kept: Vec<Vec<bool>> = levels
@@ -507,11 +579,7 @@ fn estimate_stream(
             }
         }
     }
-    progress(&format!(
-        "pruning done in {:.1}s",
-        t0.elapsed().as_secs_f64()
-    ));
-    interpolate(&levels, &kept, &disc, vocab, stats)
+    kept
 }
 
 /// Computes interpolated modified Kneser–Ney probabilities of the kept n-grams and the
@@ -521,7 +589,6 @@ fn interpolate(
     kept: &[Vec<bool>],
     disc: &[Discounts],
     vocab: Vec<String>,
-    stats: &mut BuildStats,
 ) -> NgramData {
     let n = levels.len();
     let v = vocab.len();
@@ -594,10 +661,8 @@ fn interpolate(
             } else {
                 low.find(ctx)
             };
-            if let Some(ci) = ci {
-                if let Some(b) = back[k - 2].get_mut(ci) {
-                    *b = gamma.log10() as f32;
-                }
+            if let Some(b) = ci.and_then(|ci| back[k - 2].get_mut(ci)) {
+                *b = gamma.log10() as f32;
             }
             for e in i..j {
                 if kept[k - 1][e] {
@@ -629,12 +694,12 @@ fn interpolate(
             ..Default::default()
         };
         if k == 1 {
-            for w in 0..v {
+            for (w, &p) in plin[0].iter().enumerate() {
                 o.ids.push(w as u32);
                 o.prob.push(if w as u32 == BOS {
                     -99.0
                 } else {
-                    plin[0][w].log10() as f32
+                    p.log10() as f32
                 });
                 o.backoff.push(back[0].get(w).copied().unwrap_or(0.0));
             }
@@ -652,6 +717,5 @@ fn interpolate(
         }
         orders.push(o);
     }
-    stats.ngrams = orders.iter().map(|o| o.len() as u64).collect();
     NgramData { vocab, orders }
 }

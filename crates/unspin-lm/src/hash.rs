@@ -41,6 +41,20 @@ pub(crate) fn key_of(ids: &[u32]) -> u64 {
     h
 }
 
+/// Hash of a byte string (for the vocabulary table).
+pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = 0x51_7cc1_b727_220a ^ b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = mix(h ^ u64::from_le_bytes(w));
+    }
+    let mut w = [0u8; 8];
+    w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    mix(h ^ u64::from_le_bytes(w) ^ 0xa076_1d64_78bd_642f)
+}
+
 /// Fast non-cryptographic checksum of a byte slice (four independent lanes).
 pub(crate) fn checksum(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -2,7 +2,7 @@
 //!
 //! * Estimation of interpolated modified Kneser–Ney n-gram models from a corpus
 //!   ([`build_from_corpus`]), with count-cutoff pruning that keeps every context normalised.
-//! * A compact binary format: vocabulary `fst::Map`, per-order linear-probing hash tables of
+//! * A compact binary format: vocabulary hash table, per-order linear-probing hash tables of
 //!   bit-packed fingerprints and quantised log10 probabilities/backoffs, read in place from
 //!   a memory map or from `include_bytes!` ([`Model`]).
 //! * ARPA import ([`compile_arpa`]) and export ([`Model::write_arpa`]).
@@ -34,7 +34,9 @@ pub use binary::{
     BinaryOptions, FORMAT_VERSION, Model, State, binary_bytes, compile_arpa, compile_arpa_with,
     write_binary,
 };
-pub use build::{BuildOptions, BuildStats, Discounts, build_from_corpus, estimate_from_texts};
+pub use build::{
+    BuildOptions, BuildStats, Discounts, build_from_corpus, build_variants, estimate_from_texts,
+};
 pub use data::{NgramData, OrderData, RefQuery};
 pub use error::LmError;
 pub use text::lm_sentences;
