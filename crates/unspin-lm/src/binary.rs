@@ -1109,14 +1109,12 @@ impl Model {
                 Some(hit) => {
                     p = self.p(k, hit);
                     matched = i + 1;
-                    if k < n {
-                        if let (Some(wd), Some(bo)) =
-                            (out.words.get_mut(k - 1), out.backoff.get_mut(k - 1))
-                        {
-                            *wd = c;
-                            *bo = self.b(k, hit);
-                            out.len = k as u8;
-                        }
+                    if let (true, Some(wd), Some(bo)) =
+                        (k < n, out.words.get_mut(k - 1), out.backoff.get_mut(k - 1))
+                    {
+                        *wd = c;
+                        *bo = self.b(k, hit);
+                        out.len = k as u8;
                     }
                 }
                 None => break,
