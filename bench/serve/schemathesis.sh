@@ -2,8 +2,9 @@
 # Schema-driven test of the API: schemathesis generates requests from /openapi.json (valid and
 # invalid ones) and checks every answer against the document (status codes, content types,
 # response schemas, rejection of invalid data, 405 with Allow for other methods, no 5xx).
-# Uses UNSPIN_BIN (default target/debug/unspin) and UNSPIN_MODEL_DIR (default: the built-in
-# model). Installs schemathesis with pip when missing. Extra arguments go to `schemathesis run`.
+# Uses UNSPIN_BIN (default target/debug/unspin), UNSPIN_MODEL_DIR (default: the built-in
+# model) and UNSPIN_INDEX_DIR (default: none; /v1/find and /v1/compare are then skipped).
+# Installs schemathesis with pip when missing. Extra arguments go to `schemathesis run`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="${UNSPIN_BIN:-$root/target/debug/unspin}"
@@ -18,6 +19,7 @@ fi
 log="$(mktemp)"
 model_args=()
 [ -n "${UNSPIN_MODEL_DIR:-}" ] && model_args=(--model "$UNSPIN_MODEL_DIR")
+[ -n "${UNSPIN_INDEX_DIR:-}" ] && model_args+=(--index "$UNSPIN_INDEX_DIR")
 "$bin" serve --addr 127.0.0.1:0 --max-body 65536 "${model_args[@]}" 2>"$log" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT

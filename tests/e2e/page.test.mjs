@@ -5,8 +5,10 @@
 // 4.5:1 and that the page fits a narrow screen.
 //
 // Environment: UNSPIN_BIN (the binary), UNSPIN_MODEL_DIR (a model directory; with the tiny test
-// model the exact findings are known), CHROMIUM (default /usr/bin/chromium), SCREENSHOT (write
-// a screenshot of the page with findings there), E2E_TEXT (a file with the text to paste).
+// model, UNSPIN_TINY=1, the exact findings are known), UNSPIN_INDEX_DIR (an index: then the
+// source view is checked too; E2E_SPUN is a file with a spun copy of an indexed document, pasted
+// after the tiny text), CHROMIUM (default /usr/bin/chromium), SCREENSHOT (write a screenshot of
+// the page with findings there), E2E_TEXT (a file with the text to paste instead).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
@@ -17,11 +19,14 @@ const modelDir = process.env.UNSPIN_MODEL_DIR;
 const tiny = process.env.UNSPIN_TINY === '1';
 const TINY_TEXT = 'the cat sat on the carpet .\nthe feline sat on the rug .\nthe dog lay on the mat .\n';
 const TINY_RESTORED = 'the cat sat on the mat .\nthe cat sat on the mat .\nthe dog lay on the mat .\n';
-const text = process.env.E2E_TEXT ? readFileSync(process.env.E2E_TEXT, 'utf8') : TINY_TEXT;
+const indexDir = process.env.UNSPIN_INDEX_DIR;
+const spun = process.env.E2E_SPUN ? readFileSync(process.env.E2E_SPUN, 'utf8') : '';
+const text = process.env.E2E_TEXT ? readFileSync(process.env.E2E_TEXT, 'utf8') : TINY_TEXT + (spun ? `\n${spun}\n` : '');
 
 function startServer() {
   const args = ['serve', '--addr', '127.0.0.1:0'];
   if (modelDir) args.push('--model', modelDir);
+  if (indexDir) args.push('--index', indexDir);
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let log = '';
@@ -139,7 +144,7 @@ try {
   // Restored view: the API's restored text.
   await page.getByRole('tab', { name: 'Restored' }).click();
   assert.equal(await page.locator('#restored').textContent(), api.restored);
-  if (tiny) assert.equal(api.restored, TINY_RESTORED);
+  if (tiny) assert.equal(api.restored, TINY_RESTORED + (spun ? `\n${spun}\n` : ''));
 
   // Keyboard: Tab reaches a finding, Space rejects it, Enter accepts it again.
   await page.getByRole('tab', { name: 'Findings' }).click();
@@ -169,6 +174,20 @@ try {
   assert.equal(await page.locator('#diff del').count(), api.findings.filter((f) => f.text !== f.suggestion).length);
   assert.equal(await page.locator('#diff ins').first().textContent(), api.findings[0].suggestion);
   await page.getByRole('tab', { name: 'Findings' }).click();
+
+  // With an index: the matched source side by side, substitutions highlighted on both sides.
+  if (indexDir && spun) {
+    await page.locator('#tab-source:not([hidden])').waitFor({ timeout: 30_000 });
+    await page.getByRole('tab', { name: 'Source' }).click();
+    const mine = await page.locator('#src-this mark.sub').allTextContents();
+    const theirs = await page.locator('#src-that mark.sub').allTextContents();
+    assert.ok(mine.length >= 5 && mine.length === theirs.length, `substitutions: ${mine} / ${theirs}`);
+    assert.ok(mine.includes('brilliant') && theirs.includes('bright'), `${mine} / ${theirs}`);
+    assert.match(await page.locator('#source-info').textContent(), /lighthouse/);
+    const contrastSrc = await page.evaluate(contrastReport);
+    assert.deepEqual(contrastSrc.bad, [], 'source view contrast at least 4.5:1');
+    await page.getByRole('tab', { name: 'Findings' }).click();
+  }
 
   // Contrast and self-containedness.
   await page.mouse.move(0, 0);

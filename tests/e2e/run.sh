@@ -2,7 +2,7 @@
 # Browser end-to-end test of `unspin serve` (headless Chromium driven by playwright-core), then
 # the schema-driven API test (schemathesis against /openapi.json).
 # Installs what it needs on a fresh Debian machine (as root): chromium, Node.js, npm packages,
-# schemathesis. Uses the tiny test model unless UNSPIN_MODEL_DIR is set.
+# schemathesis. Uses the tiny test model and index unless UNSPIN_MODEL_DIR is set.
 # Options (environment): SCREENSHOT=path (write a screenshot), SKIP_SCHEMATHESIS=1.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -30,6 +30,7 @@ if [ -z "${UNSPIN_MODEL_DIR:-}" ]; then
   UNSPIN_TINY_MODEL_OUT="$tmp/model" cargo test -q -p unspin --test serve_api -- \
     --ignored --exact write_tiny_model >/dev/null
   export UNSPIN_MODEL_DIR="$tmp/model" UNSPIN_TINY=1
+  export UNSPIN_INDEX_DIR="$tmp/model/index" E2E_SPUN="$tmp/model/spun.txt"
 fi
 
 echo "e2e: browser test"

@@ -75,8 +75,7 @@ fn parse_secs(s: &str) -> std::result::Result<f64, String> {
     }
 }
 
-/// A source index the server can search. Implemented on top of `unspin-index` when its query
-/// API is available; the handlers only see this trait.
+/// A source index the server can search; the handlers only see this trait.
 pub trait SourceIndex: Send + Sync {
     /// The indexed documents `text` was most likely spun from, best first.
     fn find(&self, req: &FindRequest) -> Result<serde_json::Value, ApiError>;
@@ -159,22 +158,26 @@ pub struct CheckRequest {
     id: Option<String>,
 }
 
-/// `POST /v1/find`.
+/// `POST /v1/find` (the options of `unspin find`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read by `SourceIndex` implementations
 pub struct FindRequest {
     /// The suspect text.
     pub text: String,
-    /// At most this many sources (1..=100, default 5).
+    /// At most this many sources (1..=100, default 10).
     #[serde(default, deserialize_with = "present")]
     pub limit: Option<u32>,
+    /// Least share of the suspect a source must cover (default 0.05).
+    #[serde(default, deserialize_with = "present")]
+    pub min_coverage: Option<f64>,
+    /// Least number of matching words a source must have (default 10).
+    #[serde(default, deserialize_with = "present")]
+    pub min_matched: Option<u32>,
 }
 
 /// `POST /v1/compare`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read by `SourceIndex` implementations
 pub struct CompareRequest {
     /// The suspect text.
     pub text: String,
@@ -355,6 +358,11 @@ async fn find_handler(
             "invalid request: limit must be between 1 and 100",
         ));
     }
+    if req.min_coverage.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
+        return Err(ApiError::bad_request(
+            "invalid request: min_coverage must be between 0 and 1",
+        ));
+    }
     let index = st.index()?;
     st.run("searching", move || index.find(&req))
         .await?
@@ -491,8 +499,79 @@ pub fn app(st: Arc<AppState>) -> Router {
         .with_state(st)
 }
 
-/// The state for `engine` with default limits (for tests and embedding).
-pub fn state(engine: Engine, args: &ServeArgs) -> Arc<AppState> {
+/// An `unspin-index` index opened once at start (a snapshot: restart the server to see
+/// documents added later).
+struct DiskIndex(unspin_index::index::Index);
+
+fn index_error(e: unspin_index::IndexError) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("index: {e}"))
+}
+
+impl SourceIndex for DiskIndex {
+    fn find(&self, req: &FindRequest) -> Result<serde_json::Value, ApiError> {
+        let d = unspin_index::search::FindOptions::default();
+        let opt = unspin_index::search::FindOptions {
+            limit: req.limit.map_or(d.limit, |n| n as usize),
+            min_coverage: req.min_coverage.unwrap_or(d.min_coverage),
+            min_matched: req.min_matched.map_or(d.min_matched, |n| n as usize),
+            ..d
+        };
+        let hits = unspin_index::search::find(&self.0, &req.text, &opt).map_err(index_error)?;
+        Ok(serde_json::json!({
+            "suspect": "-",
+            "sources": hits,
+            "threshold": { "min_coverage": opt.min_coverage, "min_matched": opt.min_matched },
+        }))
+    }
+
+    fn compare(&self, req: &CompareRequest) -> Result<serde_json::Value, ApiError> {
+        let not_found = |m: String| ApiError::new(StatusCode::NOT_FOUND, m);
+        let r = match &req.source {
+            Some(id) => self
+                .0
+                .find_id(id)
+                .map_err(index_error)?
+                .ok_or_else(|| not_found(format!("no document with id `{id}` in the index")))?,
+            None => {
+                let opt = unspin_index::search::FindOptions {
+                    limit: 1,
+                    ..Default::default()
+                };
+                let hits =
+                    unspin_index::search::find(&self.0, &req.text, &opt).map_err(index_error)?;
+                hits.first()
+                    .map(|h| h.doc)
+                    .ok_or_else(|| not_found("no source found in the index".into()))?
+            }
+        };
+        let doc = self.0.doc(r).map_err(index_error)?;
+        let c = unspin_index::align::compare(
+            &req.text,
+            &doc.text,
+            self.0.classes(),
+            &unspin_index::align::AlignParams::default(),
+        );
+        Ok(serde_json::json!({
+            "suspect": "-",
+            "source": doc.id,
+            "title": doc.title,
+            "url": doc.url,
+            "source_text": doc.text,
+            "coverage": c.coverage,
+            "similarity": c.similarity,
+            "passages": c.passages,
+            "substitutions": c.substitutions,
+            "table": c.table,
+        }))
+    }
+}
+
+/// The shared state: the engine, the index if any, and the limits from `args`.
+pub fn state(
+    engine: Engine,
+    index: Option<Arc<dyn SourceIndex>>,
+    args: &ServeArgs,
+) -> Arc<AppState> {
     let workers = args
         .workers
         .unwrap_or_else(|| {
@@ -504,7 +583,7 @@ pub fn state(engine: Engine, args: &ServeArgs) -> Arc<AppState> {
     Arc::new(AppState {
         engine: Arc::new(engine),
         threshold: args.threshold,
-        index: None,
+        index,
         work: Arc::new(Semaphore::new(workers)),
         pending: Arc::new(Semaphore::new(args.max_pending.max(1))),
         max_body: args.max_body,
@@ -530,16 +609,17 @@ async fn shutdown_signal() {
 
 /// Runs the server until SIGTERM or Ctrl-C; returns the exit code.
 pub fn run(args: ServeArgs) -> Result<i32> {
-    if let Some(dir) = &args.index {
-        anyhow::bail!(
-            "--index {}: this build cannot search an index yet (unspin-index has no query API); \
-             start without --index (/v1/find and /v1/compare then answer 501)",
-            dir.display()
-        );
-    }
+    let index = match &args.index {
+        Some(dir) => Some(
+            unspin_index::index::Index::open(dir)
+                .with_context(|| format!("--index {}: cannot open the index", dir.display()))?,
+        ),
+        None => None,
+    };
     let engine =
         crate::models::load_engine(args.model.as_deref(), &args.lexicons, Params::default())?;
-    let st = state(engine, &args);
+    let index = index.map(|ix| Arc::new(DiskIndex(ix)) as Arc<dyn SourceIndex>);
+    let st = state(engine, index, &args);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -594,7 +674,7 @@ mod tests {
             workers: Some(1),
             max_pending: 4,
         };
-        state(engine, &args)
+        state(engine, None, &args)
     }
 
     #[test]

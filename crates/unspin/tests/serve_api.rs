@@ -39,6 +39,60 @@ fn model_dir() -> &'static Path {
     .path()
 }
 
+/// The original of [`SPUN`]; indexed with two unrelated documents by [`index_dir`].
+pub const SOURCE: &str = "The old lighthouse stood at the edge of the northern cliffs for more than two hundred \
+years. Sailors relied on its bright beam to guide their ships safely past the dangerous rocks below. \
+During the long winter storms, the keeper climbed the narrow stairs every night to light the great \
+lamp. He kept a careful record of every vessel that passed, writing the names in a large leather \
+book. When the lighthouse was finally closed, the town decided to turn the building into a small \
+museum. Visitors can now climb the same stairs and read the keeper's journal, which describes the \
+hard and lonely life he lived by the sea.";
+
+/// A spun copy of [`SOURCE`].
+pub const SPUN: &str = "The old lighthouse stood at the border of the northern cliffs for more than two hundred \
+years. Sailors depended on its brilliant beam to guide their ships securely past the dangerous rocks \
+below. During the long winter storms, the keeper climbed the slender stairs every night to light the \
+great lamp. He kept a cautious record of every vessel that passed, writing the names in a big leather \
+book. When the lighthouse was finally shut, the town decided to turn the building into a little \
+museum. Visitors can now climb the same stairs and read the keeper's journal, which describes the \
+difficult and lonely life he lived by the sea.";
+
+const OTHERS: [&str; 2] = [
+    "Bread has been baked for thousands of years from flour, water and salt. Early bakers used wild \
+yeast from the air, and the slow rise gave the loaves a sour taste that many people still prefer. \
+Modern factories bake millions of loaves a day with fast yeast and large steel ovens.",
+    "The river begins as a small stream high in the mountains, fed by melting snow each spring. It \
+winds through forests and farmland before reaching the wide valley, where towns grew up along its \
+banks and mills used its current to grind grain and saw timber.",
+];
+
+/// Builds the tiny index once per test binary.
+fn index_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        use unspin_index::index::{IndexWriter, NewDoc};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut w = IndexWriter::open(dir.path()).expect("index writer");
+        let docs = [
+            ("lighthouse", SOURCE),
+            ("bread", OTHERS[0]),
+            ("river", OTHERS[1]),
+        ];
+        for (id, text) in docs {
+            let doc = NewDoc {
+                id: id.into(),
+                title: format!("The {id}"),
+                url: String::new(),
+                text: text.into(),
+            };
+            w.add(doc).expect("add");
+        }
+        w.commit().expect("commit");
+        dir
+    })
+    .path()
+}
+
 struct Server {
     child: Child,
     addr: String,
@@ -562,7 +616,93 @@ fn bad_options_fail_at_start() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// Not a test: writes the tiny model to `$UNSPIN_TINY_MODEL_OUT` for `tests/e2e/run.sh`, so that
+#[test]
+fn find_and_compare_with_an_index() {
+    let dir = index_dir().to_str().unwrap().to_string();
+    let srv = Server::start(&["--index", &dir]);
+    assert_eq!(
+        srv.request("GET", "/healthz", None, b"").json()["index"],
+        true
+    );
+
+    let r = srv.post_json("/v1/find", &serde_json::json!({ "text": SPUN }));
+    assert_eq!(r.status, 200, "{r:?}");
+    let v = r.json();
+    assert_eq!(v["sources"][0]["id"], "lighthouse", "{v}");
+    assert_eq!(v["sources"][0]["title"], "The lighthouse");
+    assert!(
+        v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["id"] != "bread"),
+        "{v}"
+    );
+    let none = srv.post_json("/v1/find", &serde_json::json!({ "text": OTHERS[1].replace("river", "creek"), "min_coverage": 1.0, "limit": 1 }));
+    assert_eq!(none.status, 200, "{none:?}");
+
+    for req in [
+        serde_json::json!({ "text": SPUN }),
+        serde_json::json!({ "text": SPUN, "source": "lighthouse" }),
+    ] {
+        let r = srv.post_json("/v1/compare", &req);
+        assert_eq!(r.status, 200, "{r:?}");
+        let c = r.json();
+        assert_eq!(c["source"], "lighthouse");
+        assert_eq!(c["source_text"], SOURCE);
+        let subs = c["substitutions"].as_array().expect("substitutions");
+        assert!(subs.len() >= 5, "{c}");
+        for s in subs {
+            let b = |k: &str, i: usize| s[k][i].as_u64().unwrap() as usize;
+            assert_eq!(
+                SPUN[b("spun_bytes", 0)..b("spun_bytes", 1)],
+                *s["spun"].as_str().unwrap()
+            );
+            assert_eq!(
+                SOURCE[b("source_bytes", 0)..b("source_bytes", 1)],
+                *s["source"].as_str().unwrap()
+            );
+        }
+        assert!(
+            subs.iter()
+                .any(|s| s["spun"] == "brilliant" && s["source"] == "bright"),
+            "{c}"
+        );
+    }
+    srv.post_json(
+        "/v1/compare",
+        &serde_json::json!({ "text": SPUN, "source": "nope" }),
+    )
+    .assert_error(404, "`nope`");
+    srv.post_json(
+        "/v1/compare",
+        &serde_json::json!({ "text": "nothing like it at all" }),
+    )
+    .assert_error(404, "no source");
+}
+
+#[test]
+fn a_missing_index_fails_at_start() {
+    let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--index",
+            "/nonexistent/index",
+            "--model",
+        ])
+        .arg(model_dir())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot open the index"),
+        "{out:?}"
+    );
+}
+
+/// Not a test: writes the tiny model (and index) to `$UNSPIN_TINY_MODEL_OUT` for `tests/e2e/run.sh`, so that
 /// the browser test needs no full model and stays in step with the model formats.
 #[test]
 #[ignore = "a helper for tests/e2e/run.sh"]
@@ -573,4 +713,14 @@ fn write_tiny_model() {
     for f in ["lm.bin", "lexicon.bin"] {
         std::fs::copy(model_dir().join(f), out.join(f)).expect("copy the tiny model");
     }
+    // And the tiny index, in `index/` beside the model, with the spun text to paste.
+    let ix = out.join("index");
+    std::fs::create_dir_all(&ix).expect("create the index directory");
+    for e in std::fs::read_dir(index_dir()).expect("read the tiny index") {
+        let e = e.expect("index entry");
+        if e.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::copy(e.path(), ix.join(e.file_name())).expect("copy the tiny index");
+        }
+    }
+    std::fs::write(out.join("spun.txt"), SPUN).expect("write spun.txt");
 }

@@ -405,7 +405,7 @@
   async function compare(text) {
     try {
       const c = await postJSON('/v1/compare', { text });
-      if (!c || !c.source || typeof c.source.text !== 'string') return;
+      if (!c || typeof c.source_text !== 'string' || !doc || doc.text !== text) return;
       renderSource(text, c);
       $('tab-source').hidden = false;
     } catch (e) {
@@ -432,9 +432,9 @@
 
   function renderSource(text, c) {
     const subs = Array.isArray(c.substitutions) ? c.substitutions : [];
-    const id = c.source.id || 'source';
+    const id = c.title ? `${c.title} (${c.source})` : c.source;
     $('src-h').textContent = `Source: ${id}`;
-    const parts = [`Matched source ${id}`];
+    const parts = [`Matched source: ${id}`];
     if (typeof c.coverage === 'number') parts.push(`coverage ${pct(c.coverage)}`);
     if (typeof c.similarity === 'number') parts.push(`similarity ${pct(c.similarity)}`);
     parts.push(`${subs.length} substitution${subs.length === 1 ? '' : 's'}`);
@@ -444,7 +444,7 @@
     a.append(markRanges(text, subs.map((s) => s.spun_bytes), 'sub'));
     const b = $('src-that');
     b.textContent = '';
-    b.append(markRanges(c.source.text, subs.map((s) => s.source_bytes), 'sub'));
+    b.append(markRanges(c.source_text, subs.map((s) => s.source_bytes), 'sub'));
   }
 
   // Input: form, keyboard shortcut, file picker, drag and drop.
