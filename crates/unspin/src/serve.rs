@@ -170,9 +170,6 @@ pub struct FindRequest {
     /// Least share of the suspect a source must cover (default 0.05).
     #[serde(default, deserialize_with = "present")]
     pub min_coverage: Option<f64>,
-    /// Least number of matching words a source must have (default 10).
-    #[serde(default, deserialize_with = "present")]
-    pub min_matched: Option<u32>,
 }
 
 /// `POST /v1/compare`.
@@ -464,7 +461,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// The whole application.
 pub fn app(st: Arc<AppState>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route(
             "/",
             get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
@@ -489,7 +486,14 @@ pub fn app(st: Arc<AppState>) -> Router {
         .route("/v1/check", post(check_handler))
         .route("/v1/restore", post(restore_handler))
         .route("/v1/find", post(find_handler))
-        .route("/v1/compare", post(compare_handler))
+        .route("/v1/compare", post(compare_handler));
+    with_layers(routes, st)
+}
+
+/// The fallback and the layers every route gets: JSON 404/405, the time limit, and a panic
+/// in a handler answered as a JSON 500.
+fn with_layers(routes: Router<Arc<AppState>>, st: Arc<AppState>) -> Router {
+    routes
         .fallback(not_found)
         .layer(middleware::from_fn(json_405))
         .layer(middleware::from_fn_with_state(Arc::clone(&st), time_limit))
@@ -513,14 +517,13 @@ impl SourceIndex for DiskIndex {
         let opt = unspin_index::search::FindOptions {
             limit: req.limit.map_or(d.limit, |n| n as usize),
             min_coverage: req.min_coverage.unwrap_or(d.min_coverage),
-            min_matched: req.min_matched.map_or(d.min_matched, |n| n as usize),
             ..d
         };
         let hits = unspin_index::search::find(&self.0, &req.text, &opt).map_err(index_error)?;
         Ok(serde_json::json!({
             "suspect": "-",
             "sources": hits,
-            "threshold": { "min_coverage": opt.min_coverage, "min_matched": opt.min_matched },
+            "threshold": { "min_coverage": opt.min_coverage },
         }))
     }
 
@@ -708,6 +711,57 @@ mod tests {
             StatusCode::BAD_REQUEST
         );
         assert!(st.options(None).is_ok());
+    }
+
+    async fn boom() -> &'static str {
+        panic!("handler bug")
+    }
+
+    #[test]
+    fn a_panic_in_the_engine_or_a_handler_is_a_500_and_the_server_keeps_serving() {
+        let st = toy_state();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let e = rt
+            .block_on(st.run("checking", || -> u32 { panic!("engine bug") }))
+            .unwrap_err();
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+        // The worker permit came back.
+        assert_eq!(st.work.available_permits(), 1);
+
+        let routes = Router::new()
+            .route("/panic", get(boom))
+            .route("/healthz", get(healthz));
+        let app = with_layers(routes, Arc::clone(&st));
+        let (status_panic, status_after) = rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            tokio::task::spawn_blocking(move || {
+                let get = |path: &str| {
+                    use std::io::{Read, Write};
+                    let mut s = std::net::TcpStream::connect(addr).unwrap();
+                    let req =
+                        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                    s.write_all(req.as_bytes()).unwrap();
+                    let mut out = String::new();
+                    s.read_to_string(&mut out).unwrap();
+                    out
+                };
+                (get("/panic"), get("/healthz"))
+            })
+            .await
+            .unwrap()
+        });
+        assert!(status_panic.starts_with("HTTP/1.1 500"), "{status_panic}");
+        assert!(
+            status_panic.contains(r#"{"error":"internal error"}"#),
+            "{status_panic}"
+        );
+        assert!(status_after.starts_with("HTTP/1.1 200"), "{status_after}");
     }
 
     #[test]
