@@ -48,7 +48,7 @@ def main():
     ap.add_argument("--model", default=os.path.join(root, "model/en/lm.bin"))
     ap.add_argument("--corpus", default=os.path.join(root, "../shared/corpora/enwiki2018.jsonl.zst"))
     ap.add_argument("--paragraphs", type=int, default=2000)
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--workdir", default="/tmp/unspin_lm_vs_kenlm")
     ap.add_argument("--lmquery", default=None, help="path of a built lmquery example")
     a = ap.parse_args()
@@ -66,7 +66,7 @@ def main():
 
     sents = os.path.join(a.workdir, "sentences.tsv")
     out = subprocess.check_output([lmquery, "eval", a.model, a.corpus, "--paragraphs", str(a.paragraphs),
-                                   "--sentences-out", sents, "--repeat", str(a.repeat * 4)], text=True)
+                                   "--sentences-out", sents, "--repeat", str(a.repeat)], text=True)
     ours = dict(line.split("\t", 1) for line in out.strip().splitlines())
     info = dict(l.split("\t", 1) for l in subprocess.check_output([lmquery, "info", a.model], text=True).splitlines()
                 if not l.startswith("section"))
@@ -87,11 +87,13 @@ def main():
     diffs = [abs(km.score(s, bos=True, eos=True) - o) for s, o in zip(sentences, scores)]
     n_tok = sum(len(s.split()) + 1 for s in sentences)
     total_k = sum(km.score(s, bos=True, eos=True) for s in sentences)
-    t = time.time()
+    best = float("inf")  # best single pass: the machine may be shared
     for _ in range(a.repeat):
+        t = time.time()
         for s in sentences:
             km.score(s, bos=True, eos=True)
-    k_speed = n_tok * a.repeat / (time.time() - t)
+        best = min(best, time.time() - t)
+    k_speed = n_tok / best
 
     model_bytes = os.path.getsize(a.model)
     worst = sorted(range(len(diffs)), key=lambda i: -diffs[i])[:3]

@@ -23,7 +23,9 @@
 //! (prob, backoff). The table of order k ≥ 2 is a linear-probing hash table of bit-packed
 //! slots `fingerprint | prob index | backoff index` (no backoff for the highest order); the
 //! n-gram `w1…wk` lives at home slot `⌊hash·slots/2^64⌋` where `hash` is the 64-bit key of
-//! [`crate::hash`], and its fingerprint is the low `fp_bits` bits of the hash (0 = empty).
+//! [`crate::hash`] rotated left by a per-table amount, and its fingerprint is the low
+//! `fp_bits` bits of that (0 = empty). The writer picks the smallest fingerprint width (and a
+//! rotation) with which no stored n-gram is shadowed by another one on its probe path.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -74,7 +76,7 @@ impl Default for BinaryOptions {
             prob_bits: 8,
             backoff_bits: 8,
             unigram_bits: 12,
-            fingerprint_bits: 24,
+            fingerprint_bits: 20,
             load_factor: 0.8,
             store_ngram_list: true,
         }
@@ -316,7 +318,7 @@ pub fn binary_bytes(
         } else {
             vec![0; o.len()]
         };
-        let (table, slots, fpb, max_probe) = if k == 1 {
+        let (table, slots, fpb, max_probe, rot) = if k == 1 {
             let width = pb + bb;
             let mut t = vec![0u8; (v as u64 * u64::from(width)).div_ceil(8) as usize + 8];
             for i in 0..v {
@@ -327,14 +329,14 @@ pub fn binary_bytes(
                     pidx[i] | (bidx[i] << pb),
                 );
             }
-            (t, v as u64, 0u32, 0u32)
+            (t, v as u64, 0u32, 0u32, 0u32)
         } else {
             build_table(o, &pidx, &bidx, pb, bb, opts, path)?
         };
         for (val, width) in [(o.len() as u64, 8), (slots, 8), (u64::from(max_probe), 4)] {
             meta.extend_from_slice(&val.to_le_bytes()[..width]);
         }
-        meta.extend_from_slice(&[fpb as u8, pb as u8, bb as u8, 0]);
+        meta.extend_from_slice(&[fpb as u8, pb as u8, bb as u8, rot as u8]);
         meta.extend_from_slice(&(pcodes.len() as u32).to_le_bytes());
         meta.extend_from_slice(&(bcodes.len() as u32).to_le_bytes());
         let f32s = |c: &[f32]| c.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
@@ -414,52 +416,61 @@ fn build_table(
     bb: u32,
     opts: &BinaryOptions,
     path: &Path,
-) -> Result<(Vec<u8>, u64, u32, u32), LmError> {
+) -> Result<(Vec<u8>, u64, u32, u32, u32), LmError> {
     let count = o.len() as u64;
     let slots = ((count as f64 / opts.load_factor).ceil() as u64).max(count + 1);
     let keys: Vec<u64> = (0..o.len()).map(|i| key_of(o.entry(i))).collect();
     let max_fp = 57 - pb - bb;
     let mut fpb = opts.fingerprint_bits.clamp(8, max_fp);
+    let mut slot_of: Vec<u32> = vec![u32::MAX; slots as usize];
+    let mut fps: Vec<u64> = vec![0; slots as usize];
     loop {
-        let fmask = low_mask(fpb);
-        let mut slot_of: Vec<u32> = vec![u32::MAX; slots as usize];
-        let mut fps: Vec<u64> = vec![0; slots as usize];
-        let mut max_probe = 0u32;
-        let mut ok = true;
-        'outer: for (i, &h) in keys.iter().enumerate() {
-            let fp = fingerprint(h, fmask);
-            let mut s = home(h, slots);
-            let mut dist = 0u32;
-            loop {
-                let su = s as usize;
-                if slot_of[su] == u32::MAX {
-                    slot_of[su] = i as u32;
-                    fps[su] = fp;
-                    break;
+        // Try several rotations of the hash (different bits for home slot and fingerprint)
+        // before spending another fingerprint bit.
+        for attempt in 0..16u32 {
+            let rot = attempt * 5 % 64;
+            let fmask = low_mask(fpb);
+            slot_of.fill(u32::MAX);
+            fps.fill(0);
+            let mut max_probe = 0u32;
+            let mut ok = true;
+            'outer: for (i, &h) in keys.iter().enumerate() {
+                let h = h.rotate_left(rot);
+                let fp = fingerprint(h, fmask);
+                let mut s = home(h, slots);
+                let mut dist = 0u32;
+                loop {
+                    let su = s as usize;
+                    if slot_of[su] == u32::MAX {
+                        slot_of[su] = i as u32;
+                        fps[su] = fp;
+                        break;
+                    }
+                    if fps[su] == fp {
+                        // The new n-gram would be shadowed by an earlier one.
+                        ok = false;
+                        break 'outer;
+                    }
+                    s += 1;
+                    if s == slots {
+                        s = 0;
+                    }
+                    dist += 1;
                 }
-                if fps[su] == fp {
-                    ok = false;
-                    break 'outer;
-                }
-                s += 1;
-                if s == slots {
-                    s = 0;
-                }
-                dist += 1;
+                max_probe = max_probe.max(dist);
             }
-            max_probe = max_probe.max(dist);
-        }
-        if ok {
-            let width = fpb + pb + bb;
-            let mut t = vec![0u8; (slots * u64::from(width)).div_ceil(8) as usize + 8];
-            for (s, &i) in slot_of.iter().enumerate() {
-                if i != u32::MAX {
-                    let i = i as usize;
-                    let val = fps[s] | (pidx[i] << fpb) | (bidx[i] << (fpb + pb));
-                    put_bits(&mut t, s as u64 * u64::from(width), width, val);
+            if ok {
+                let width = fpb + pb + bb;
+                let mut t = vec![0u8; (slots * u64::from(width)).div_ceil(8) as usize + 8];
+                for (s, &i) in slot_of.iter().enumerate() {
+                    if i != u32::MAX {
+                        let i = i as usize;
+                        let val = fps[s] | (pidx[i] << fpb) | (bidx[i] << (fpb + pb));
+                        put_bits(&mut t, s as u64 * u64::from(width), width, val);
+                    }
                 }
+                return Ok((t, slots, fpb, max_probe, rot));
             }
-            return Ok((t, slots, fpb, max_probe));
         }
         if fpb >= max_fp {
             return Err(LmError::build(
@@ -544,6 +555,7 @@ struct Table {
     b_shift: u32,
     b_mask: u64,
     max_probe: u32,
+    rot: u32,
 }
 
 /// Codebook indices of one entry.
@@ -595,7 +607,7 @@ impl State {
 
 fn rd_u32(b: &[u8], at: usize) -> Option<u32> {
     let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    Some(u32::from_le_bytes(s.try_into().ok()?))
 }
 
 fn rd_u64(b: &[u8], at: usize) -> Option<u64> {
@@ -727,8 +739,14 @@ impl Model {
             let count = rd_u64(b, at).unwrap_or(0);
             let slots = rd_u64(b, at + 8).unwrap_or(0);
             let max_probe = rd_u32(b, at + 16).unwrap_or(0);
-            let bits = b.get(at + 20..at + 23).unwrap_or(&[0, 0, 0]);
-            let (fpb, pb, bb) = (u32::from(bits[0]), u32::from(bits[1]), u32::from(bits[2]));
+            let [fpb, pb, bb, rot] = b
+                .get(at + 20..at + 24)
+                .and_then(|s| <[u8; 4]>::try_from(s).ok())
+                .unwrap_or([0; 4])
+                .map(u32::from);
+            if rot >= 64 || (k == 1 && rot != 0) {
+                return Err(bad(format!("order {k}: bad hash rotation {rot}")));
+            }
             let np = rd_u32(b, at + 24).unwrap_or(0) as usize;
             let nb = rd_u32(b, at + 28).unwrap_or(0) as usize;
             let width = fpb + pb + bb;
@@ -805,6 +823,7 @@ impl Model {
                 b_shift: fpb + pb,
                 b_mask: low_mask(bb),
                 max_probe,
+                rot,
             });
         }
         let vstr = get(K_VSTR, 0)?;
@@ -989,6 +1008,7 @@ impl Model {
     fn find(&self, bytes: &[u8], k: usize, h: u64) -> Option<Hit> {
         let t = self.tables.get(k - 1)?;
         let data = bytes.get(t.off..t.off + t.len)?;
+        let h = h.rotate_left(t.rot);
         let fp = fingerprint(h, t.fp_mask);
         let mut s = home(h, t.slots);
         for _ in 0..=t.max_probe {
@@ -1009,6 +1029,26 @@ impl Model {
             }
         }
         None
+    }
+
+    /// Asks the CPU to start loading the home slot of key `h` in the order-`k` table.
+    #[inline(always)]
+    fn prefetch(&self, bytes: &[u8], k: usize, h: u64) {
+        if let Some(t) = self.tables.get(k - 1) {
+            let byte =
+                t.off + ((home(h.rotate_left(t.rot), t.slots) * u64::from(t.width)) >> 3) as usize;
+            if let Some(x) = bytes.get(byte) {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: prefetching is a hint that never faults; the pointer is in bounds.
+                unsafe {
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        (x as *const u8).cast::<i8>(),
+                    )
+                };
+                #[cfg(not(target_arch = "x86_64"))]
+                let _ = x;
+            }
+        }
     }
 
     #[inline(always)]
@@ -1100,10 +1140,23 @@ impl Model {
             out.backoff[0] = self.b(1, uni);
             out.len = 1;
         }
+        // Hash every candidate n-gram first and prefetch their slots, so that the table
+        // reads of all orders overlap instead of waiting for each other.
+        let mut keys = [0u64; MAX_ORDER];
         let mut h = start(word);
-        let mut matched = 0usize;
-        for (i, &c) in state.words.iter().take(len).enumerate() {
+        for (i, (&c, key)) in state
+            .words
+            .iter()
+            .zip(keys.iter_mut())
+            .take(len)
+            .enumerate()
+        {
             h = extend(h, c);
+            *key = h;
+            self.prefetch(bytes, i + 2, h);
+        }
+        let mut matched = 0usize;
+        for (i, (&c, &h)) in state.words.iter().zip(keys.iter()).take(len).enumerate() {
             let k = i + 2;
             match self.find(bytes, k, h) {
                 Some(hit) => {

@@ -336,3 +336,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_byte_flip_is_caught_by_open_or_verify() {
+    let bytes = small_model();
+    for pos in 0..bytes.len() {
+        let mut b = bytes.to_vec();
+        b[pos] ^= 0x10;
+        if let Ok(m) = Model::from_bytes(b) {
+            assert!(m.verify().is_err(), "flip at {pos} undetected");
+        }
+    }
+    Model::from_bytes(bytes.to_vec()).unwrap().verify().unwrap();
+}
