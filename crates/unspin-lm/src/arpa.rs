@@ -267,6 +267,7 @@ pub fn read_arpa_from(reader: impl BufRead, path: &Path) -> Result<NgramData, Lm
         orders,
     };
     data.sort();
+    add_missing_contexts(&mut data);
     for o in &data.orders {
         for i in 1..o.len() {
             if o.entry(i - 1) == o.entry(i) {
@@ -287,6 +288,57 @@ pub fn read_arpa_from(reader: impl BufRead, path: &Path) -> Result<NgramData, Lm
     Ok(data)
 }
 
+/// Adds the lower-order n-grams that some ARPA files leave out (a prefix or suffix of a
+/// stored n-gram), as SRILM/KenLM do: each gets the probability the backoff rule gives it
+/// and a backoff of 0, so scores do not change. Entries must be sorted; they stay sorted.
+fn add_missing_contexts(data: &mut NgramData) {
+    use std::collections::{BTreeSet, HashSet};
+    let n = data.order();
+    let mut added: Vec<BTreeSet<Vec<u32>>> = vec![BTreeSet::new(); n];
+    for k in (2..=n).rev() {
+        let lower: HashSet<&[u32]> = {
+            let o = &data.orders[k - 2];
+            (0..o.len()).map(|i| o.entry(i)).collect()
+        };
+        let mut missing: BTreeSet<Vec<u32>> = BTreeSet::new();
+        let o = &data.orders[k - 1];
+        let grams = (0..o.len())
+            .map(|i| o.entry(i))
+            .chain(added[k - 1].iter().map(Vec::as_slice));
+        for g in grams {
+            for part in [&g[..k - 1], &g[1..]] {
+                if !lower.contains(part) {
+                    missing.insert(part.to_vec());
+                }
+            }
+        }
+        added[k - 2] = missing;
+    }
+    if added.iter().all(BTreeSet::is_empty) {
+        return;
+    }
+    // Values bottom-up, each order seeing the completed lower orders.
+    for k in 1..n {
+        let set = std::mem::take(&mut added[k - 1]);
+        if set.is_empty() {
+            continue;
+        }
+        let vals: Vec<f32> = {
+            let q = crate::data::RefQuery::new(data);
+            set.iter()
+                .map(|g| q.log10_prob(&g[..k - 1], g[k - 1]))
+                .collect()
+        };
+        let o = &mut data.orders[k - 1];
+        for (g, p) in set.iter().zip(vals) {
+            o.ids.extend_from_slice(g);
+            o.prob.push(p);
+            o.backoff.push(0.0);
+        }
+        data.sort();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +354,23 @@ mod tests {
         write_arpa_data(&d, &mut out).unwrap();
         let d2 = read_arpa_from(out.as_slice(), Path::new("x")).unwrap();
         assert_eq!(d, d2);
+    }
+
+    #[test]
+    fn missing_contexts_are_added_without_changing_scores() {
+        // "<s> a b" is stored but neither "<s> a"'s suffix chain nor "a b" is complete.
+        let arpa = "\\data\\\nngram 1=5\nngram 2=1\nngram 3=1\n\n\\1-grams:\n-1.0\t</s>\n-99\t<s>\t-0.5\n-0.5\ta\t-0.25\n-0.7\tb\t-0.1\n-1.5\t<unk>\n\n\\2-grams:\n-0.2\t<s> a\t-0.3\n\n\\3-grams:\n-0.05\t<s> a b\n\n\\end\\\n";
+        let d = read_arpa_from(arpa.as_bytes(), Path::new("t.arpa")).unwrap();
+        assert_eq!(d.orders[1].len(), 2);
+        let q = crate::data::RefQuery::new(&d);
+        let (a, b) = (3u32, 4u32);
+        // p(b | a) by backoff: b(a) + p(b) = -0.25 - 0.7.
+        assert!((q.log10_prob(&[a], b) - (-0.95)).abs() < 1e-6);
+        assert!((q.log10_prob(&[1, a], b) - (-0.05)).abs() < 1e-6);
+        let bytes =
+            crate::binary_bytes(&d, &crate::BinaryOptions::default(), Path::new("x")).unwrap();
+        let m = crate::Model::from_bytes(bytes).unwrap();
+        assert!((m.log10_prob(&[1, a], b) - (-0.05)).abs() < 1e-3);
     }
 
     #[test]
