@@ -35,8 +35,9 @@
 //! Originals are restricted to the `vocab_size` most frequent corpus words and to phrases seen at
 //! least `min_phrase_count` times. For each observed key the candidates are ranked by
 //! `ln s(Y|X) + ln P(X)` and the best `top_k` kept; when the file would exceed `max_bytes`,
-//! the candidates with the lowest posterior share `s·P / Σ s·P` within their key (never a key's
-//! best) are dropped until it fits.
+//! candidates are dropped until it fits, in the order given by [`Prune`] (by default the
+//! deepest ranks first, so every key keeps as many candidates as the budget allows; never a
+//! key's best).
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -93,6 +94,11 @@ pub struct BuildOptions {
     pub max_bytes: usize,
     /// Hold part of the CSV out of learning.
     pub holdout: Option<Holdout>,
+    /// Which candidates size pruning drops first.
+    pub prune: Prune,
+    /// Exponent of the prior in the ranking score `ln s(Y|X) + prior_weight · ln P(X)`
+    /// (1 = posterior).
+    pub prior_weight: f64,
 }
 
 impl BuildOptions {
@@ -113,6 +119,8 @@ impl BuildOptions {
             max_key_words: 4,
             max_bytes: 10_000_000,
             holdout: None,
+            prune: Prune::Rank,
+            prior_weight: 1.0,
         }
     }
 }
@@ -621,7 +629,7 @@ pub fn build(
         by_key
             .entry(y)
             .or_default()
-            .push((x, ln, src, ln as f64 + lp));
+            .push((x, ln, src, ln as f64 + opts.prior_weight * lp));
     }
     drop(emitted);
     let mut keys: Vec<Ranked> = by_key
@@ -634,10 +642,10 @@ pub fn build(
         .collect();
     keys.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
 
-    // posterior share within key, for global size pruning
-    let mut threshold = 0.0f64;
+    // size pruning: keep a prefix of every key's ranked list
+    let mut lens: Vec<usize> = keys.iter().map(|(_, v)| v.len()).collect();
     loop {
-        let (bytes, originals, entries) = serialise(&keys, &int, threshold)?;
+        let (bytes, originals, entries) = serialise(&keys, &int, &lens)?;
         if bytes.len() <= opts.max_bytes {
             stats.bytes = bytes.len();
             stats.keys = entries.len();
@@ -654,29 +662,18 @@ pub fn build(
             write_atomic(out, &bytes)?;
             break;
         }
-        // raise the posterior threshold so the candidate section shrinks by the overshoot
         let over = bytes.len() - opts.max_bytes;
-        let mut shares: Vec<f64> = Vec::new();
-        for (_, v) in &keys {
-            let z = logsumexp(v.iter().map(|c| c.3));
-            shares.extend(
-                v.iter()
-                    .skip(1)
-                    .map(|c| (c.3 - z).exp())
-                    .filter(|&s| s >= threshold),
-            );
-        }
-        shares.sort_by(|a, b| a.total_cmp(b));
-        let drop_n = over.div_ceil(4).min(shares.len().saturating_sub(1));
-        if shares.is_empty() || drop_n == 0 {
+        let kept: usize = lens.iter().sum();
+        let target = kept.saturating_sub(over.div_ceil(4));
+        if target < keys.len() {
             return Err(LexiconError::Build(format!(
-                "cannot fit in {} bytes",
+                "cannot fit in {} bytes even with one candidate per key",
                 opts.max_bytes
             )));
         }
-        threshold = shares[drop_n];
+        lens = prefix_lengths(&keys, target, opts.prune);
         progress(&format!(
-            "{} bytes > {}: posterior threshold {threshold:.2e}",
+            "{} bytes > {}: keeping {target} of {kept} pairs",
             bytes.len(),
             opts.max_bytes
         ));
@@ -693,23 +690,53 @@ fn logsumexp(it: impl Iterator<Item = f64> + Clone) -> f64 {
     m + it.map(|v| (v - m).exp()).sum::<f64>().ln()
 }
 
-/// Serialises keys whose candidates have posterior share ≥ `threshold` (a key's best is always
-/// kept). Returns (bytes, number of originals, entries).
+/// How size pruning chooses which candidates to drop (a key's best is always kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prune {
+    /// Drop by rank first: every key keeps its best `r` before any key gets an `r+1`-th;
+    /// within a rank, higher posterior share `s·P / Σ s·P` first.
+    Rank,
+    /// Drop the candidates with the lowest posterior share within their key.
+    Posterior,
+}
+
+/// Per-key prefix lengths keeping `n_keep` candidates in total under `by`.
+fn prefix_lengths(keys: &[Ranked], n_keep: usize, by: Prune) -> Vec<usize> {
+    let mut items: Vec<(u32, f64, u32)> = Vec::new();
+    for (k, (_, v)) in keys.iter().enumerate() {
+        let z = logsumexp(v.iter().map(|c| c.3));
+        for (i, c) in v.iter().enumerate().skip(1) {
+            items.push((i as u32, (c.3 - z).exp(), k as u32));
+        }
+    }
+    match by {
+        Prune::Rank => {
+            items.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)))
+        }
+        Prune::Posterior => {
+            items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).then(a.2.cmp(&b.2)))
+        }
+    }
+    let mut lens = vec![1usize; keys.len()];
+    for &(_, _, k) in items.iter().take(n_keep.saturating_sub(keys.len())) {
+        lens[k as usize] += 1;
+    }
+    lens
+}
+
+/// Serialises the first `lens[i]` candidates of every key. Returns (bytes, number of
+/// originals, entries).
 fn serialise(
     keys: &[Ranked],
     int: &Interner,
-    threshold: f64,
+    lens: &[usize],
 ) -> Result<(Vec<u8>, usize, Vec<KeyEntry>), LexiconError> {
     let mut orig_id: HashMap<u32, u32> = HashMap::new();
     let mut originals: Vec<String> = Vec::new();
     let mut entries: Vec<KeyEntry> = Vec::with_capacity(keys.len());
-    for (k, v) in keys {
-        let z = logsumexp(v.iter().map(|c| c.3));
+    for ((k, v), &len) in keys.iter().zip(lens) {
         let mut list = Vec::new();
-        for (i, c) in v.iter().enumerate() {
-            if i > 0 && (c.3 - z).exp() < threshold {
-                continue;
-            }
+        for c in v.iter().take(len.max(1)) {
             let id = *orig_id.entry(c.0).or_insert_with(|| {
                 originals.push(int.strs[c.0 as usize].clone());
                 originals.len() as u32 - 1

@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use build::{
-    BuildOptions, BuildStats, DictSource, Holdout, build, holdout_split, write_spinner_dict,
+    BuildOptions, BuildStats, DictSource, Holdout, Prune, build, holdout_split, write_spinner_dict,
 };
 pub use error::LexiconError;
 use format::Header;

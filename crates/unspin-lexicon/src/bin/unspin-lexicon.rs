@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use unspin_lexicon::morph::Morphology;
 use unspin_lexicon::sources::{load_tortured, phrase_key};
 use unspin_lexicon::spin::Spinner;
-use unspin_lexicon::{BuildOptions, Candidate, DictSource, Holdout, Lexicon, holdout_split};
+use unspin_lexicon::{BuildOptions, Candidate, DictSource, Holdout, Lexicon, Prune, holdout_split};
 
 #[derive(Parser)]
 #[command(about = "unspin candidate lexicon tools")]
@@ -42,6 +42,15 @@ enum Cmd {
         /// Only read this many corpus documents.
         #[arg(long)]
         max_docs: Option<usize>,
+        /// Exponent of ln P(X) in the ranking.
+        #[arg(long)]
+        prior_weight: Option<f64>,
+        /// Size limit in bytes.
+        #[arg(long)]
+        max_bytes: Option<usize>,
+        /// Size pruning order: `rank` or `posterior`.
+        #[arg(long, default_value = "rank")]
+        prune: String,
     },
     /// Write a forward dictionary for the evaluation spinner.
     Dict {
@@ -122,6 +131,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             top_k,
             vocab,
             max_docs,
+            prune,
+            max_bytes,
+            prior_weight,
         } => {
             let mut o = BuildOptions::with_root(&root);
             o.holdout = holdout.map(|fraction| Holdout { fraction, seed });
@@ -132,6 +144,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 o.vocab_size = v;
             }
             o.max_docs = max_docs;
+            if let Some(w) = prior_weight {
+                o.prior_weight = w;
+            }
+            if let Some(b) = max_bytes {
+                o.max_bytes = b;
+            }
+            o.prune = match prune.as_str() {
+                "rank" => Prune::Rank,
+                "posterior" => Prune::Posterior,
+                other => return Err(format!("unknown prune order {other:?}").into()),
+            };
             let t = std::time::Instant::now();
             let stats = unspin_lexicon::build(&o, &out, &mut |m| {
                 eprintln!("[{:7.1}s] {m}", t.elapsed().as_secs_f64())
