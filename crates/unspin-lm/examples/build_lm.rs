@@ -4,9 +4,10 @@
 //! cargo run --release -p unspin-lm --example build_lm -- \
 //!     --corpus ../shared/corpora/enwiki2015.jsonl.zst --out model/en/lm.bin
 //! ```
-//! Options: `--order N`, `--min-count C`, `--cutoffs 0,1,2,3`, `--max-docs D`,
+//! Options: `--order N`, `--min-count C`, `--cutoffs 0,1,2,3`, `--prune THRESHOLD`
+//! (weighted-difference pruning), `--max-docs D`,
 //! `--arpa FILE` (also write the unquantised ARPA), `--prob-bits B`, `--backoff-bits B`,
-//! `--fp-bits B`, `--load F`, `--no-ngram-list`, `--variant OUT=CUTOFFS` (repeatable: one
+//! `--fp-bits B`, `--load F`, `--no-ngram-list`, `--variant OUT=CUTOFFS[@THRESHOLD]` (repeatable: one
 //! counting pass, one model per cutoff list; replaces `--out`/`--cutoffs`).
 
 use std::path::PathBuf;
@@ -22,7 +23,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut opts = unspin_lm::BuildOptions::default();
     let mut corpus = PathBuf::from("../shared/corpora/enwiki2015.jsonl.zst");
     let mut out = PathBuf::from("model/en/lm.bin");
-    let mut variants: Vec<(PathBuf, Vec<u64>)> = Vec::new();
+    let mut variants: Vec<(PathBuf, Vec<u64>, f64)> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().ok_or_else(|| format!("{a} needs a value"));
@@ -37,6 +38,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     .map(str::parse)
                     .collect::<Result<_, _>>()?
             }
+            "--prune" => opts.prune_threshold = val()?.parse()?,
             "--max-docs" => opts.max_docs = Some(val()?.parse()?),
             "--arpa" => opts.arpa_out = Some(val()?.into()),
             "--prob-bits" => opts.binary.prob_bits = val()?.parse()?,
@@ -47,12 +49,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--no-ngram-list" => opts.binary.store_ngram_list = false,
             "--variant" => {
                 let v = val()?;
-                let (path, cuts) = v.split_once('=').ok_or("--variant OUT=c1,c2,…")?;
+                let (path, spec) = v
+                    .split_once('=')
+                    .ok_or("--variant OUT=c1,c2,…[@threshold]")?;
+                let (cuts, theta) = spec.split_once('@').unwrap_or((spec, "0"));
                 let cuts = cuts
                     .split(',')
                     .map(str::parse)
                     .collect::<Result<Vec<u64>, _>>()?;
-                variants.push((PathBuf::from(path), cuts));
+                variants.push((PathBuf::from(path), cuts, theta.parse()?));
             }
             _ => return Err(format!("unknown argument {a}").into()),
         }

@@ -32,6 +32,11 @@ pub struct BuildOptions {
     /// or suffix of a kept longer n-gram. Missing entries repeat the last one; `cutoffs[0]`
     /// is ignored (unigrams are never pruned). Empty = no pruning.
     pub cutoffs: Vec<u64>,
+    /// Weighted-difference pruning threshold (0 = off): an n-gram of order ≥ 2 that passes
+    /// the cutoffs is still pruned when `count · log10(P(w|h) / (γ(h)·P(w|h')))` in the
+    /// unpruned model (the training log-likelihood its removal would cost, Seymore &
+    /// Rosenfeld 1996) is below this value. Closure and renormalisation are as for cutoffs.
+    pub prune_threshold: f64,
     /// Read at most this many documents.
     pub max_docs: Option<usize>,
     /// Layout of the binary model.
@@ -47,6 +52,7 @@ impl Default for BuildOptions {
             order: 4,
             min_word_count: 8,
             cutoffs: vec![0, 1, 2, 3],
+            prune_threshold: 0.0,
             max_docs: None,
             binary: BinaryOptions::default(),
             arpa_out: None,
@@ -221,19 +227,24 @@ pub fn build_from_corpus(
 ) -> Result<BuildStats, LmError> {
     let mut v = build_variants(
         corpus,
-        &[(out.to_path_buf(), opts.cutoffs.clone())],
+        &[(
+            out.to_path_buf(),
+            opts.cutoffs.clone(),
+            opts.prune_threshold,
+        )],
         opts,
         progress,
     )?;
     v.pop().ok_or_else(|| LmError::build(out, "no model built"))
 }
 
-/// Like [`build_from_corpus`] but writes one model per `(output, cutoffs)` pair from a single
-/// counting pass (to compare pruning settings); `opts.cutoffs` is ignored and
+/// Like [`build_from_corpus`] but writes one model per `(output, cutoffs, prune_threshold)`
+/// from a single counting pass (to compare pruning settings); `opts.cutoffs` and
+/// `opts.prune_threshold` are ignored and
 /// `opts.arpa_out` applies to the first variant.
 pub fn build_variants(
     corpus: &Path,
-    variants: &[(PathBuf, Vec<u64>)],
+    variants: &[(PathBuf, Vec<u64>, f64)],
     opts: &BuildOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<BuildStats>, LmError> {
@@ -248,10 +259,10 @@ pub fn build_variants(
         interned.words.len(),
         t0.elapsed().as_secs_f64()
     ));
-    let cutoffs: Vec<Vec<u64>> = variants.iter().map(|v| v.1.clone()).collect();
+    let cutoffs: Vec<(Vec<u64>, f64)> = variants.iter().map(|v| (v.1.clone(), v.2)).collect();
     let (datas, stats) = estimate_interned(interned, opts, &first, progress, &cutoffs)?;
     let mut out = Vec::new();
-    for (i, (data, (path, _))) in datas.into_iter().zip(variants).enumerate() {
+    for (i, (data, (path, _, _))) in datas.into_iter().zip(variants).enumerate() {
         if let (0, Some(arpa)) = (i, &opts.arpa_out) {
             let f = std::fs::File::create(arpa).map_err(|e| LmError::io(arpa, e))?;
             let mut w = std::io::BufWriter::new(f);
@@ -290,7 +301,7 @@ pub fn estimate_from_texts<'a>(
         opts,
         Path::new("<memory>"),
         &mut |_| {},
-        std::slice::from_ref(&opts.cutoffs),
+        &[(opts.cutoffs.clone(), opts.prune_threshold)],
     )?;
     let data = datas
         .pop()
@@ -304,7 +315,7 @@ fn estimate_interned(
     opts: &BuildOptions,
     path: &Path,
     progress: &mut dyn FnMut(&str),
-    cutoffs: &[Vec<u64>],
+    cutoffs: &[(Vec<u64>, f64)],
 ) -> Result<(Vec<NgramData>, BuildStats), LmError> {
     let n = opts.order;
     if n == 0 || n > crate::MAX_ORDER {
@@ -453,7 +464,7 @@ fn estimate_stream(
     n: usize,
     stats: &mut BuildStats,
     progress: &mut dyn FnMut(&str),
-    cutoff_sets: &[Vec<u64>],
+    cutoff_sets: &[(Vec<u64>, f64)],
 ) -> Vec<NgramData> {
     let t0 = Instant::now();
     // Windows of length n everywhere, and of every shorter length at sentence starts.
@@ -528,12 +539,23 @@ fn estimate_stream(
         .collect();
     stats.discounts = disc.clone();
 
+    let scores = if cutoff_sets.iter().any(|c| c.1 > 0.0) {
+        let s = wd_scores(&levels, &disc, vocab.len());
+        progress(&format!(
+            "weighted-difference scores in {:.1}s",
+            t0.elapsed().as_secs_f64()
+        ));
+        s
+    } else {
+        Vec::new()
+    };
     cutoff_sets
         .iter()
-        .map(|cutoffs| {
-            let kept = prune(&levels, cutoffs);
+        .map(|(cutoffs, theta)| {
+            let wd = (*theta > 0.0).then_some((scores.as_slice(), *theta));
+            let kept = prune(&levels, cutoffs, wd);
             progress(&format!(
-                "pruned with cutoffs {cutoffs:?} in {:.1}s",
+                "pruned with cutoffs {cutoffs:?}, weighted-difference threshold {theta} in {:.1}s",
                 t0.elapsed().as_secs_f64()
             ));
             interpolate(&levels, &kept, &disc, vocab.clone())
@@ -543,7 +565,7 @@ fn estimate_stream(
 
 /// Marks the n-grams that survive `cutoffs`, closed under prefixes and suffixes of kept
 /// longer n-grams (longest first, so the closure propagates down).
-fn prune(levels: &[Level], cutoffs: &[u64]) -> Vec<Vec<bool>> {
+fn prune(levels: &[Level], cutoffs: &[u64], wd: Option<(&[Vec<f32>], f64)>) -> Vec<Vec<bool>> {
     let n = levels.len();
     let cut = |k: usize| -> u64 {
         if k <= 1 || cutoffs.is_empty() {
@@ -557,9 +579,17 @@ fn prune(levels: &[Level], cutoffs: &[u64]) -> Vec<Vec<bool>> {
         .enumerate()
         .map(|(i, l)| {
             let c = cut(i + 1);
+            let score = |e: usize| match wd {
+                Some((sc, theta)) => sc
+                    .get(i)
+                    .and_then(|o| o.get(e))
+                    .map_or(true, |&x| f64::from(x) >= theta),
+                None => true,
+            };
             l.counts
                 .iter()
-                .map(|&x| i == 0 || u64::from(x) > c)
+                .enumerate()
+                .map(|(e, &x)| i == 0 || (u64::from(x) > c && score(e)))
                 .collect()
         })
         .collect();
@@ -590,8 +620,30 @@ fn interpolate(
     disc: &[Discounts],
     vocab: Vec<String>,
 ) -> NgramData {
+    let (plin, back, _) = compute(levels, kept, disc, vocab.len(), false);
+    collect(levels, kept, &plin, &back, vocab)
+}
+
+/// Weighted-difference pruning scores (Seymore & Rosenfeld) of every n-gram of order ≥ 2 in
+/// the unpruned model: `count · log10(P(w|h) / (γ(h)·P(w|h')))`, i.e. how much log-likelihood
+/// the training data loses if the n-gram is replaced by its backoff estimate.
+fn wd_scores(levels: &[Level], disc: &[Discounts], v: usize) -> Vec<Vec<f32>> {
+    let all: Vec<Vec<bool>> = levels.iter().map(|l| vec![true; l.keys.len()]).collect();
+    compute(levels, &all, disc, v, true).2
+}
+
+type Computed = (Vec<Vec<f64>>, Vec<Vec<f32>>, Vec<Vec<f32>>);
+
+/// Linear probabilities of the kept n-grams, log10 backoffs of contexts, and (optionally)
+/// weighted-difference scores.
+fn compute(
+    levels: &[Level],
+    kept: &[Vec<bool>],
+    disc: &[Discounts],
+    v: usize,
+    want_scores: bool,
+) -> Computed {
     let n = levels.len();
-    let v = vocab.len();
     // Unigrams: interpolate with the uniform distribution over all words but <s>.
     let mut a1 = vec![0u32; v];
     for (&key, &c) in levels[0].keys.iter().zip(&levels[0].counts) {
@@ -620,6 +672,7 @@ fn interpolate(
     }
     // plin[k-1][i]: linear probability of k-gram i (kept ones only); back[k-1][i]: log10 backoff.
     let mut plin: Vec<Vec<f64>> = vec![p1];
+    let mut scores: Vec<Vec<f32>> = vec![Vec::new()];
     let mut back: Vec<Vec<f32>> = levels
         .iter()
         .enumerate()
@@ -641,6 +694,11 @@ fn interpolate(
         let low = &levels[k - 2];
         let d = disc[k - 1];
         let mut pk = vec![0f64; lv.keys.len()];
+        let mut sk = if want_scores {
+            vec![0f32; lv.keys.len()]
+        } else {
+            Vec::new()
+        };
         let mut i = 0usize;
         while i < lv.keys.len() {
             let ctx = lv.keys[i] >> BITS;
@@ -678,13 +736,35 @@ fn interpolate(
                         .copied()
                         .unwrap_or(0.0);
                     let c = lv.counts[e];
-                    pk[e] = (f64::from(c) - d.of(c)) / total + gamma * lower;
+                    let u = (f64::from(c) - d.of(c)) / total;
+                    pk[e] = u + gamma * lower;
+                    if let Some(slot) = sk.get_mut(e) {
+                        let backed = gamma * lower;
+                        *slot = if backed > 0.0 {
+                            (f64::from(c) * (pk[e] / backed).log10()) as f32
+                        } else {
+                            f32::MAX
+                        };
+                    }
                 }
             }
             i = j;
         }
         plin.push(pk);
+        scores.push(sk);
     }
+    (plin, back, scores)
+}
+
+/// The kept entries as [`NgramData`].
+fn collect(
+    levels: &[Level],
+    kept: &[Vec<bool>],
+    plin: &[Vec<f64>],
+    back: &[Vec<f32>],
+    vocab: Vec<String>,
+) -> NgramData {
+    let n = levels.len();
     // Collect the kept entries.
     let mut orders = Vec::with_capacity(n);
     let mut scratch = Vec::with_capacity(n);

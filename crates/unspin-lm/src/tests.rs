@@ -83,6 +83,18 @@ fn normalised_before_and_after_pruning() {
         check_normalised(&toy(order, vec![], 1));
         check_normalised(&toy(order, vec![0, 1, 1, 1], 1));
         check_normalised(&toy(order, vec![0, 1, 2, 3], 2));
+        let opts = BuildOptions {
+            order,
+            cutoffs: vec![],
+            min_word_count: 1,
+            prune_threshold: 2.0,
+            ..Default::default()
+        };
+        let pruned = estimate_from_texts(TOY.iter().copied(), &opts).unwrap().0;
+        check_normalised(&pruned);
+        if order > 1 {
+            assert!(pruned.orders[1].len() < toy(order, vec![], 1).orders[1].len());
+        }
     }
 }
 
