@@ -583,7 +583,7 @@ fn prune(levels: &[Level], cutoffs: &[u64], wd: Option<(&[Vec<f32>], f64)>) -> V
                 Some((sc, theta)) => sc
                     .get(i)
                     .and_then(|o| o.get(e))
-                    .map_or(true, |&x| f64::from(x) >= theta),
+                    .is_none_or(|&x| f64::from(x) >= theta),
                 None => true,
             };
             l.counts
