@@ -26,16 +26,27 @@ mkdir -p "$out"
 python3 "$here/make_article.py" "$out" "$copies"
 head -n 1 "$out/cli.jsonl" > "$out/cli1.jsonl"
 now() { date +%s.%N; }
+# cpu_of FILE CMD...: runs CMD, writes its CPU seconds (user + system, with children) to FILE.
+cpu_of() { python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[2:], check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(f"{r.ru_utime + r.ru_stime:.3f}")' "$@"; }
+tck=$(getconf CLK_TCK)
+proc_cpu() { awk -v t="$tck" '{printf "%.3f", ($14 + $15) / t}' "/proc/$1/stat"; }
 
 echo "== CLI ($(nproc) cores)"
-t0=$(now); "$bin" check --input jsonl --format jsonl "${model_args[@]}" "$out/cli1.jsonl" > "$out/cli1.out"; t1=$(now)
-"$bin" check --input jsonl --format jsonl "${model_args[@]}" "$out/cli.jsonl" > "$out/cli.out"; t2=$(now)
+t0=$(now); cpu_of "$out/cpu1" "$bin" check --input jsonl --format jsonl "${model_args[@]}" "$out/cli1.jsonl" > "$out/cli1.out"; t1=$(now)
+cpu_of "$out/cpuN" "$bin" check --input jsonl --format jsonl "${model_args[@]}" "$out/cli.jsonl" > "$out/cli.out"; t2=$(now)
+cpu_one=$(cat "$out/cpu1"); cpu_all=$(cat "$out/cpuN")
 cli_one=$(echo "$t1 - $t0" | bc -l)
 cli_all=$(echo "$t2 - $t1" | bc -l)
 cli_tput=$(echo "($copies - 1) / ($cli_all - $cli_one)" | bc -l)
 cli_raw=$(echo "$copies / $cli_all" | bc -l)
+cli_cpu=$(echo "($copies - 1) / ($cpu_all - $cpu_one)" | bc -l)
 printf 'cli: 1 doc %.2f s, %d docs %.2f s -> %.1f docs/s (%.1f docs/s including start-up)\n' \
   "$cli_one" "$copies" "$cli_all" "$cli_tput" "$cli_raw"
+printf 'cli: CPU time 1 doc %.2f s, %d docs %.2f s -> %.1f docs per CPU second\n' \
+  "$cpu_one" "$copies" "$cpu_all" "$cli_cpu"
 
 echo "== server"
 "$bin" serve --addr 127.0.0.1:0 "${model_args[@]}" 2> "$out/serve.log" &
@@ -58,11 +69,13 @@ PY
 rss_start=$(rss)
 BODY_FILE="$out/check.json" wrk -t "${WRK_THREADS:-1}" -c "$conns" -d 5s -s "$here/post.lua" "$base" > "$out/warmup.txt"
 rss_before=$(rss)
+cpu_before=$(proc_cpu $pid)
 ( while kill -0 $pid 2>/dev/null; do echo "$(date +%s) $(rss)"; sleep 2; done ) > "$out/rss.txt" 2>/dev/null &
 sampler=$!
 BODY_FILE="$out/check.json" wrk -t "${WRK_THREADS:-1}" -c "$conns" -d "$duration" --timeout 30s --latency \
   -s "$here/post.lua" "$base" | tee "$out/wrk.txt"
 rss_after=$(rss)
+cpu_after=$(proc_cpu $pid)
 kill $sampler 2>/dev/null || true
 kill -TERM $pid; wait $pid; code=$?
 trap - EXIT
@@ -77,4 +90,9 @@ echo "== summary"
 printf 'server: %s req/s, p99 %s, non-2xx %s, socket errors %s, exit %s\n' "$tput" "$p99" "$non2xx" "$sockerr" "$code"
 printf 'server RSS (kB): at start %s, after warm-up %s, after the run %s; during the run min %s max %s\n' \
   "$rss_start" "$rss_before" "$rss_after" "$rss_min" "$rss_max"
-printf 'CLI %.1f docs/s; server/CLI = %.0f%%\n' "$cli_tput" "$(echo "100 * $tput / $cli_tput" | bc -l)"
+total=$(awk '/requests in/ {print $1}' "$out/wrk.txt")
+srv_cpu=$(echo "$total / ($cpu_after - $cpu_before)" | bc -l)
+printf 'server: %d requests used %.1f CPU s -> %.1f requests per CPU second\n' "$total" "$(echo "$cpu_after - $cpu_before" | bc -l)" "$srv_cpu"
+printf 'wall clock: CLI %.1f docs/s; server/CLI = %.0f%%\n' "$cli_tput" "$(echo "100 * $tput / $cli_tput" | bc -l)"
+printf 'per CPU second: CLI %.1f, server %.1f; server/CLI = %.0f%%\n' "$cli_cpu" "$srv_cpu" "$(echo "100 * $srv_cpu / $cli_cpu" | bc -l)"
+uptime
