@@ -95,7 +95,8 @@ try {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   const page = await context.newPage();
   const foreign = [];
   const errors = [];
@@ -146,6 +147,17 @@ try {
   assert.equal(await page.locator('#restored').textContent(), api.restored);
   if (tiny) assert.equal(api.restored, TINY_RESTORED + (spun ? `\n${spun}\n` : ''));
 
+  // Copy and download give the restored text.
+  await page.getByRole('button', { name: 'Copy restored text' }).click();
+  await page.locator('#status', { hasText: 'copied' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), api.restored);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download .txt' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'text.restored.txt');
+  assert.equal(readFileSync(await download.path(), 'utf8'), api.restored);
+
   // Keyboard: Tab reaches a finding, Space rejects it, Enter accepts it again.
   await page.getByRole('tab', { name: 'Findings' }).click();
   await page.locator('#accept-all').focus();
@@ -189,6 +201,8 @@ try {
     await page.getByRole('tab', { name: 'Findings' }).click();
   }
 
+  if (!indexDir) assert.ok(await page.locator('#tab-source').isHidden(), 'no source view without an index');
+
   // Contrast and self-containedness.
   await page.mouse.move(0, 0);
   const contrast = await page.evaluate(contrastReport);
@@ -202,6 +216,19 @@ try {
     await page.locator('#pop').waitFor({ state: 'visible' });
     await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
   }
+
+  // Opening a file checks it at once and names the download after it.
+  await page.locator('#file').setInputFiles({ name: 'draft.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await page.locator('#status', { hasText: 'Done' }).waitFor();
+  assert.equal(await page.locator('#marked button.finding').count(), n);
+  assert.equal(await page.locator('#input').inputValue(), text);
+  await page.getByRole('tab', { name: 'Restored' }).click();
+  const [download2] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download .txt' }).click(),
+  ]);
+  assert.equal(download2.suggestedFilename(), 'draft.restored.txt');
+  await page.getByRole('tab', { name: 'Findings' }).click();
 
   // Narrow screen: nothing wider than the viewport.
   await page.setViewportSize({ width: 360, height: 740 });
