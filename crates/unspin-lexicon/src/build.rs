@@ -645,7 +645,8 @@ pub fn build(
     // size pruning: keep a prefix of every key's ranked list
     let mut lens: Vec<usize> = keys.iter().map(|(_, v)| v.len()).collect();
     loop {
-        let (bytes, originals, entries) = serialise(&keys, &int, &lens)?;
+        let (bytes, originals, entries) =
+            serialise(&keys, &int, &lens, &|x| count_of(&int.strs[x as usize]))?;
         if bytes.len() <= opts.max_bytes {
             stats.bytes = bytes.len();
             stats.keys = entries.len();
@@ -664,7 +665,13 @@ pub fn build(
         }
         let over = bytes.len() - opts.max_bytes;
         let kept: usize = lens.iter().sum();
-        let target = kept.saturating_sub(over.div_ceil(4));
+        // bytes per candidate record, from the file just written
+        let cand_bytes = format::Header::parse(&bytes)
+            .map_err(|e| LexiconError::Build(format!("own output unreadable: {e}")))?
+            .sections[1]
+            .1 as f64;
+        let per = (cand_bytes / kept.max(1) as f64).max(2.0);
+        let target = kept.saturating_sub((over as f64 / per).ceil() as usize);
         if target < keys.len() {
             return Err(LexiconError::Build(format!(
                 "cannot fit in {} bytes even with one candidate per key",
@@ -730,19 +737,30 @@ fn serialise(
     keys: &[Ranked],
     int: &Interner,
     lens: &[usize],
+    freq: &dyn Fn(u32) -> u64,
 ) -> Result<(Vec<u8>, usize, Vec<KeyEntry>), LexiconError> {
-    let mut orig_id: HashMap<u32, u32> = HashMap::new();
-    let mut originals: Vec<String> = Vec::new();
+    // originals numbered by descending frequency: frequent ones get short varints
+    let mut used: Vec<u32> = keys
+        .iter()
+        .zip(lens)
+        .flat_map(|((_, v), &len)| v.iter().take(len.max(1)).map(|c| c.0))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    used.sort_by_cached_key(|&x| (std::cmp::Reverse(freq(x)), x));
+    let orig_id: HashMap<u32, u32> = used
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (x, i as u32))
+        .collect();
+    let originals: Vec<String> = used.iter().map(|&x| int.strs[x as usize].clone()).collect();
     let mut entries: Vec<KeyEntry> = Vec::with_capacity(keys.len());
     for ((k, v), &len) in keys.iter().zip(lens) {
-        let mut list = Vec::new();
-        for c in v.iter().take(len.max(1)) {
-            let id = *orig_id.entry(c.0).or_insert_with(|| {
-                originals.push(int.strs[c.0 as usize].clone());
-                originals.len() as u32 - 1
-            });
-            list.push((id, c.1, c.2));
-        }
+        let list = v
+            .iter()
+            .take(len.max(1))
+            .map(|c| (orig_id[&c.0], c.1, c.2))
+            .collect();
         entries.push((k.clone(), list));
     }
     let bytes = format::write(&entries, &originals)?;

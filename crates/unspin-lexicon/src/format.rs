@@ -17,9 +17,13 @@
 //! | 116 | 4 | CRC-32 of everything after the header (checked by [`crate::Lexicon::verify`]) |
 //! | 120 | … | sections |
 //!
-//! * **fst**: an `fst::Map` from observed key to `(first candidate << 8) | count`.
-//! * **candidates**: `u32` each: bits 0–19 original id, bits 20–27 quantised ln s, bits 28–31
-//!   source flags. A key's candidates are contiguous, best first.
+//! * **fst**: an `fst::Map` from observed key to `(byte offset of its first candidate << 8) |
+//!   count`.
+//! * **candidates**: a byte stream; a key's candidates are contiguous, best first. Each is the
+//!   original id as a LEB128 varint (originals are numbered by descending corpus frequency, so
+//!   frequent ones take 1–2 bytes), then one byte `q << 2 | code` with `q` the 6-bit quantised
+//!   ln s and `code` the sources: 0 Moby, 1 WordNet, 2 Moby+WordNet, 3 = a further byte holds
+//!   the source flags.
 //! * **string offsets**: `n_originals + 1` `u32` offsets into the string bytes.
 //! * **string bytes**: UTF-8 originals, concatenated.
 
@@ -28,7 +32,7 @@ use crate::error::LexiconError;
 /// File magic.
 pub const MAGIC: &[u8; 8] = b"UNSPNLEX";
 /// Current format version.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Header size in bytes.
 pub const HEADER_LEN: usize = 120;
 /// Largest original id that fits a candidate record.
@@ -36,8 +40,10 @@ pub const MAX_ORIGINALS: usize = 1 << 20;
 /// Most candidates per key.
 pub const MAX_PER_KEY: usize = 255;
 
-/// The quantisation of ln s: 256 steps over `[Q_LO, 0]`.
+/// The quantisation of ln s: 64 steps over `[Q_LO, 0]`.
 pub const Q_LO: f32 = -16.0;
+/// Number of quantisation steps above `Q_LO`.
+const Q_MAX: f32 = 63.0;
 
 /// Header fields.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,8 +131,8 @@ impl Header {
                 b.len()
             ));
         }
-        if h.sections[1].1 != h.n_cands.checked_mul(4).ok_or("overflow")? {
-            return Err("candidate section size does not match the count".into());
+        if h.sections[1].1 < h.n_cands.checked_mul(2).ok_or("overflow")? {
+            return Err("candidate section smaller than its count allows".into());
         }
         if h.sections[2].1
             != h.n_originals
@@ -146,10 +152,58 @@ impl Header {
 /// One key with its candidates (original id, ln s, source flags), best first.
 pub type KeyEntry = (String, Vec<(u32, f32, u8)>);
 
-/// Quantises ln s.
+/// Quantises ln s to 6 bits.
 pub fn quantise(ln: f32) -> u8 {
-    let step = -Q_LO / 255.0;
+    let step = -Q_LO / Q_MAX;
     ((ln.clamp(Q_LO, 0.0) - Q_LO) / step).round() as u8
+}
+
+const CODES: [u8; 3] = [crate::MOBY, crate::WORDNET, crate::MOBY | crate::WORDNET];
+
+fn encode_candidate(out: &mut Vec<u8>, id: u32, ln: f32, src: u8) {
+    let mut v = id;
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            break;
+        }
+        out.push(b | 0x80);
+    }
+    let src = src & 0xf;
+    match CODES.iter().position(|&c| c == src) {
+        Some(code) => out.push(quantise(ln) << 2 | code as u8),
+        None => {
+            out.push(quantise(ln) << 2 | 3);
+            out.push(src);
+        }
+    }
+}
+
+/// Decodes the candidate at `*at` (advancing it): (original id, quantum, source flags).
+/// `None` on a truncated or malformed record.
+pub(crate) fn decode_candidate(b: &[u8], at: &mut usize) -> Option<(u32, u8, u8)> {
+    let mut id: u32 = 0;
+    for shift in [0, 7, 14] {
+        let byte = *b.get(*at)?;
+        *at += 1;
+        id |= u32::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            let qb = *b.get(*at)?;
+            *at += 1;
+            let code = qb & 3;
+            let src = if code == 3 {
+                let s = *b.get(*at)?;
+                *at += 1;
+                s & 0xf
+            } else {
+                CODES[code as usize]
+            };
+            return Some((id, qb >> 2, src));
+        }
+    }
+    None
 }
 
 /// Inverse of [`quantise`].
@@ -168,6 +222,9 @@ pub fn write(keys: &[KeyEntry], originals: &[String]) -> Result<Vec<u8>, Lexicon
     }
     let mut cands: Vec<u8> = Vec::new();
     let mut builder = fst::MapBuilder::memory();
+    if keys.iter().map(|k| k.1.len()).sum::<usize>() > 0 && originals.is_empty() {
+        return Err(LexiconError::Build("candidates without originals".into()));
+    }
     let mut n_cands: u64 = 0;
     let mut max_words = 0u32;
     for (key, list) in keys {
@@ -178,7 +235,7 @@ pub fn write(keys: &[KeyEntry], originals: &[String]) -> Result<Vec<u8>, Lexicon
             )));
         }
         max_words = max_words.max(key.split(' ').count() as u32);
-        let value = (n_cands << 8) | list.len() as u64;
+        let value = ((cands.len() as u64) << 8) | list.len() as u64;
         builder
             .insert(key, value)
             .map_err(|e| LexiconError::Build(format!("fst: {e}")))?;
@@ -188,8 +245,7 @@ pub fn write(keys: &[KeyEntry], originals: &[String]) -> Result<Vec<u8>, Lexicon
                     "original id {id} out of range"
                 )));
             }
-            let rec = id | (u32::from(quantise(ln)) << 20) | (u32::from(src & 0xf) << 28);
-            cands.extend_from_slice(&rec.to_le_bytes());
+            encode_candidate(&mut cands, id, ln, src);
             n_cands += 1;
         }
     }
@@ -214,7 +270,7 @@ pub fn write(keys: &[KeyEntry], originals: &[String]) -> Result<Vec<u8>, Lexicon
     out[24..32].copy_from_slice(&n_cands.to_le_bytes());
     out[32..40].copy_from_slice(&(originals.len() as u64).to_le_bytes());
     out[40..44].copy_from_slice(&Q_LO.to_le_bytes());
-    out[44..48].copy_from_slice(&(-Q_LO / 255.0).to_le_bytes());
+    out[44..48].copy_from_slice(&(-Q_LO / Q_MAX).to_le_bytes());
     let mut off = HEADER_LEN as u64;
     for (i, sec) in [&fst_bytes, &cands, &offsets, &blob].iter().enumerate() {
         out[48 + 16 * i..56 + 16 * i].copy_from_slice(&off.to_le_bytes());
@@ -239,14 +295,14 @@ mod tests {
     fn quantisation_error_is_small() {
         for i in 0..1000 {
             let ln = -16.0 * i as f32 / 1000.0;
-            let back = dequantise(quantise(ln), Q_LO, -Q_LO / 255.0);
+            let back = dequantise(quantise(ln), Q_LO, -Q_LO / Q_MAX);
             assert!(
-                (back - ln).abs() <= 0.5 * -Q_LO / 255.0 + 1e-5,
+                (back - ln).abs() <= 0.5 * -Q_LO / Q_MAX + 1e-5,
                 "{ln} {back}"
             );
         }
         assert_eq!(quantise(-100.0), 0);
-        assert_eq!(quantise(1.0), 255);
+        assert_eq!(quantise(1.0), 63);
     }
 
     #[test]

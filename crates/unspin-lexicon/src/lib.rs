@@ -58,7 +58,7 @@ pub struct Candidate {
     /// Id of the original in the lexicon's string table (stable within one file; see
     /// [`Lexicon::original`]).
     pub original_id: u32,
-    /// ln s(observed | original), quantised to 1/16 nat.
+    /// ln s(observed | original), quantised to steps of 16/63 nat (≈ 0.25) over [-16, 0].
     pub ln_channel: f32,
     /// Bit flags: [`MOBY`], [`WORDNET`], [`LEARNED`], [`NUMBER`].
     pub sources: u8,
@@ -228,25 +228,20 @@ impl Lexicon {
         let Some(v) = self.map.get(observed_key) else {
             return;
         };
-        let (start, count) = ((v >> 8) as usize, (v & 0xff) as usize);
+        let (mut at, count) = ((v >> 8) as usize, (v & 0xff) as usize);
         let cands = self.section(1);
-        for i in start..start.saturating_add(count) {
-            let Some(rec) = format::read_u32(cands, i * 4) else {
+        for _ in 0..count {
+            let Some((id, q, sources)) = format::decode_candidate(cands, &mut at) else {
                 break;
             };
-            let id = rec & 0xf_ffff;
             let Some(original) = self.original(id) else {
                 continue;
             };
             out.push(Candidate {
                 original: original.to_string(),
                 original_id: id,
-                ln_channel: format::dequantise(
-                    (rec >> 20) as u8,
-                    self.header.q_lo,
-                    self.header.q_step,
-                ),
-                sources: (rec >> 28) as u8,
+                ln_channel: format::dequantise(q, self.header.q_lo, self.header.q_step),
+                sources,
             });
         }
     }
@@ -300,10 +295,10 @@ mod tests {
         lex.candidates("consciousness", &mut out);
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].original, "intelligence");
-        assert!((out[0].ln_channel + 0.5).abs() < 0.04);
+        assert!((out[0].ln_channel + 0.5).abs() < 0.13);
         assert_eq!(out[0].sources, LEARNED);
         assert_eq!(out[1].original, "therefore");
-        assert!((out[1].ln_channel + 9.0).abs() < 0.04);
+        assert!((out[1].ln_channel + 9.0).abs() < 0.13);
         lex.candidates("due to this fact", &mut out);
         assert_eq!(out[0].original, "therefore");
         assert_eq!(out[0].sources, MOBY | WORDNET);
