@@ -15,7 +15,7 @@
 //!
 //! Sections: `META` (per order: count, slots, max probe length, fingerprint/prob/backoff bit
 //! widths, codebook sizes), the vocabulary (word strings by id, their u32 offsets, and a
-//! linear-probing table word hash → id + 1), per order a probability and
+//! linear-probing table word hash → `id + 1` in the low bits, a tag of the hash above), per order a probability and
 //! a backoff codebook (f32 bin centres), per order a `TABLE` and, for orders ≥ 2, an
 //! optional zstd-compressed `NGRAMS` list (the n-gram identities, only needed to export ARPA).
 //!
@@ -92,6 +92,22 @@ fn home(h: u64, slots: u64) -> u64 {
 fn fingerprint(h: u64, mask: u64) -> u64 {
     let f = h & mask;
     if f == 0 { 1 } else { f }
+}
+
+/// Bits of a vocabulary hash slot holding `id + 1` (the rest hold a tag of the word hash).
+#[inline(always)]
+fn id_bits(vocab_size: u32) -> u32 {
+    32 - vocab_size.leading_zeros()
+}
+
+/// Tag of a word hash in the bits of a vocabulary slot above `idb`.
+#[inline(always)]
+fn word_tag(h: u64, idb: u32) -> u32 {
+    if idb >= 32 {
+        0
+    } else {
+        ((h >> 32) as u32) << idb
+    }
 }
 
 #[inline(always)]
@@ -264,14 +280,16 @@ pub fn binary_bytes(
     let vslots = (v as u64 * 4).div_ceil(3) + 1;
     let mut vt = vec![0u32; vslots as usize];
     let mut vmax = 0u32;
+    let idb = id_bits(v as u32);
     for (id, w) in data.vocab.iter().enumerate() {
-        let mut s = home(hash_bytes(w.as_bytes()), vslots);
+        let h = hash_bytes(w.as_bytes());
+        let mut s = home(h, vslots);
         let mut dist = 0u32;
         while vt[s as usize] != 0 {
             s = if s + 1 == vslots { 0 } else { s + 1 };
             dist += 1;
         }
-        vt[s as usize] = id as u32 + 1;
+        vt[s as usize] = (id as u32 + 1) | word_tag(h, idb);
         vmax = vmax.max(dist);
     }
     let mut vhash = vmax.to_le_bytes().to_vec();
@@ -580,6 +598,7 @@ pub struct Model {
     vhash: (usize, usize),
     vslots: u64,
     vmax_probe: u32,
+    vid_mask: u32,
     /// tables[k-1] is the table of k-grams.
     tables: Vec<Table>,
     pcodes: Vec<Vec<f32>>,
@@ -855,6 +874,7 @@ impl Model {
             vhash: (vhash.0 + 4, vhash.1),
             vslots,
             vmax_probe,
+            vid_mask: low_mask(id_bits(vocab_size)) as u32,
             tables,
             pcodes,
             bcodes,
@@ -937,14 +957,19 @@ impl Model {
     pub fn id(&self, normalized_word: &str) -> WordId {
         let bytes = self.bytes();
         let table = bytes.get(self.vhash.0..self.vhash.1).unwrap_or(&[]);
-        let mut s = home(hash_bytes(normalized_word.as_bytes()), self.vslots);
+        let h = hash_bytes(normalized_word.as_bytes());
+        let tag = word_tag(h, id_bits(self.vocab_size));
+        let mut s = home(h, self.vslots);
         for _ in 0..=self.vmax_probe {
             let e = rd_u32(table, 4 * s as usize).unwrap_or(0);
             if e == 0 {
                 return UNK;
             }
-            if self.word_bytes(bytes, e - 1) == Some(normalized_word.as_bytes()) {
-                return e - 1;
+            let id = (e & self.vid_mask).wrapping_sub(1);
+            if e & !self.vid_mask == tag
+                && self.word_bytes(bytes, id) == Some(normalized_word.as_bytes())
+            {
+                return id;
             }
             s += 1;
             if s == self.vslots {
