@@ -1105,16 +1105,37 @@ impl Model {
         let ctx = context.get(context.len() - keep..).unwrap_or(&[]);
         let word = self.clamp_id(word);
         let mut p = self.p(1, self.unigram(bytes, word));
+        // Keys of the candidate n-grams (w with 1, 2, … context words) and of the contexts,
+        // with the n-gram slots prefetched so the table reads overlap.
+        let mut nkeys = [0u64; MAX_ORDER];
+        let mut ckeys = [0u64; MAX_ORDER];
         let mut h = start(word);
         let mut hc = 0u64;
-        let mut extending = true;
-        let mut backoff = 0f32;
-        for (i, &c) in ctx.iter().rev().enumerate() {
+        for (i, ((&c, nk), ck)) in ctx
+            .iter()
+            .rev()
+            .zip(nkeys.iter_mut())
+            .zip(ckeys.iter_mut())
+            .enumerate()
+        {
             let c = self.clamp_id(c);
             hc = if i == 0 { start(c) } else { extend(hc, c) };
+            h = extend(h, c);
+            *nk = h;
+            *ck = hc;
+            self.prefetch(bytes, i + 2, h);
+        }
+        let mut extending = true;
+        let mut backoff = 0f32;
+        for (i, ((&c, &nk), &ck)) in ctx
+            .iter()
+            .rev()
+            .zip(nkeys.iter())
+            .zip(ckeys.iter())
+            .enumerate()
+        {
             if extending {
-                h = extend(h, c);
-                if let Some(hit) = self.find(bytes, i + 2, h) {
+                if let Some(hit) = self.find(bytes, i + 2, nk) {
                     p = self.p(i + 2, hit);
                     continue;
                 }
@@ -1122,9 +1143,9 @@ impl Model {
             }
             // The (i+2)-gram is missing: add the backoff of the (i+1)-word context.
             if i == 0 {
-                backoff += self.b(1, self.unigram(bytes, c));
+                backoff += self.b(1, self.unigram(bytes, self.clamp_id(c)));
             } else {
-                match self.find(bytes, i + 1, hc) {
+                match self.find(bytes, i + 1, ck) {
                     Some(hit) => backoff += self.b(i + 1, hit),
                     None => break,
                 }
