@@ -82,14 +82,14 @@ fn gen_retrieval(a: &[String]) -> R<()> {
     // targets and held-out texts: enwiki2018 articles with >= 300 words, chosen by id hash
     let mut targets: Vec<(String, String, String)> = Vec::new();
     let mut unrelated: Vec<(String, String)> = Vec::new();
+    let n_unrel_wanted = n_unrel;
+    let n_unrel = n_unrel * 3; // candidates; those sharing 8 words verbatim with the index are dropped
     articles(CORPORA[1], &mut |id, title, text| {
-        if words(text) >= 300 {
-            let h = hash_str(id) % 100;
-            if h < 20 && targets.len() < n_targets {
-                targets.push((id.into(), title.into(), text.into()));
-            } else if (20..40).contains(&h) && unrelated.len() < n_unrel {
-                unrelated.push((id.into(), head(text, 250)));
-            }
+        let h = hash_str(id) % 100;
+        if words(text) >= 300 && h < 20 && targets.len() < n_targets {
+            targets.push((id.into(), title.into(), text.into()));
+        } else if words(text) >= 200 && (40..80).contains(&h) && unrelated.len() < n_unrel {
+            unrelated.push((id.into(), head(text, 250)));
         }
         Ok(true)
     })?;
@@ -115,6 +115,32 @@ fn gen_retrieval(a: &[String]) -> R<()> {
         })?;
     }
     docs.flush()?;
+    drop(docs);
+    // "unrelated" must mean unrelated: drop held-out texts that share any 8-word sequence
+    // verbatim with an indexed document (Wikipedia reuses text across articles)
+    let mut grams: HashSet<u64> = HashSet::new();
+    {
+        let f = std::io::BufReader::new(std::fs::File::open(out.join("docs.jsonl"))?);
+        for line in f.lines() {
+            let v: serde_json::Value = serde_json::from_str(&line?)?;
+            eight_grams(v["text"].as_str().unwrap_or(""), &mut |h| {
+                grams.insert(h);
+                true
+            });
+        }
+    }
+    let before = unrelated.len();
+    unrelated.retain(|u| {
+        let mut clean = true;
+        eight_grams(&u.1, &mut |h| {
+            clean = !grams.contains(&h);
+            clean
+        });
+        clean
+    });
+    eprintln!("unrelated candidates: {before}, sharing no 8-word sequence with the index: {}", unrelated.len());
+    unrelated.truncate(n_unrel_wanted);
+    drop(grams);
     let mut q = BufWriter::new(std::fs::File::create(out.join("queries.jsonl"))?);
     let mut rng = Rng(42);
     for (i, t) in targets.iter().enumerate() {
@@ -141,6 +167,22 @@ fn gen_retrieval(a: &[String]) -> R<()> {
     q.flush()?;
     eprintln!("{n_docs} documents ({} targets), {} unrelated held out", targets.len(), unrelated.len());
     Ok(())
+}
+
+/// Calls `f` with the hash of every 8-word window (lowercase alphanumeric words) until it
+/// returns false.
+fn eight_grams(text: &str, f: &mut dyn FnMut(u64) -> bool) {
+    let w: Vec<u64> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|x| !x.is_empty())
+        .map(|x| hash_str(&x.to_lowercase()))
+        .collect();
+    for win in w.windows(8) {
+        let h = win.iter().fold(0u64, |a, &b| unspin_index::hash::combine(a, b));
+        if !f(h) {
+            return;
+        }
+    }
 }
 
 fn gen_scale(a: &[String]) -> R<()> {
@@ -193,7 +235,14 @@ fn queries(a: &[String]) -> R<()> {
     let dir = PathBuf::from(arg(a, "--index").ok_or("--index DIR")?);
     let qpath = PathBuf::from(arg(a, "--queries").ok_or("--queries FILE")?);
     let ix = Index::open(&dir)?;
-    let opt = FindOptions::default();
+    let mut opt = FindOptions::default();
+    if let Some(m) = arg(a, "--min-passage") {
+        opt.min_passage = m.parse()?;
+    }
+    if a.iter().any(|x| x == "--no-threshold") {
+        opt.min_passage = 0;
+        opt.min_coverage = 0.0;
+    }
     let qs: Vec<serde_json::Value> = std::fs::read_to_string(&qpath)?.lines().map(serde_json::from_str).collect::<Result<_, _>>()?;
     // warm-up pass
     for q in &qs {
@@ -205,6 +254,10 @@ fn queries(a: &[String]) -> R<()> {
     let mut max_false_cov = 0.0f64;
     let mut unrel = 0usize;
     let mut misses = Vec::new();
+    let mut dump = match arg(a, "--dump") {
+        Some(p) => Some(BufWriter::new(std::fs::File::create(p)?)),
+        None => None,
+    };
     for q in &qs {
         let text = q["text"].as_str().unwrap_or("");
         let kind = q["kind"].as_str().unwrap_or("").to_string();
@@ -212,6 +265,12 @@ fn queries(a: &[String]) -> R<()> {
         let t = Instant::now();
         let hits = find(&ix, text, &opt)?;
         lat.push(t.elapsed().as_secs_f64() * 1e3);
+        if let Some(dump) = dump.as_mut() {
+            for (rank, h) in hits.iter().enumerate() {
+                let correct = expect.contains(&h.id.as_str());
+                writeln!(dump, "{}\t{kind}\t{rank}\t{correct}\t{:.3}\t{:.3}\t{}\t{}", q["qid"].as_str().unwrap_or(""), h.coverage, h.similarity, h.matched, h.best_passage)?;
+            }
+        }
         let e = per_kind.entry(kind.clone()).or_default();
         e.1 += 1;
         match kind.as_str() {

@@ -460,7 +460,18 @@ pub fn phrase_key(text: &str) -> String {
 /// Coverage and similarity of passages over the suspect.
 pub fn coverage(sus: &[WordFeat], ps: &[PassageMatch]) -> (f64, f64) {
     let total = sus.iter().filter(|w| w.is_content()).count();
-    let inside: usize = ps.iter().map(|m| m.suspect_content(sus)).sum();
+    // union of the passages' suspect ranges
+    let mut ranges: Vec<(u32, u32)> = ps.iter().map(|m| m.suspect).collect();
+    ranges.sort_unstable();
+    let mut inside = 0usize;
+    let mut reach = 0u32;
+    for (a, b) in ranges {
+        let a = a.max(reach);
+        if a < b {
+            inside += sus[a as usize..b as usize].iter().filter(|w| w.is_content()).count();
+            reach = b;
+        }
+    }
     let seeds: usize = ps.iter().map(|m| m.seeds).sum();
     let cov = if total == 0 { 0.0 } else { inside as f64 / total as f64 };
     let sim = if inside == 0 { 0.0 } else { (seeds as f64 / inside as f64).min(1.0) };

@@ -146,27 +146,36 @@ pub const CHUNK: usize = 40;
 /// Stride of query windows, in content words.
 pub const STRIDE: usize = 8;
 
-/// Splits `n` content positions into indexed chunks `[a, b)` of about [`CHUNK`] words (a
-/// short tail joins the previous chunk). An empty document has no chunk.
+/// Stride of indexed chunks, in content words (chunks overlap by `CHUNK - DOC_STRIDE`, so
+/// that a short passage lies mostly inside one chunk wherever it starts).
+pub const DOC_STRIDE: usize = 20;
+
+/// Indexed chunks `[a, b)` over `n` content positions: [`CHUNK`] words every
+/// [`DOC_STRIDE`], the last one ending at `n`. An empty document has no chunk.
 pub fn doc_chunks(n: usize) -> Vec<(usize, usize)> {
+    if n <= CHUNK {
+        return if n == 0 { Vec::new() } else { vec![(0, n)] };
+    }
     let mut v = Vec::new();
     let mut a = 0;
-    while a < n {
-        let mut b = (a + CHUNK).min(n);
-        if n - b < CHUNK / 2 {
-            b = n;
-        }
-        v.push((a, b));
-        a = b;
+    while a + CHUNK < n {
+        v.push((a, a + CHUNK));
+        a += DOC_STRIDE;
     }
+    v.push((n - CHUNK, n));
     v
 }
 
-/// Query windows `[a, b)` over `n` content positions: [`CHUNK`] words every [`STRIDE`].
+/// Most query windows: long queries use a longer stride.
+pub const MAX_WINDOWS: usize = 64;
+
+/// Query windows `[a, b)` over `n` content positions: [`CHUNK`] words every [`STRIDE`]
+/// (or a longer stride, so that there are at most about [`MAX_WINDOWS`]).
 pub fn query_windows(n: usize) -> Vec<(usize, usize)> {
     if n <= CHUNK {
         return if n == 0 { Vec::new() } else { vec![(0, n)] };
     }
+    let stride = STRIDE.max((n - CHUNK).div_ceil(MAX_WINDOWS - 1));
     let mut v = Vec::new();
     let mut a = 0;
     loop {
@@ -176,7 +185,7 @@ pub fn query_windows(n: usize) -> Vec<(usize, usize)> {
             break;
         }
         v.push((a, b));
-        a += STRIDE;
+        a += stride;
     }
     v
 }
@@ -207,12 +216,19 @@ mod tests {
 
     #[test]
     fn chunks_cover() {
-        for n in 0..300 {
+        for n in (0..300).chain([1000, 5000]) {
             let c = doc_chunks(n);
-            let total: usize = c.iter().map(|(a, b)| b - a).sum();
-            assert_eq!(total, n);
-            assert!(c.iter().all(|(a, b)| b - a >= CHUNK / 2 || n < CHUNK / 2));
+            // every position covered, chunks full-size unless the document is short
+            for p in 0..n {
+                assert!(c.iter().any(|&(a, b)| a <= p && p < b));
+            }
+            assert!(c.iter().all(|(a, b)| b - a == CHUNK.min(n)));
+            // any span of DOC_STRIDE words lies inside one chunk
+            for s in 0..n.saturating_sub(DOC_STRIDE) {
+                assert!(c.iter().any(|&(a, b)| a <= s && s + DOC_STRIDE <= b), "{n} {s}");
+            }
             let q = query_windows(n);
+            assert!(q.len() <= MAX_WINDOWS + 1);
             if n > 0 {
                 assert_eq!(q.last().unwrap().1, n);
                 assert_eq!(q[0].0, 0);

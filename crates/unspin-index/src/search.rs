@@ -19,8 +19,10 @@ pub struct FindOptions {
     pub candidates: usize,
     /// Candidates re-scored per query window (best of each window, for stitched copies).
     pub per_window: usize,
-    /// Least number of matching words (seeds in passages) for a reported source.
-    pub min_matched: usize,
+    /// Most candidates re-scored in all.
+    pub max_candidates: usize,
+    /// Least number of matching words in the strongest passage for a reported source.
+    pub min_passage: usize,
     /// Least share of the suspect covered for a reported source.
     pub min_coverage: f64,
     /// Passage detection parameters.
@@ -29,7 +31,7 @@ pub struct FindOptions {
 
 impl Default for FindOptions {
     fn default() -> Self {
-        FindOptions { limit: 10, candidates: 24, per_window: 3, min_matched: 10, min_coverage: 0.05, align: AlignParams::default() }
+        FindOptions { limit: 10, candidates: 16, per_window: 2, max_candidates: 40, min_passage: 21, min_coverage: 0.05, align: AlignParams::default() }
     }
 }
 
@@ -51,6 +53,8 @@ pub struct Hit {
     pub matched: usize,
     /// Number of passages.
     pub passages: usize,
+    /// Seeds of the strongest passage.
+    pub best_passage: usize,
     /// LSH band hits that made this document a candidate.
     pub band_hits: u32,
     #[serde(skip)]
@@ -68,7 +72,9 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
     let mut feats = Vec::new();
     let mut per: HashMap<DocRef, u32> = HashMap::new();
     let mut resolved: HashMap<u64, Option<DocRef>> = HashMap::new();
-    for (a, b) in query_windows(pos.len()) {
+    let windows = query_windows(pos.len());
+    let n_windows = windows.len();
+    for (a, b) in windows {
         window_features(&q, &pos[a..b], &mut feats);
         let Some(sig) = signature(&feats) else { continue };
         per.clear();
@@ -94,7 +100,7 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
         if let Some(e) = err {
             return Err(e);
         }
-        let mut v: Vec<(u32, DocRef)> = per.iter().map(|(d, n)| (*n, *d)).collect();
+        let mut v: Vec<(u32, DocRef)> = per.iter().filter(|(_, n)| **n >= 2).map(|(d, n)| (*n, *d)).collect();
         v.sort_unstable_by(|x, y| y.cmp(x));
         chosen.extend(v.iter().take(opt.per_window).map(|x| x.1));
         for (d, n) in &per {
@@ -103,9 +109,15 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
     }
     let mut v: Vec<(u32, DocRef)> = total.iter().map(|(d, n)| (*n, *d)).collect();
     v.sort_unstable_by(|x, y| y.cmp(x));
-    chosen.extend(v.iter().take(opt.candidates).map(|x| x.1));
+    // documents with a tenth of the best document's band hits or fewer are noise, and with
+    // several windows a single band hit is chance
+    let floor = v.first().map_or(0, |x| x.0 / 10).max(u32::from(n_windows > 1));
+    chosen.extend(v.iter().take(opt.candidates).filter(|x| x.0 > floor || x.0 == v[0].0).map(|x| x.1));
+    // re-score the most promising first, at most max_candidates
     chosen.sort_unstable();
     chosen.dedup();
+    chosen.sort_by_key(|d| std::cmp::Reverse(total.get(d).copied().unwrap_or(0)));
+    chosen.truncate(opt.max_candidates);
     let mut hits = Vec::new();
     for d in chosen {
         let src_text = index.text(d)?;
@@ -113,7 +125,8 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
         let ms = passages(&q, &src, &opt.align);
         let (cov, sim) = coverage(&q, &ms);
         let matched: usize = ms.iter().map(|m| m.seeds).sum();
-        if matched < opt.min_matched || cov < opt.min_coverage {
+        let best_passage = ms.iter().map(|m| m.seeds).max().unwrap_or(0);
+        if best_passage < opt.min_passage.max(1) || cov < opt.min_coverage {
             continue;
         }
         let doc = index.doc(d)?;
@@ -125,6 +138,7 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
             similarity: sim,
             matched,
             passages: ms.len(),
+            best_passage,
             band_hits: total.get(&d).copied().unwrap_or(0),
             doc: d,
         });

@@ -116,7 +116,8 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     let s_meta = meta.len();
     let s_ids = ids.len() * 12;
     let s_chunk = chunk_doc.len() * 4;
-    let s_dir = (BANDS + 1) * 8;
+    let bits = dir_bits(chunk_doc.len());
+    let s_dir = BANDS * ((1usize << bits) + 1) * 4;
     let total_post: usize = postings.iter().map(Vec::len).sum();
     let s_post = total_post * 8;
     let s_bdir = (blocks.len() + 1) * 8;
@@ -137,7 +138,7 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     w32(&mut head, n_docs as u32);
     w32(&mut head, chunk_doc.len() as u32);
     w32(&mut head, blocks.len() as u32);
-    w32(&mut head, 0);
+    w32(&mut head, bits);
     for v in offs {
         w64(&mut head, v);
     }
@@ -165,13 +166,21 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
         w32(&mut buf, *c);
     }
     w.write_all(&buf).map_err(io)?;
+    // bucket directory: for each band, the index of the first posting whose key has each
+    // value of its top `bits` bits, then the band's end
     buf.clear();
-    let mut acc = 0u64;
+    let mut base = 0usize;
     for p in &postings {
-        w64(&mut buf, acc);
-        acc += p.len() as u64;
+        let mut k = 0usize;
+        for h in 0..(1u64 << bits) {
+            while k < p.len() && u64::from(p[k].0) >> (32 - bits) < h {
+                k += 1;
+            }
+            w32(&mut buf, (base + k) as u32);
+        }
+        base += p.len();
+        w32(&mut buf, base as u32);
     }
-    w64(&mut buf, acc);
     w.write_all(&buf).map_err(io)?;
     for p in &postings {
         buf.clear();
@@ -199,6 +208,16 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     Ok(chunk_doc.len() as u32)
 }
 
+/// Bits of the bucket directory for a segment of `chunks` chunks (about 2–4 postings per
+/// directory slot; 1..=16).
+fn dir_bits(chunks: usize) -> u32 {
+    let mut b = 1u32;
+    while b < 16 && (1usize << (b + 2)) < chunks {
+        b += 1;
+    }
+    b
+}
+
 /// A memory-mapped, read-only segment.
 #[derive(Debug)]
 pub struct Segment {
@@ -207,6 +226,7 @@ pub struct Segment {
     n_docs: u32,
     n_chunks: u32,
     n_blocks: u32,
+    bits: u32,
     offs: [usize; 9],
 }
 
@@ -229,7 +249,10 @@ impl Segment {
         if (r32(12), r32(16), r32(20)) != (BANDS as u32, ROWS as u32, K as u32) {
             return Err(bad("MinHash parameters differ from this build"));
         }
-        let (n_docs, n_chunks, n_blocks) = (r32(24), r32(28), r32(32));
+        let (n_docs, n_chunks, n_blocks, bits) = (r32(24), r32(28), r32(32), r32(36));
+        if !(1..=16).contains(&bits) {
+            return Err(bad("bad bucket directory size"));
+        }
         let mut offs = [0usize; 9];
         for (k, o) in offs.iter_mut().enumerate() {
             let p = 40 + 8 * k;
@@ -244,13 +267,13 @@ impl Segment {
         if n(0) != n_docs as usize * 20
             || n(2) != n_docs as usize * 12
             || n(3) != n_chunks as usize * 4
-            || n(4) != (BANDS + 1) * 8
+            || n(4) != BANDS * ((1usize << bits) + 1) * 4
             || n(6) != (n_blocks as usize + 1) * 8
             || n(5) % 8 != 0
         {
             return Err(bad("section sizes do not match the counts"));
         }
-        Ok(Segment { path: path.to_path_buf(), map, n_docs, n_chunks, n_blocks, offs })
+        Ok(Segment { path: path.to_path_buf(), map, n_docs, n_chunks, n_blocks, bits, offs })
     }
 
     /// Path of the file.
@@ -304,20 +327,22 @@ impl Segment {
             return Ok(());
         }
         let total = ((self.offs[6] - self.offs[5]) / 8) as u64;
-        let lo = self.u64_at(self.offs[4] + 8 * band);
-        let hi = self.u64_at(self.offs[4] + 8 * (band + 1));
+        let slots = (1usize << self.bits) + 1;
+        let h = (u64::from(key) >> (32 - self.bits)) as usize;
+        let d = self.offs[4] + 4 * (band * slots + h);
+        let (lo, hi) = (u64::from(self.u32_at(d)), u64::from(self.u32_at(d + 4)));
         if lo > hi || hi > total {
-            return Err(self.corrupt("band directory out of range"));
+            return Err(self.corrupt("bucket directory out of range"));
         }
         let base = self.offs[5];
-        let key_at = |i: u64| self.u32_at(base + 8 * i as usize);
-        let (mut a, mut b) = (lo, hi);
-        while a < b {
-            let mid = a + (b - a) / 2;
-            if key_at(mid) < key { a = mid + 1 } else { b = mid }
-        }
-        while a < hi && key_at(a) == key {
-            f(self.u32_at(base + 8 * a as usize + 4));
+        let mut a = lo;
+        while a < hi {
+            let k = self.u32_at(base + 8 * a as usize);
+            if k == key {
+                f(self.u32_at(base + 8 * a as usize + 4));
+            } else if k > key {
+                break;
+            }
             a += 1;
         }
         Ok(())
