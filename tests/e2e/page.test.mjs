@@ -212,7 +212,7 @@ try {
   assert.deepEqual(errors, [], 'no script errors');
 
   if (process.env.SCREENSHOT) {
-    await findings.nth(Math.min(1, n - 1)).hover();
+    await findings.nth(n - 1).hover();
     await page.locator('#pop').waitFor({ state: 'visible' });
     await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
   }
