@@ -30,6 +30,7 @@ fn model() -> Model {
         order: 4,
         min_word_count: 1,
         cutoffs: vec![],
+        prune_threshold: 0.0,
         ..Default::default()
     };
     let (data, _) =

@@ -22,6 +22,7 @@ fn toy(order: usize, cutoffs: Vec<u64>, min: u64) -> NgramData {
         order,
         cutoffs,
         min_word_count: min,
+        prune_threshold: 0.0,
         ..Default::default()
     };
     estimate_from_texts(TOY.iter().copied(), &opts).unwrap().0
@@ -126,6 +127,7 @@ fn hand_checked_mkn() {
         order: 2,
         cutoffs: vec![],
         min_word_count: 1,
+        prune_threshold: 0.0,
         ..Default::default()
     };
     let (data, stats) = estimate_from_texts(["a b\na b\na c"], &opts).unwrap();
