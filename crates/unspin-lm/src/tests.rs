@@ -363,3 +363,18 @@ fn every_byte_flip_is_caught_by_open_or_verify() {
     }
     Model::from_bytes(bytes.to_vec()).unwrap().verify().unwrap();
 }
+
+#[test]
+fn from_static_and_send_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Model>();
+    let bytes: &'static [u8] = Box::leak(small_model().to_vec().into_boxed_slice());
+    let m = Model::from_static(bytes).unwrap();
+    let m2 = Model::from_bytes(small_model().to_vec()).unwrap();
+    let cat = m.id("cat");
+    assert_ne!(cat, m.unk());
+    assert_eq!(
+        m.log10_prob(&[m.bos(), m.id("the")], cat),
+        m2.log10_prob(&[m.bos(), m.id("the")], cat)
+    );
+}
