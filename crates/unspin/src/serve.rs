@@ -595,19 +595,18 @@ pub fn state(
     })
 }
 
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGTERM or SIGINT. The handlers are installed before this returns, so a
+/// signal sent once the server has said it is listening is never missed.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
+    })
 }
 
 /// Runs the server until SIGTERM or Ctrl-C; returns the exit code.
@@ -628,6 +627,7 @@ pub fn run(args: ServeArgs) -> Result<i32> {
         .build()
         .context("cannot start the async runtime")?;
     rt.block_on(async move {
+        let stop = shutdown_signal()?;
         let listener = tokio::net::TcpListener::bind(&args.addr)
             .await
             .with_context(|| format!("{}: cannot listen", args.addr))?;
@@ -636,7 +636,7 @@ pub fn run(args: ServeArgs) -> Result<i32> {
         let grace = st.timeout + Duration::from_secs(5);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(listener, app(st)).with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            stop.await;
             eprintln!("unspin serve: shutting down, finishing requests in flight");
             let _ = stopping_tx.send(());
         });

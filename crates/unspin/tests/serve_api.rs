@@ -272,7 +272,7 @@ fn healthz_reports_status() {
     let v = r.json();
     assert_eq!(v["status"], "ok");
     assert_eq!(v["index"], false);
-    assert_eq!(v["threshold"], 0.5);
+    assert_eq!(v["threshold"], unspin_engine::DEFAULT_THRESHOLD);
 }
 
 #[test]
