@@ -21,11 +21,14 @@
 //! * **Number**: number words ↔ digits, uniform over the spellings.
 //!
 //! and the evidence factor `e(X,Y)` sharpening the distribution toward pairs that other
-//! signals support: for each binary signal (Y's Moby list also lists X; X and Y share a WordNet
-//! synset) `e` multiplies by the likelihood ratio `P(signal | real substitution) / P(signal |
-//! any Moby pair)` (or the complementary ratio when the signal is absent), with the rates
-//! measured on the learned pairs that Moby also lists, with add-one smoothing. No constant is
-//! hand-tuned.
+//! signals support. Every candidate pair falls in one of seven categories by three signals
+//! (X's Moby list has Y; Y's Moby list has X; X and Y share a WordNet synset), and
+//! `e(X,Y) = P(category | real substitution) / P(category | any candidate pair)`, the likelihood
+//! ratio measured on the substitutions learned from the tortured phrases versus all candidate
+//! pairs, with add-one smoothing. No constant is hand-tuned. Optionally (`moby_reverse`, off by default
+//! because the extra pairs cost more candidate budget than they recover) Moby's reverse
+//! listings (Y lists X but not the other way) enter the Moby dictionary of X through the same
+//! factor, as for a spinner whose synonym dictionary is symmetric.
 //!
 //! Pairs carry through inflection: when `X` and `Y` share a part of speech, every inflected form
 //! pair (`plural X`, `plural Y`), (`past X`, `past Y`), … gets the same `s`.
@@ -96,6 +99,9 @@ pub struct BuildOptions {
     pub holdout: Option<Holdout>,
     /// Which candidates size pruning drops first.
     pub prune: Prune,
+    /// Let Moby's reverse listings (Y lists X) propose X → Y too, as a spinner with a
+    /// symmetric synonym dictionary would.
+    pub moby_reverse: bool,
     /// Exponent of the prior in the ranking score `ln s(Y|X) + prior_weight · ln P(X)`
     /// (1 = posterior).
     pub prior_weight: f64,
@@ -121,6 +127,7 @@ impl BuildOptions {
             holdout: None,
             prune: Prune::Rank,
             prior_weight: 1.0,
+            moby_reverse: false,
         }
     }
 }
@@ -148,10 +155,9 @@ pub struct BuildStats {
     pub bytes: usize,
     /// Learned word/phrase substitution pairs (before inflection).
     pub learned_pairs: usize,
-    /// Estimated evidence likelihood ratios (present, absent): mutual Moby listing.
-    pub lr_mutual: (f64, f64),
-    /// Estimated evidence likelihood ratios (present, absent): shared WordNet synset.
-    pub lr_synset: (f64, f64),
+    /// Estimated evidence likelihood ratio per pair category (bit 1: X's Moby list has Y;
+    /// bit 2: Y's Moby list has X; bit 4: X and Y share a WordNet synset).
+    pub evidence_lr: [f64; 8],
     /// Wall time in seconds.
     pub seconds: f64,
 }
@@ -471,7 +477,23 @@ pub fn build(
         vocab.len()
     ));
 
-    // ---- evidence likelihood ratios from learned pairs that Moby lists
+    // ---- Moby's reverse listings: Y lists X but X does not list Y
+    let mut moby_rev: HashMap<u32, Vec<u32>> = HashMap::new();
+    if opts.moby_reverse {
+        for (&r, ids) in &moby_ids {
+            for &y in ids {
+                if !moby_pairs.contains(&(y, r)) {
+                    moby_rev.entry(y).or_default().push(r);
+                }
+            }
+        }
+        for v in moby_rev.values_mut() {
+            v.sort_unstable();
+        }
+    }
+
+    // ---- evidence likelihood ratios: candidate pairs (Moby either way, or WordNet mates) by
+    // category, among the learned (real) substitutions versus among all candidate pairs
     let synset_mates = |x: &str| -> HashSet<&str> {
         let mut s = HashSet::new();
         for pos in Pos::ALL {
@@ -485,40 +507,60 @@ pub fn build(
         }
         s
     };
+    let category = |xi: u32, yi: u32, mate: bool| -> usize {
+        usize::from(moby_pairs.contains(&(xi, yi)))
+            | usize::from(moby_pairs.contains(&(yi, xi))) << 1
+            | usize::from(mate) << 2
+    };
     {
-        let (mut n1, mut k1m, mut k1s) = (0, 0, 0);
+        let mut k0 = [0usize; 8];
+        for x in &x_lemmas {
+            let Some(xi) = int.get(x) else { continue };
+            let mates = synset_mates(x);
+            let mut ys: HashSet<u32> = HashSet::new();
+            ys.extend(moby_ids.get(&xi).into_iter().flatten());
+            ys.extend(moby_rev.get(&xi).into_iter().flatten());
+            ys.extend(
+                mates
+                    .iter()
+                    .filter(|m| **m != x.as_str())
+                    .filter_map(|m| int.get(m)),
+            );
+            for yi in ys {
+                k0[category(xi, yi, mates.contains(int.strs[yi as usize].as_str()))] += 1;
+            }
+        }
+        let mut k1 = [0usize; 8];
         for (x, ys) in &learned {
-            let (Some(xi), mates) = (int.get(x), synset_mates(x)) else {
-                continue;
-            };
+            let Some(xi) = int.get(x) else { continue };
+            let mates = synset_mates(x);
             for y in ys.keys() {
                 let Some(yi) = int.get(y) else { continue };
-                if moby_pairs.contains(&(xi, yi)) {
-                    n1 += 1;
-                    k1m += usize::from(moby_pairs.contains(&(yi, xi)));
-                    k1s += usize::from(mates.contains(y.as_str()));
+                let c = category(xi, yi, mates.contains(y.as_str()));
+                let reverse_ok = opts.moby_reverse || c & 1 != 0;
+                if c != 0 && (reverse_ok || c & 4 != 0) {
+                    k1[c] += 1;
                 }
             }
         }
-        let (mut n0, mut k0m, mut k0s) = (0, 0, 0);
-        for (root, list) in &moby.lists {
-            let r = int.get(root).unwrap_or(u32::MAX);
-            let mates = synset_mates(root);
-            for y in list {
-                let yi = int.get(y).unwrap_or(u32::MAX);
-                n0 += 1;
-                k0m += usize::from(moby_pairs.contains(&(yi, r)));
-                k0s += usize::from(mates.contains(y.as_str()));
-            }
+        let (n0, n1) = (k0.iter().sum::<usize>(), k1.iter().sum::<usize>());
+        for c in 1..8 {
+            // a category without candidate pairs never occurs: neutral
+            stats.evidence_lr[c] = if k0[c] == 0 {
+                1.0
+            } else {
+                likelihood_ratio(k1[c], n1, k0[c], n0).0
+            };
         }
-        stats.lr_mutual = likelihood_ratio(k1m, n1, k0m, n0);
-        stats.lr_synset = likelihood_ratio(k1s, n1, k0s, n0);
         progress(&format!(
-            "evidence: {n1} learned pairs in Moby; mutual {k1m}/{n1} vs {k0m}/{n0} → LR {:.2}/{:.2}; synset {k1s}/{n1} vs {k0s}/{n0} → LR {:.2}/{:.2}",
-            stats.lr_mutual.0, stats.lr_mutual.1, stats.lr_synset.0, stats.lr_synset.1
+            "evidence (category: real/all → LR; bit 1 X lists Y, 2 Y lists X, 4 WordNet mates): {}",
+            (1..8)
+                .map(|c| format!("{c}: {}/{} → {:.2}", k1[c], k0[c], stats.evidence_lr[c]))
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     }
-    let (lrm, lrs) = (stats.lr_mutual, stats.lr_synset);
+    let lr = stats.evidence_lr;
 
     // ---- lemma-level channel and inflection expansion
     progress("channel model");
@@ -539,20 +581,18 @@ pub fn build(
     for (n, x) in x_lemmas.iter().enumerate() {
         let xi = x_ids[n];
         let mates = synset_mates(x);
-        let evidence = |yi: u32, y: &str| -> f64 {
-            let m = if moby_pairs.contains(&(yi, xi)) {
-                lrm.0
-            } else {
-                lrm.1
-            };
-            let s = if mates.contains(y) { lrs.0 } else { lrs.1 };
-            m * s
-        };
+        let evidence = |yi: u32, y: &str| -> f64 { lr[category(xi, yi, mates.contains(y))] };
         let mut dicts: Vec<DictList> = Vec::new();
-        if let Some(list) = moby.lists.get(x) {
-            let mut v = Vec::with_capacity(list.len());
-            for y in list {
+        let forward = moby.lists.get(x).map(|l| l.as_slice()).unwrap_or_default();
+        let reverse = moby_rev.get(&xi).map(|l| l.as_slice()).unwrap_or_default();
+        if !forward.is_empty() || !reverse.is_empty() {
+            let mut v = Vec::with_capacity(forward.len() + reverse.len());
+            for y in forward {
                 let yi = int.id(y);
+                v.push((yi, evidence(yi, y), shared_pos(&morph, x, y)));
+            }
+            for &yi in reverse {
+                let y = int.strs[yi as usize].as_str();
                 v.push((yi, evidence(yi, y), shared_pos(&morph, x, y)));
             }
             dicts.push((MOBY, v));

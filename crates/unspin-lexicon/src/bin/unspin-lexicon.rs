@@ -42,6 +42,9 @@ enum Cmd {
         /// Only read this many corpus documents.
         #[arg(long)]
         max_docs: Option<usize>,
+        /// Also use Moby's reverse listings (Y lists X).
+        #[arg(long)]
+        moby_reverse: bool,
         /// Exponent of ln P(X) in the ranking.
         #[arg(long)]
         prior_weight: Option<f64>,
@@ -134,6 +137,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             prune,
             max_bytes,
             prior_weight,
+            moby_reverse,
         } => {
             let mut o = BuildOptions::with_root(&root);
             o.holdout = holdout.map(|fraction| Holdout { fraction, seed });
@@ -144,6 +148,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 o.vocab_size = v;
             }
             o.max_docs = max_docs;
+            o.moby_reverse = moby_reverse;
             if let Some(w) = prior_weight {
                 o.prior_weight = w;
             }
