@@ -8,12 +8,19 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 bin="${UNSPIN_BIN:-$root/target/debug/unspin}"
+st=schemathesis
 if ! command -v schemathesis >/dev/null 2>&1; then
-  echo "schemathesis: installing"
-  if ! command -v pip3 >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip python3-venv >/dev/null
+  # A private virtual environment (Debian's Python refuses system-wide pip installs).
+  venv="${XDG_CACHE_HOME:-$HOME/.cache}/unspin-schemathesis"
+  if [ ! -x "$venv/bin/schemathesis" ]; then
+    echo "schemathesis: installing into $venv"
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    fi
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q schemathesis
   fi
-  pip3 install -q schemathesis 2>/dev/null || pip3 install -q --break-system-packages schemathesis
+  st="$venv/bin/schemathesis"
 fi
 
 log="$(mktemp)"
@@ -38,7 +45,7 @@ if curl -fsS "$base/healthz" | grep -q '"index":false'; then
   echo "schemathesis: no index configured, skipping /v1/find and /v1/compare"
   exclude=(--exclude-path /v1/find --exclude-path /v1/compare)
 fi
-schemathesis run "$base/openapi.json" --checks all --max-examples "${MAX_EXAMPLES:-100}" \
+"$st" run "$base/openapi.json" --checks all --max-examples "${MAX_EXAMPLES:-100}" \
   --phases examples,coverage,fuzzing "${exclude[@]}" "$@"
 # The server must still be up and healthy after all that.
 curl -fsS "$base/healthz" >/dev/null && echo "schemathesis: server still healthy"
