@@ -27,6 +27,8 @@ use crate::model::{Candidate, CandidateSource, LanguageModel, WordId};
 use unspin_text::{Token, TokenKind};
 
 const LN10: f64 = std::f64::consts::LN_10;
+/// Highest spin rate the EM may estimate.
+const MAX_RATE: f64 = 0.6;
 const MAX_STATE: usize = 4;
 /// Longest run of tokens decoded as one unit; longer sentences are cut (context carries over).
 const MAX_SEGMENT: usize = 256;
@@ -57,6 +59,16 @@ pub struct Params {
     /// the local gain is reduced by `(1 - freq_weight)·ln(P(X)/P(Y))` (unigram ratio), so a
     /// careful writer's rarer synonym is not taken for a substitution merely for being rare.
     pub freq_weight: f64,
+    /// Weight of the language model's evidence against the channel and priors (log-linear
+    /// scaling, as in speech recognition): n-gram estimates for rare words in unseen contexts
+    /// are overconfident, so their log-ratio is scaled down.
+    pub lm_weight: f64,
+    /// ln P(word | `<unk>`): the LM gives the probability of *some* unknown word; a specific
+    /// one is far less likely. Added (nats) for every unknown word the text is scored with.
+    pub unk_penalty: f64,
+    /// How much (nats) the rest of a candidate's window may gain over the observed one, at
+    /// most, for the pruning bound (see `Decoder::lattice`).
+    pub prune_margin: f64,
     /// Calibration of confidences: confidence = σ(scale·llr + shift).
     pub calib_scale: f64,
     /// See `calib_scale`.
@@ -69,13 +81,16 @@ impl Default for Params {
             clean_rate: 0.002,
             prior_rate: 0.12,
             prior_strength: 20.0,
-            prior_spun: 0.5,
+            prior_spun: 0.002,
             em_iterations: 4,
-            gate: -6.0,
+            gate: -3.0,
             max_candidates: 24,
             beam: 6,
             name_penalty: -2.0,
             freq_weight: 1.0,
+            lm_weight: 0.9,
+            unk_penalty: -10.0,
+            prune_margin: 8.0,
             calib_scale: 1.0,
             calib_shift: 0.0,
         }
@@ -96,6 +111,9 @@ impl Params {
             "beam" => self.beam = value as usize,
             "name_penalty" => self.name_penalty = value,
             "freq_weight" => self.freq_weight = value,
+            "lm_weight" => self.lm_weight = value,
+            "unk_penalty" => self.unk_penalty = value,
+            "prune_margin" => self.prune_margin = value,
             "calib_scale" => self.calib_scale = value,
             "calib_shift" => self.calib_shift = value,
             _ => return Err(format!("unknown parameter `{name}`")),
@@ -242,19 +260,62 @@ impl Decoder<'_> {
     /// LM log-probability (nats) of emitting `emitted` then `right` after `left`.
     fn window(&self, left: &[WordId], emitted: &[WordId], right: &[WordId]) -> f64 {
         let n = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
-        let mut ctx: Vec<WordId> = left.to_vec();
-        let mut lp = 0.0f64;
-        for &w in emitted.iter().chain(right) {
-            let c = &ctx[ctx.len().saturating_sub(n)..];
-            lp += self.lm.log10_prob(c, w) as f64;
-            ctx.push(w);
+        // Context ring: the last `n` ids, oldest first, in a fixed buffer (no allocation).
+        let mut ctx = [0 as WordId; 2 * MAX_STATE + 8];
+        let mut len = 0usize;
+        for &w in left.iter().rev().take(n).rev() {
+            ctx[len] = w;
+            len += 1;
         }
-        lp * LN10
+        let mut lp = 0.0f64;
+        let unk = self.lm.unk();
+        let mut penalty = 0.0;
+        for &w in emitted.iter().chain(right) {
+            lp += self.lm.log10_prob(&ctx[len.saturating_sub(n)..len], w) as f64;
+            if w == unk {
+                penalty += self.params.unk_penalty;
+            }
+            if len == ctx.len() {
+                ctx.copy_within(len - n.., 0);
+                len = n;
+            }
+            ctx[len] = w;
+            len += 1;
+        }
+        lp * LN10 + penalty
     }
 
     /// ln of the product of the words' unigram probabilities.
     fn unigram(&self, words: &[WordId]) -> f64 {
         words.iter().map(|&w| self.lm.log10_prob(&[], w) as f64).sum::<f64>() * LN10
+    }
+
+    /// (ln P(token | observed context) for every token, ln P(`</s>` | context) at every
+    /// sentence's last token), with the unknown-word penalty; the same numbers `window` gives.
+    fn observed_scores(&self, toks: &[Tok], tokens: &[Token]) -> (Vec<f64>, Vec<f64>) {
+        let n_ctx = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
+        let mut lp = vec![0.0; toks.len()];
+        let mut eos = vec![0.0; toks.len()];
+        let mut ctx: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
+        for k in 0..toks.len() {
+            if tokens[k].sentence_start || k == 0 {
+                ctx.clear();
+                ctx.push(self.lm.bos());
+            }
+            let c = &ctx[ctx.len().saturating_sub(n_ctx)..];
+            let w = toks[k].id;
+            lp[k] = self.lm.log10_prob(c, w) as f64 * LN10
+                + if w == self.lm.unk() { self.params.unk_penalty } else { 0.0 };
+            if ctx.len() > n_ctx {
+                ctx.remove(0);
+            }
+            ctx.push(w);
+            if k + 1 == toks.len() || tokens[k + 1].sentence_start {
+                let c = &ctx[ctx.len().saturating_sub(n_ctx)..];
+                eos[k] = self.lm.log10_prob(c, self.lm.eos()) as f64 * LN10;
+            }
+        }
+        (lp, eos)
     }
 
     fn lattice(&self, text: &str, toks: &[Tok], tokens: &[Token]) -> Vec<Edge> {
@@ -263,6 +324,9 @@ impl Decoder<'_> {
         let mut edges = Vec::new();
         let mut key = String::new();
         let mut cands: Vec<Candidate> = Vec::new();
+        // Every observed token's log-probability in its observed context, computed once: the
+        // observed windows of all edges are sums of these.
+        let (obs_lp, eos_lp) = self.observed_scores(toks, tokens);
         let mut sent_start = 0;
         for i in 0..toks.len() {
             if tokens[i].sentence_start {
@@ -305,8 +369,14 @@ impl Decoder<'_> {
                     k += 1;
                 }
                 let observed: Vec<WordId> = toks[i..j].iter().map(|t| t.id).collect();
-                let obs_score = self.window(&left, &observed, &right);
-                let obs_uni = self.unigram(&observed);
+                let mut obs_score: f64 = obs_lp[i..k].iter().sum();
+                if right.last() == Some(&self.lm.eos()) {
+                    obs_score += eos_lp[k - 1];
+                }
+                let ctx_left = &left[left.len().saturating_sub(n_ctx)..];
+                let obs_first = obs_lp[i];
+                let debiased = self.params.freq_weight != 1.0;
+                let obs_uni = if debiased { self.unigram(&observed) } else { 0.0 };
                 let name = if toks[i..j].iter().any(|t| t.name_like) {
                     self.params.name_penalty
                 } else {
@@ -321,8 +391,25 @@ impl Decoder<'_> {
                     if words.is_empty() || words.contains(&self.lm.unk()) {
                         continue;
                     }
-                    let gain = self.window(&left, &words, &right) - obs_score;
-                    let debias = -(1.0 - self.params.freq_weight) * (self.unigram(&words) - obs_uni);
+                    // Pruning: if the candidate's first word is so much less likely than the
+                    // observed one that even a large gain on the rest of the window
+                    // (`prune_margin`) at the highest spin rate leaves it hopeless, skip the
+                    // rest of its window.
+                    let first = self.lm.log10_prob(ctx_left, words[0]) as f64 * LN10;
+                    let bound = self.params.lm_weight * (first - obs_first + self.params.prune_margin)
+                        + c.ln_channel as f64
+                        + name
+                        + (MAX_RATE / (1.0 - MAX_RATE)).ln();
+                    if bound < self.params.gate {
+                        continue;
+                    }
+                    let gain =
+                        self.params.lm_weight * (self.window(&left, &words, &right) - obs_score);
+                    let debias = if debiased {
+                        -(1.0 - self.params.freq_weight) * (self.unigram(&words) - obs_uni)
+                    } else {
+                        0.0
+                    };
                     let base = gain + debias + c.ln_channel as f64 + name;
                     edges.push(Edge {
                         i,
@@ -351,7 +438,7 @@ impl Decoder<'_> {
         for _ in 0..p.em_iterations {
             set_rate(edges, rate);
             let expected: f64 = posteriors(edges).iter().map(|(_, p)| p).sum();
-            rate = ((expected + a) / (words as f64 + a + b)).clamp(p.clean_rate * 2.0, 0.6);
+            rate = ((expected + a) / (words as f64 + a + b)).clamp(p.clean_rate * 2.0, MAX_RATE);
         }
         let llr = doc_llr(edges, rate) - doc_llr(edges, p.clean_rate);
         let prior = (p.prior_spun / (1.0 - p.prior_spun)).ln();
@@ -416,7 +503,11 @@ impl Decoder<'_> {
         };
         let advance = |h: &Hyp, filled: usize, w: WordId| -> (Hyp, usize, f64) {
             let ctx_start = n_ctx - filled.min(n_ctx);
-            let lp = self.lm.log10_prob(&h.state[ctx_start..n_ctx], w) as f64 * LN10;
+            let mut lp = self.lm.log10_prob(&h.state[ctx_start..n_ctx], w) as f64 * LN10;
+            if w == self.lm.unk() {
+                lp += self.params.unk_penalty;
+            }
+            lp *= self.params.lm_weight;
             let mut nh = *h;
             if n_ctx > 0 {
                 nh.state.copy_within(1..n_ctx, 0);

@@ -185,8 +185,20 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
         if rep.findings.len() == 1 { "" } else { "s" },
         rep.words
     )?;
+    // Findings are in text order: count lines and columns incrementally.
+    let (mut line, mut line_start, mut pos) = (1usize, 0usize, 0usize);
     for f in &rep.findings {
-        let (line, col) = unspin_text::line_col(&rep.text, f.start);
+        let upto = f.start.min(rep.text.len());
+        if upto >= pos {
+            for (k, b) in rep.text.as_bytes()[pos..upto].iter().enumerate() {
+                if *b == b'\n' {
+                    line += 1;
+                    line_start = pos + k + 1;
+                }
+            }
+            pos = upto;
+        }
+        let col = rep.text.get(line_start..upto).map_or(1, |s| s.chars().count() + 1);
         let alts = if f.alternatives.is_empty() {
             String::new()
         } else {
