@@ -45,7 +45,7 @@ impl CandidateSource for Lex {
             let mut b = b.borrow_mut();
             self.0.candidates(key, &mut b);
             out.extend(b.drain(..).map(|c| Candidate {
-                original: c.original.to_string(),
+                original: c.original,
                 ln_channel: c.ln_channel,
             }));
         })
