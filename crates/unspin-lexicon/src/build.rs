@@ -682,49 +682,73 @@ pub fn build(
         .collect();
     keys.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
 
-    // size pruning: keep a prefix of every key's ranked list
-    let mut lens: Vec<usize> = keys.iter().map(|(_, v)| v.len()).collect();
-    loop {
-        let (bytes, originals, entries) =
-            serialise(&keys, &int, &lens, &|x| count_of(&int.strs[x as usize]))?;
-        if bytes.len() <= opts.max_bytes {
-            stats.bytes = bytes.len();
-            stats.keys = entries.len();
-            stats.originals = originals;
-            for (_, list) in &entries {
-                stats.pairs += list.len();
-                for &(_, _, src) in list {
-                    stats.pairs_moby += usize::from(src & MOBY != 0);
-                    stats.pairs_wordnet += usize::from(src & WORDNET != 0);
-                    stats.pairs_learned += usize::from(src & LEARNED != 0);
-                    stats.pairs_number += usize::from(src & NUMBER != 0);
-                }
-            }
-            write_atomic(out, &bytes)?;
-            break;
-        }
-        let over = bytes.len() - opts.max_bytes;
-        let kept: usize = lens.iter().sum();
-        // bytes per candidate record, from the file just written
-        let cand_bytes = format::Header::parse(&bytes)
-            .map_err(|e| LexiconError::Build(format!("own output unreadable: {e}")))?
-            .sections[1]
-            .1 as f64;
-        let per = (cand_bytes / kept.max(1) as f64).max(2.0);
-        let target = kept.saturating_sub((over as f64 / per).ceil() as usize);
+    // size pruning: keep a prefix of every key's ranked list; estimate the number of pairs
+    // that fits from the bytes per record, then bisect to within 0.5% of the limit
+    let total_pairs: usize = keys.iter().map(|(_, v)| v.len()).sum();
+    let mut target = total_pairs;
+    let (mut lo, mut hi): (Option<usize>, Option<usize>) = (None, None);
+    let mut best: Option<(Vec<u8>, usize, Vec<KeyEntry>)> = None;
+    for _ in 0..10 {
         if target < keys.len() {
             return Err(LexiconError::Build(format!(
                 "cannot fit in {} bytes even with one candidate per key",
                 opts.max_bytes
             )));
         }
-        lens = prefix_lengths(&keys, target, opts.prune);
+        let lens = if target == total_pairs {
+            keys.iter().map(|(_, v)| v.len()).collect()
+        } else {
+            prefix_lengths(&keys, target, opts.prune)
+        };
+        let (bytes, originals, entries) =
+            serialise(&keys, &int, &lens, &|x| count_of(&int.strs[x as usize]))?;
+        let size = bytes.len();
+        let cand_bytes = format::Header::parse(&bytes)
+            .map_err(|e| LexiconError::Build(format!("own output unreadable: {e}")))?
+            .sections[1]
+            .1 as f64;
         progress(&format!(
-            "{} bytes > {}: keeping {target} of {kept} pairs",
-            bytes.len(),
+            "{target} of {total_pairs} pairs: {size} bytes (limit {})",
             opts.max_bytes
         ));
+        if size <= opts.max_bytes {
+            lo = Some(target);
+            best = Some((bytes, originals, entries));
+            if hi.is_none() || size as f64 >= 0.995 * opts.max_bytes as f64 {
+                break;
+            }
+        } else {
+            hi = Some(target);
+        }
+        target = match (lo, hi) {
+            (Some(l), Some(h)) if h - l > 1000 => (l + h) / 2,
+            (Some(_), Some(_)) => break,
+            _ => {
+                let over = size.saturating_sub(opts.max_bytes);
+                let per = (cand_bytes / target.max(1) as f64).max(2.0);
+                target.saturating_sub((over as f64 / per).ceil() as usize)
+            }
+        };
     }
+    let Some((bytes, originals, entries)) = best else {
+        return Err(LexiconError::Build(format!(
+            "could not fit in {} bytes",
+            opts.max_bytes
+        )));
+    };
+    stats.bytes = bytes.len();
+    stats.keys = entries.len();
+    stats.originals = originals;
+    for (_, list) in &entries {
+        stats.pairs += list.len();
+        for &(_, _, src) in list {
+            stats.pairs_moby += usize::from(src & MOBY != 0);
+            stats.pairs_wordnet += usize::from(src & WORDNET != 0);
+            stats.pairs_learned += usize::from(src & LEARNED != 0);
+            stats.pairs_number += usize::from(src & NUMBER != 0);
+        }
+    }
+    write_atomic(out, &bytes)?;
     stats.seconds = t0.elapsed().as_secs_f64();
     Ok(stats)
 }
