@@ -21,6 +21,7 @@ fn main() {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut opts = unspin_lm::BuildOptions::default();
+    // Defaults: the shipped model (run from the repository root).
     let mut corpus = PathBuf::from("../shared/corpora/enwiki2015.jsonl.zst");
     let mut out = PathBuf::from("model/en/lm.bin");
     let mut variants: Vec<(PathBuf, Vec<u64>, f64)> = Vec::new();
