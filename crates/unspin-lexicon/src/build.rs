@@ -981,3 +981,104 @@ mod tests {
         assert!((300..500).contains(&b.len()), "{}", b.len());
     }
 }
+
+#[cfg(test)]
+mod end_to_end {
+    use super::*;
+    use crate::{Candidate, Lexicon};
+
+    /// A tiny but complete set of sources: build, open, look up.
+    #[test]
+    fn builds_a_lexicon_from_small_sources() {
+        let dir = std::env::temp_dir().join(format!("unspin-lex-e2e-{}", std::process::id()));
+        let wn = dir.join("wordnet");
+        std::fs::create_dir_all(&wn).unwrap();
+        let w = |name: &str, text: &str| std::fs::write(wn.join(name), text).unwrap();
+        w(
+            "data.noun",
+            "00000001 03 n 02 peril 0 danger 0 000 | x\n00000002 03 n 01 breast 0 000 | x\n",
+        );
+        w(
+            "index.noun",
+            "danger n 1 0 1 0 00000001\nperil n 1 0 1 0 00000001\nbreast n 1 0 1 0 00000002\n",
+        );
+        for pos in ["verb", "adj", "adv"] {
+            w(&format!("data.{pos}"), "");
+            w(&format!("index.{pos}"), "");
+        }
+        for pos in ["noun", "verb", "adj", "adv"] {
+            w(&format!("{pos}.exc"), "");
+        }
+        w("cntlist.rev", "");
+        std::fs::write(
+            dir.join("moby.txt"),
+            "danger,peril,risk,hazard\nbreast,bosom,chest\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("t.csv"),
+            "tortured,expected,papers,query_guard\nbosom peril,breast cancer,10,\n",
+        )
+        .unwrap();
+        let text =
+            "The dangers of breast cancer are a risk. Two dangers, 2 risks, a danger, cancer.";
+        std::fs::write(
+            dir.join("c.jsonl"),
+            format!("{{\"id\":\"1\",\"title\":\"t\",\"text\":\"{text}\"}}\n"),
+        )
+        .unwrap();
+        let opts = BuildOptions {
+            moby: dir.join("moby.txt"),
+            wordnet_dir: wn.clone(),
+            tortured_csv: Some(dir.join("t.csv")),
+            corpus: dir.join("c.jsonl"),
+            counts_cache: None,
+            max_docs: None,
+            vocab_size: 1000,
+            min_phrase_count: 1,
+            top_k: 8,
+            max_key_words: 4,
+            max_bytes: 1_000_000,
+            holdout: None,
+            prune: Prune::Rank,
+            prior_weight: 1.0,
+            moby_reverse: false,
+        };
+        let out = dir.join("lex.bin");
+        let stats = build(&opts, &out, &mut |_| {}).unwrap();
+        assert!(stats.pairs > 0 && stats.bytes as u64 == std::fs::metadata(&out).unwrap().len());
+        let lex = Lexicon::open_verified(&out).unwrap();
+        let mut c: Vec<Candidate> = Vec::new();
+        let has = |lex: &Lexicon, c: &mut Vec<Candidate>, key: &str, orig: &str| {
+            lex.candidates(key, c);
+            c.iter().any(|x| x.original == orig && x.ln_channel <= 0.0)
+        };
+        assert!(has(&lex, &mut c, "peril", "danger"));
+        // inflection carries through: (dangers, perils) is a noun plural pair
+        assert!(has(&lex, &mut c, "perils", "dangers"));
+        assert!(has(&lex, &mut c, "hazards", "dangers"));
+        // learned from the CSV, word by word and as a phrase
+        assert!(has(&lex, &mut c, "bosom", "breast"));
+        assert!(has(&lex, &mut c, "peril", "cancer"));
+        assert!(has(&lex, &mut c, "bosom peril", "breast cancer"));
+        // numbers both ways
+        assert!(has(&lex, &mut c, "2", "two"));
+        assert!(has(&lex, &mut c, "two", "2"));
+        // originals must be corpus words: "hazard" never occurs, so it is nobody's original
+        assert!(!has(&lex, &mut c, "danger", "hazard"));
+        // Σ_Y s(Y|X) ≤ 1 over the kept Y for X = danger (quantisation tolerance)
+        let total: f64 = lex
+            .keys()
+            .iter()
+            .map(|k| {
+                lex.candidates(k, &mut c);
+                c.iter()
+                    .filter(|x| x.original == "danger")
+                    .map(|x| (x.ln_channel as f64).exp())
+                    .sum::<f64>()
+            })
+            .sum();
+        assert!(total > 0.2 && total <= 1.0 + 0.15, "{total}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -12,6 +12,19 @@
 //! digits); see [`build`](mod@build) for the formula. [`spin`] holds the evaluation spinner
 //! (which never consults the compiled lexicon), [`morph`] the WordNet morphology both share.
 //!
+//! # Building
+//!
+//! [`build_default`] builds `model/en/lexicon.bin` from the workspace root's default inputs
+//! (`data/sources/moby.txt`, `data/sources/wordnet`, `../shared/lexicons/…csv`,
+//! `../shared/corpora/enwiki2015.jsonl.zst`); the `unspin-lexicon build` binary does the same.
+//!
+//! # Provenance of a built lexicon
+//!
+//! Moby Thesaurus II (public domain); WordNet 3.0 (WordNet licence, Princeton University);
+//! substitutions learned from the Problematic Paper Screener's tortured-phrases list (CC BY
+//! 4.0); word and phrase frequencies from English Wikipedia (CC BY-SA 3.0) used to choose and
+//! rank originals. Ship these notices with the model.
+//!
 //! ```no_run
 //! use unspin_lexicon::{Candidate, Lexicon};
 //! let lex = Lexicon::open("model/en/lexicon.bin".as_ref())?;
@@ -36,10 +49,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use build::{
-    BuildOptions, BuildStats, DictSource, Holdout, Prune, build, holdout_split, write_spinner_dict,
+    BuildOptions, BuildStats, DictSource, Holdout, Prune, build, holdout_split, key_of,
+    learn_pairs, write_spinner_dict,
 };
 pub use error::LexiconError;
 use format::Header;
+
+/// Builds the default lexicon of a workspace: inputs from [`BuildOptions::with_root`], output
+/// `root/model/en/lexicon.bin`.
+pub fn build_default(
+    root: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<BuildStats, LexiconError> {
+    build(
+        &BuildOptions::with_root(root),
+        &root.join("model/en/lexicon.bin"),
+        progress,
+    )
+}
 
 /// Source flag: the pair comes from Moby Thesaurus II.
 pub const MOBY: u8 = 1;
