@@ -222,7 +222,20 @@ fn gen_scale(a: &[String]) -> R<()> {
         }
     }
     w.flush()?;
-    eprintln!("{k} documents ({} distinct originals)", base.len());
+    // queries: 1000 originals spun at every 2nd word; any document made from the same
+    // original (s0-i, s1-i, s2-i, ...) is a correct source
+    let qpath = out.with_extension("queries.jsonl");
+    let mut q = BufWriter::new(std::fs::File::create(&qpath)?);
+    let mut rng = Rng(7);
+    let rounds = n.div_ceil(base.len().max(1));
+    for j in 0..1000.min(base.len()) {
+        let i = rng.below(base.len());
+        let (spun, _) = sp.spin(&base[i], 2, 999_000 + j as u64);
+        let expect: Vec<String> = (0..rounds).map(|r| format!("s{r}-{i}")).collect();
+        writeln!(q, "{}", json!({"qid": format!("scale-{j}"), "kind": "whole", "text": spun, "expect": expect}))?;
+    }
+    q.flush()?;
+    eprintln!("{k} documents ({} distinct originals); queries in {}", base.len(), qpath.display());
     Ok(())
 }
 

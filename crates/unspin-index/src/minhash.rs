@@ -3,7 +3,7 @@
 use crate::hash::{combine, mix64};
 
 /// Signature length (bins).
-pub const K: usize = 96;
+pub const K: usize = 72;
 /// Rows per LSH band.
 pub const ROWS: usize = 3;
 /// LSH bands (`BANDS * ROWS == K`).

@@ -22,9 +22,11 @@ use std::path::{Path, PathBuf};
 pub const SEGMENT_VERSION: u32 = 1;
 const MAGIC: &[u8; 8] = b"USPNSEG\0";
 const HEADER: usize = 40 + 9 * 8;
+/// Bytes per posting: the low 16 bits of the bucket key, then the chunk number.
+const POSTING: usize = 6;
 /// Target uncompressed size of a text block.
 pub const BLOCK_BYTES: usize = 32 * 1024;
-const ZSTD_LEVEL: i32 = 3;
+const ZSTD_LEVEL: i32 = 6;
 
 /// A document ready to be written: text plus the band keys of each chunk.
 #[derive(Debug, Clone)]
@@ -107,8 +109,13 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
             }
         }
     }
+    // order within a band: directory slot (top `bits` of the key), then the low 16 bits that
+    // the posting stores (with fewer than 16 directory bits the bits in between are not
+    // stored: a rare spurious match, never a missed one)
+    let bits = dir_bits(chunk_doc.len());
+    let order = |k: u32| (u64::from(k >> (32 - bits)) << 16) | u64::from(k & 0xffff);
     for p in postings.iter_mut() {
-        p.sort_unstable();
+        p.sort_unstable_by_key(|&(k, c)| (order(k), c));
         p.dedup();
     }
     // section sizes
@@ -116,10 +123,9 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     let s_meta = meta.len();
     let s_ids = ids.len() * 12;
     let s_chunk = chunk_doc.len() * 4;
-    let bits = dir_bits(chunk_doc.len());
     let s_dir = BANDS * ((1usize << bits) + 1) * 4;
     let total_post: usize = postings.iter().map(Vec::len).sum();
-    let s_post = total_post * 8;
+    let s_post = total_post * POSTING;
     let s_bdir = (blocks.len() + 1) * 8;
     let s_blocks: usize = blocks.iter().map(Vec::len).sum();
     let mut offs = [0u64; 9];
@@ -185,7 +191,7 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     for p in &postings {
         buf.clear();
         for (k, c) in p {
-            w32(&mut buf, *k);
+            buf.extend_from_slice(&(*k as u16).to_le_bytes());
             w32(&mut buf, *c);
         }
         w.write_all(&buf).map_err(io)?;
@@ -269,7 +275,7 @@ impl Segment {
             || n(3) != n_chunks as usize * 4
             || n(4) != BANDS * ((1usize << bits) + 1) * 4
             || n(6) != (n_blocks as usize + 1) * 8
-            || n(5) % 8 != 0
+            || n(5) % POSTING != 0
         {
             return Err(bad("section sizes do not match the counts"));
         }
@@ -326,7 +332,7 @@ impl Segment {
         if band >= BANDS {
             return Ok(());
         }
-        let total = ((self.offs[6] - self.offs[5]) / 8) as u64;
+        let total = ((self.offs[6] - self.offs[5]) / POSTING) as u64;
         let slots = (1usize << self.bits) + 1;
         let h = (u64::from(key) >> (32 - self.bits)) as usize;
         let d = self.offs[4] + 4 * (band * slots + h);
@@ -335,12 +341,14 @@ impl Segment {
             return Err(self.corrupt("bucket directory out of range"));
         }
         let base = self.offs[5];
-        let mut a = lo;
-        while a < hi {
-            let k = self.u32_at(base + 8 * a as usize);
-            if k == key {
-                f(self.u32_at(base + 8 * a as usize + 4));
-            } else if k > key {
+        let low = key as u16;
+        let mut a = lo as usize;
+        while a < hi as usize {
+            let o = base + POSTING * a;
+            let k = u16::from_le_bytes([self.map[o], self.map[o + 1]]);
+            if k == low {
+                f(self.u32_at(o + 2));
+            } else if k > low {
                 break;
             }
             a += 1;
