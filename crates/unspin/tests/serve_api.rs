@@ -625,10 +625,31 @@ fn find_and_compare_with_an_index() {
         true
     );
 
+    // The answers have the fields /openapi.json promises (schemathesis cannot reach these
+    // answers with random texts, so this checks them).
+    let api = srv.request("GET", "/openapi.json", None, b"").json();
+    let promised = |name: &str| -> Vec<String> {
+        api["components"]["schemas"][name]["required"]
+            .as_array()
+            .unwrap_or_else(|| panic!("schema {name}"))
+            .iter()
+            .map(|k| k.as_str().expect("a field name").to_string())
+            .collect()
+    };
+    // Index answers may carry more fields than promised (the index adds some), never fewer.
+    let has_promised = |v: &serde_json::Value, name: &str| {
+        let o = v.as_object().expect("an object");
+        for k in promised(name) {
+            assert!(o.contains_key(&k), "{name} lacks `{k}`: {v}");
+        }
+    };
+
     let r = srv.post_json("/v1/find", &serde_json::json!({ "text": SPUN }));
     assert_eq!(r.status, 200, "{r:?}");
     let v = r.json();
     assert_eq!(v["sources"][0]["id"], "lighthouse", "{v}");
+    has_promised(&v, "FindResponse");
+    has_promised(&v["sources"][0], "Hit");
     assert_eq!(v["sources"][0]["title"], "The lighthouse");
     assert!(
         v["sources"]
@@ -668,6 +689,10 @@ fn find_and_compare_with_an_index() {
                 .any(|s| s["spun"] == "brilliant" && s["source"] == "bright"),
             "{c}"
         );
+        has_promised(&c, "CompareResponse");
+        has_promised(&subs[0], "Substitution");
+        has_promised(&c["passages"][0], "Passage");
+        has_promised(&c["table"][0], "TableRow");
     }
     srv.post_json(
         "/v1/compare",
