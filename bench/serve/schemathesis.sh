@@ -45,7 +45,10 @@ if curl -fsS "$base/healthz" | grep -q '"index":false'; then
   echo "schemathesis: no index configured, skipping /v1/find and /v1/compare"
   exclude=(--exclude-path /v1/find --exclude-path /v1/compare)
 fi
-"$st" run "$base/openapi.json" --checks all --max-examples "${MAX_EXAMPLES:-100}" --generation-database none \
-  --phases examples,coverage,fuzzing "${exclude[@]}" "$@"
+# (Run from a scratch directory: schemathesis keeps state in ./.schemathesis.)
+work="$(mktemp -d)"
+(cd "$work" && "$st" run "$base/openapi.json" --checks all --max-examples "${MAX_EXAMPLES:-100}" \
+  --generation-database none --phases examples,coverage,fuzzing "${exclude[@]}" "$@")
+rm -rf "$work"
 # The server must still be up and healthy after all that.
 curl -fsS "$base/healthz" >/dev/null && echo "schemathesis: server still healthy"
