@@ -503,9 +503,53 @@ fn with_layers(routes: Router<Arc<AppState>>, st: Arc<AppState>) -> Router {
         .with_state(st)
 }
 
-/// An `unspin-index` index opened once at start (a snapshot: restart the server to see
-/// documents added later).
-struct DiskIndex(unspin_index::index::Index);
+/// An `unspin-index` index. Each search uses the latest committed generation: when the
+/// manifest file has changed since the last search (`unspin index add` replaces it on every
+/// commit), the index is opened again; requests already running keep their snapshot.
+struct DiskIndex {
+    dir: PathBuf,
+    current: std::sync::RwLock<(Option<ManifestStamp>, Arc<unspin_index::index::Index>)>,
+}
+
+/// What identifies one version of the manifest file: inode, size and modification time.
+type ManifestStamp = (u64, u64, std::time::SystemTime);
+
+fn manifest_stamp(dir: &std::path::Path) -> Option<ManifestStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(dir.join("MANIFEST.json")).ok()?;
+    Some((m.ino(), m.len(), m.modified().ok()?))
+}
+
+impl DiskIndex {
+    fn open(dir: &std::path::Path) -> Result<DiskIndex, unspin_index::IndexError> {
+        let stamp = manifest_stamp(dir);
+        let ix = unspin_index::index::Index::open(dir)?;
+        Ok(DiskIndex {
+            dir: dir.to_path_buf(),
+            current: std::sync::RwLock::new((stamp, Arc::new(ix))),
+        })
+    }
+
+    /// The index as of the latest commit (or the last one that could be opened).
+    fn snapshot(&self) -> Arc<unspin_index::index::Index> {
+        let stamp = manifest_stamp(&self.dir);
+        {
+            let cur = self.current.read().unwrap_or_else(|e| e.into_inner());
+            if cur.0 == stamp {
+                return Arc::clone(&cur.1);
+            }
+        }
+        let mut cur = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if cur.0 != stamp {
+            match unspin_index::index::Index::open(&self.dir) {
+                Ok(ix) => *cur = (stamp, Arc::new(ix)),
+                // Keep serving the last good snapshot; try again on the next request.
+                Err(e) => eprintln!("unspin serve: cannot reopen the index: {e}"),
+            }
+        }
+        Arc::clone(&cur.1)
+    }
+}
 
 fn index_error(e: unspin_index::IndexError) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("index: {e}"))
@@ -519,7 +563,8 @@ impl SourceIndex for DiskIndex {
             min_coverage: req.min_coverage.unwrap_or(d.min_coverage),
             ..d
         };
-        let hits = unspin_index::search::find(&self.0, &req.text, &opt).map_err(index_error)?;
+        let ix = self.snapshot();
+        let hits = unspin_index::search::find(&ix, &req.text, &opt).map_err(index_error)?;
         Ok(serde_json::json!({
             "suspect": "-",
             "sources": hits,
@@ -529,9 +574,9 @@ impl SourceIndex for DiskIndex {
 
     fn compare(&self, req: &CompareRequest) -> Result<serde_json::Value, ApiError> {
         let not_found = |m: String| ApiError::new(StatusCode::NOT_FOUND, m);
+        let ix = self.snapshot();
         let r = match &req.source {
-            Some(id) => self
-                .0
+            Some(id) => ix
                 .find_id(id)
                 .map_err(index_error)?
                 .ok_or_else(|| not_found(format!("no document with id `{id}` in the index")))?,
@@ -540,18 +585,17 @@ impl SourceIndex for DiskIndex {
                     limit: 1,
                     ..Default::default()
                 };
-                let hits =
-                    unspin_index::search::find(&self.0, &req.text, &opt).map_err(index_error)?;
+                let hits = unspin_index::search::find(&ix, &req.text, &opt).map_err(index_error)?;
                 hits.first()
                     .map(|h| h.doc)
                     .ok_or_else(|| not_found("no source found in the index".into()))?
             }
         };
-        let doc = self.0.doc(r).map_err(index_error)?;
+        let doc = ix.doc(r).map_err(index_error)?;
         let c = unspin_index::align::compare(
             &req.text,
             &doc.text,
-            self.0.classes(),
+            ix.classes(),
             &unspin_index::align::AlignParams::default(),
         );
         Ok(serde_json::json!({
@@ -613,14 +657,14 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
 pub fn run(args: ServeArgs) -> Result<i32> {
     let index = match &args.index {
         Some(dir) => Some(
-            unspin_index::index::Index::open(dir)
+            DiskIndex::open(dir)
                 .with_context(|| format!("--index {}: cannot open the index", dir.display()))?,
         ),
         None => None,
     };
     let engine =
         crate::models::load_engine(args.model.as_deref(), &args.lexicons, Params::default())?;
-    let index = index.map(|ix| Arc::new(DiskIndex(ix)) as Arc<dyn SourceIndex>);
+    let index = index.map(|ix| Arc::new(ix) as Arc<dyn SourceIndex>);
     let st = state(engine, index, &args);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -707,6 +707,48 @@ fn find_and_compare_with_an_index() {
 }
 
 #[test]
+fn documents_added_to_the_index_while_serving_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(index_dir()).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+        }
+    }
+    let srv = Server::start(&["--index", dir.path().to_str().unwrap()]);
+    let suspect = OTHERS[1]
+        .replace("begins", "starts")
+        .replace("small", "little");
+    let find = || srv.post_json("/v1/find", &serde_json::json!({ "text": suspect }));
+    let before = find().json();
+    assert_eq!(before["sources"][0]["id"], "river", "{before}");
+
+    // Another process replaces the river with a new document while the server runs.
+    {
+        use unspin_index::index::{IndexWriter, NewDoc};
+        let mut w = IndexWriter::open(dir.path()).unwrap();
+        assert!(w.remove("river").unwrap());
+        let doc = NewDoc {
+            id: "river-2".into(),
+            text: OTHERS[1].into(),
+            ..Default::default()
+        };
+        w.add(doc).unwrap();
+        w.commit().unwrap();
+    }
+    let after = find().json();
+    assert_eq!(after["sources"][0]["id"], "river-2", "{after}");
+    assert!(
+        after["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["id"] != "river"),
+        "{after}"
+    );
+}
+
+#[test]
 fn a_missing_index_fails_at_start() {
     let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
         .args([
