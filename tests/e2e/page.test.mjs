@@ -178,6 +178,18 @@ try {
   assert.equal(await page.locator('#restored').textContent(), rejectedText, 'a rejected finding keeps the spun text');
   await page.keyboard.press('Enter');
   assert.equal(await focused.getAttribute('aria-pressed'), 'true', 'Enter accepts');
+  // ↓ moves into the choices, Escape comes back; a digit picks an original.
+  await page.keyboard.press('ArrowDown');
+  assert.ok(await page.evaluate(() => document.getElementById('pop').contains(document.activeElement)), '↓ opens the choices');
+  await page.keyboard.press('Escape');
+  assert.ok(await page.evaluate(() => document.activeElement.classList.contains('finding')), 'Escape returns to the finding');
+  const opts = [f0.suggestion, ...f0.alternatives.filter((a) => a !== f0.suggestion)];
+  if (opts.length > 1) {
+    await page.keyboard.press('2');
+    assert.ok((await page.locator('#restored').textContent()).startsWith(dec.decode(bytes.subarray(0, f0.start)) + opts[1]), '2 picks the second original');
+    await page.keyboard.press('1');
+  }
+  assert.equal(await page.locator('#restored').textContent(), api.restored);
   await page.keyboard.press('ArrowRight');
   if (n > 1) assert.equal(await page.evaluate(() => document.activeElement.dataset.i), '1', '→ moves to the next finding');
 
