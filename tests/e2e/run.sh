@@ -13,6 +13,10 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+if [ "${SKIP_SCHEMATHESIS:-0}" != 1 ]; then
+  command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+  command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
+fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "e2e: installing ${need_apt[*]}"
   apt-get update -qq
