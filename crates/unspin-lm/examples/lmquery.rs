@@ -4,6 +4,7 @@
 //! lmquery info MODEL                      sizes, counts, open time
 //! lmquery arpa MODEL OUT.arpa             export ARPA
 //! lmquery compile IN.arpa OUT.bin         import ARPA
+//! lmquery score MODEL "tok tok …"         per-token log10 scores
 //! lmquery eval MODEL CORPUS.jsonl.zst [--paragraphs N] [--sentences-out FILE] [--repeat R]
 //! ```
 //! `eval` takes up to N paragraphs (default 2000; at most 2 per article, at least 8 tokens)
@@ -69,6 +70,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("{stats:#?}");
         }
         "eval" => eval(&args)?,
+        "score" => {
+            // Per-token scores of space-separated, already normalised tokens.
+            let m = Model::open(Path::new(arg(1)?))?;
+            let toks: Vec<&str> = arg(2)?.split(' ').collect();
+            let mut st = m.begin_sentence();
+            let mut next = st;
+            let mut total = 0f32;
+            for t in toks.iter().copied().chain(["</s>"]) {
+                let p = m.score(&st, m.id(t), &mut next);
+                total += p;
+                println!("{t}\t{p}\t{}", next.words().len());
+                st = next;
+            }
+            println!("total\t{total}");
+        }
         _ => return Err("usage: lmquery info|arpa|compile|eval …".into()),
     }
     Ok(())

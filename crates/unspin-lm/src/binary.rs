@@ -15,7 +15,8 @@
 //!
 //! Sections: `META` (per order: count, slots, max probe length, fingerprint/prob/backoff bit
 //! widths, codebook sizes), the vocabulary (word strings by id, their u32 offsets, and a
-//! linear-probing table word hash → `id + 1` in the low bits, a tag of the hash above), per order a probability and
+//! linear-probing table of u64 slots: `id + 1` in the low bits, the word hash's other bits
+//! above), per order a probability and
 //! a backoff codebook (f32 bin centres), per order a `TABLE` and, for orders ≥ 2, an
 //! optional zstd-compressed `NGRAMS` list (the n-gram identities, only needed to export ARPA).
 //!
@@ -26,6 +27,9 @@
 //! [`crate::hash`] rotated left by a per-table amount, and its fingerprint is the low
 //! `fp_bits` bits of that (0 = empty). The writer picks the smallest fingerprint width (and a
 //! rotation) with which no stored n-gram is shadowed by another one on its probe path.
+//! Slots are kept in Amble–Knuth order (fingerprints decrease along every probe path), so a
+//! lookup stops at the first smaller fingerprint: absent n-grams cost as few probes as
+//! present ones, which also keeps the false-positive rate of fingerprints low.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -100,14 +104,10 @@ fn id_bits(vocab_size: u32) -> u32 {
     32 - vocab_size.leading_zeros()
 }
 
-/// Tag of a word hash in the bits of a vocabulary slot above `idb`.
+/// Tag of a word hash: its bits above `idb` (the slot's low `idb` bits hold `id + 1`).
 #[inline(always)]
-fn word_tag(h: u64, idb: u32) -> u32 {
-    if idb >= 32 {
-        0
-    } else {
-        ((h >> 32) as u32) << idb
-    }
+fn word_tag(h: u64, idb: u32) -> u64 {
+    h & !low_mask(idb)
 }
 
 #[inline(always)]
@@ -278,21 +278,29 @@ pub fn binary_bytes(
     }
     offs.extend_from_slice(&(blob.len() as u32).to_le_bytes());
     let vslots = (v as u64 * 4).div_ceil(3) + 1;
-    let mut vt = vec![0u32; vslots as usize];
+    let mut vt = vec![0u64; vslots as usize];
     let mut vmax = 0u32;
     let idb = id_bits(v as u32);
+    let mut tags = std::collections::HashSet::with_capacity(v);
     for (id, w) in data.vocab.iter().enumerate() {
         let h = hash_bytes(w.as_bytes());
+        if !tags.insert(word_tag(h, idb)) {
+            return Err(LmError::build(
+                path,
+                format!("vocabulary hash tags collide at {w:?}"),
+            ));
+        }
         let mut s = home(h, vslots);
         let mut dist = 0u32;
         while vt[s as usize] != 0 {
             s = if s + 1 == vslots { 0 } else { s + 1 };
             dist += 1;
         }
-        vt[s as usize] = (id as u32 + 1) | word_tag(h, idb);
+        vt[s as usize] = (id as u64 + 1) | word_tag(h, idb);
         vmax = vmax.max(dist);
     }
     let mut vhash = vmax.to_le_bytes().to_vec();
+    vhash.extend_from_slice(&[0; 4]);
     vhash.extend(vt.iter().flat_map(|x| x.to_le_bytes()));
     sections.push(SectionOut {
         kind: K_VSTR,
@@ -450,32 +458,46 @@ fn build_table(
             let fmask = low_mask(fpb);
             slot_of.fill(u32::MAX);
             fps.fill(0);
-            let mut max_probe = 0u32;
             let mut ok = true;
+            // Ordered hashing (Amble & Knuth): along every probe path fingerprints
+            // decrease, so a lookup stops at the first smaller fingerprint (or an empty
+            // slot, fingerprint 0) instead of scanning to the end of the cluster.
             'outer: for (i, &h) in keys.iter().enumerate() {
                 let h = h.rotate_left(rot);
-                let fp = fingerprint(h, fmask);
+                let mut cur = i as u32;
+                let mut fp = fingerprint(h, fmask);
                 let mut s = home(h, slots);
-                let mut dist = 0u32;
                 loop {
                     let su = s as usize;
                     if slot_of[su] == u32::MAX {
-                        slot_of[su] = i as u32;
+                        slot_of[su] = cur;
                         fps[su] = fp;
                         break;
                     }
                     if fps[su] == fp {
-                        // The new n-gram would be shadowed by an earlier one.
+                        // Two n-grams would be confused on this probe path.
                         ok = false;
                         break 'outer;
+                    }
+                    if fps[su] < fp {
+                        std::mem::swap(&mut slot_of[su], &mut cur);
+                        std::mem::swap(&mut fps[su], &mut fp);
                     }
                     s += 1;
                     if s == slots {
                         s = 0;
                     }
-                    dist += 1;
                 }
-                max_probe = max_probe.max(dist);
+            }
+            let mut max_probe = 0u32;
+            if ok {
+                for (s, &i) in slot_of.iter().enumerate() {
+                    if let Some(&h) = keys.get(i as usize) {
+                        let home = home(h.rotate_left(rot), slots);
+                        let d = (s as u64 + slots - home) % slots;
+                        max_probe = max_probe.max(d as u32);
+                    }
+                }
             }
             if ok {
                 let width = fpb + pb + bb;
@@ -598,7 +620,7 @@ pub struct Model {
     vhash: (usize, usize),
     vslots: u64,
     vmax_probe: u32,
-    vid_mask: u32,
+    vid_mask: u64,
     /// tables[k-1] is the table of k-grams.
     tables: Vec<Table>,
     pcodes: Vec<Vec<f32>>,
@@ -855,10 +877,10 @@ impl Model {
             )));
         }
         let hlen = vhash.1 - vhash.0;
-        if hlen < 8 || hlen % 4 != 0 || (hlen / 4 - 1) as u64 <= u64::from(vocab_size) {
+        if hlen < 16 || hlen % 8 != 0 || (hlen / 8 - 1) as u64 <= u64::from(vocab_size) {
             return Err(bad(format!("word hash table has {hlen} bytes")));
         }
-        let vslots = (hlen / 4 - 1) as u64;
+        let vslots = (hlen / 8 - 1) as u64;
         let vmax_probe = rd_u32(b, vhash.0).unwrap_or(0);
         if u64::from(vmax_probe) >= vslots {
             return Err(bad(format!("word hash table max probe {vmax_probe}")));
@@ -871,10 +893,10 @@ impl Model {
             vocab_size,
             vstr,
             voff,
-            vhash: (vhash.0 + 4, vhash.1),
+            vhash: (vhash.0 + 8, vhash.1),
             vslots,
             vmax_probe,
-            vid_mask: low_mask(id_bits(vocab_size)) as u32,
+            vid_mask: low_mask(id_bits(vocab_size)),
             tables,
             pcodes,
             bcodes,
@@ -961,15 +983,19 @@ impl Model {
         let tag = word_tag(h, id_bits(self.vocab_size));
         let mut s = home(h, self.vslots);
         for _ in 0..=self.vmax_probe {
-            let e = rd_u32(table, 4 * s as usize).unwrap_or(0);
+            let e = rd_u64(table, 8 * s as usize).unwrap_or(0);
             if e == 0 {
                 return UNK;
             }
-            let id = (e & self.vid_mask).wrapping_sub(1);
-            if e & !self.vid_mask == tag
-                && self.word_bytes(bytes, id) == Some(normalized_word.as_bytes())
-            {
-                return id;
+            // The tag holds the hash bits above the id (≥ 40 bits for any realistic
+            // vocabulary), so like KenLM the string itself is not compared.
+            if e & !self.vid_mask == tag {
+                let id = (e & self.vid_mask).wrapping_sub(1);
+                return if id < u64::from(self.vocab_size) {
+                    id as WordId
+                } else {
+                    UNK
+                };
             }
             s += 1;
             if s == self.vslots {
@@ -1045,7 +1071,7 @@ impl Model {
                     b: ((e >> t.b_shift) & t.b_mask) as usize,
                 });
             }
-            if f == 0 {
+            if f < fp {
                 return None;
             }
             s += 1;
