@@ -230,6 +230,10 @@ try {
   }
 
   // Opening a file checks it at once and names the download after it.
+  await page.evaluate(() => {
+    document.getElementById('status').textContent = '';
+    document.getElementById('marked').textContent = '';
+  });
   await page.locator('#file').setInputFiles({ name: 'draft.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
   await page.locator('#status', { hasText: 'Done' }).waitFor();
   assert.equal(await page.locator('#marked button.finding').count(), n);
@@ -241,6 +245,21 @@ try {
   ]);
   assert.equal(download2.suggestedFilename(), 'draft.restored.txt');
   await page.getByRole('tab', { name: 'Findings' }).click();
+
+  // Dropping a file does the same.
+  await page.locator('#input').fill('');
+  await page.evaluate((t) => {
+    document.getElementById('status').textContent = '';
+    document.getElementById('marked').textContent = '';
+    const dt = new DataTransfer();
+    dt.items.add(new File([t], 'dropped.txt', { type: 'text/plain' }));
+    const drop = document.getElementById('drop');
+    drop.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    drop.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, text);
+  await page.locator('#status', { hasText: 'Done' }).waitFor();
+  assert.equal(await page.locator('#input').inputValue(), text);
+  assert.equal(await page.locator('#marked button.finding').count(), n);
 
   // Narrow screen: nothing wider than the viewport.
   await page.setViewportSize({ width: 360, height: 740 });
