@@ -69,7 +69,7 @@ def main():
                                    "--sentences-out", sents, "--repeat", str(a.repeat)], text=True)
     ours = dict(line.split("\t", 1) for line in out.strip().splitlines())
     info = dict(l.split("\t", 1) for l in subprocess.check_output([lmquery, "info", a.model], text=True).splitlines()
-                if not l.startswith("section"))
+                if not l.startswith(("section", "table")))
 
     kenlm = ensure_kenlm()
     rss0 = rss_kb()

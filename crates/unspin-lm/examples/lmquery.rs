@@ -54,6 +54,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!("vocab\t{}", m.vocab_size());
             println!("counts\t{:?}", m.counts());
             println!("bytes\t{}", m.size_bytes());
+            for (k, (slots, fp, width, probe)) in m.table_layout().iter().enumerate() {
+                println!(
+                    "table\t{}\tslots {slots}\tfingerprint bits {fp}\tbits/slot {width}\tmax probe {probe}",
+                    k + 1
+                );
+            }
             for (name, order, len) in m.section_sizes() {
                 println!("section\t{name}\t{order}\t{len}");
             }

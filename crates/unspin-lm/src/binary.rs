@@ -929,6 +929,14 @@ impl Model {
         self.tables.iter().map(|t| t.count).collect()
     }
 
+    /// Layout of each order's table: (slots, fingerprint bits, bits per slot, longest probe).
+    pub fn table_layout(&self) -> Vec<(u64, u32, u32, u32)> {
+        self.tables
+            .iter()
+            .map(|t| (t.slots, t.fp_mask.count_ones(), t.width, t.max_probe))
+            .collect()
+    }
+
     /// Bytes per section, as (name, order, bytes), sorted.
     pub fn section_sizes(&self) -> Vec<(&'static str, usize, usize)> {
         let mut v: Vec<_> = self
