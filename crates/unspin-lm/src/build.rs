@@ -48,14 +48,14 @@ pub struct BuildOptions {
 impl Default for BuildOptions {
     /// The settings of the shipped default model (`model/en/lm.bin`, from enwiki2015): order
     /// 4, vocabulary of tokens seen at least 5 times (164,494 types), bigrams seen once and
-    /// trigrams/4-grams seen at most twice dropped, then weighted-difference pruning at 5.0
+    /// trigrams/4-grams seen at most twice dropped, then weighted-difference pruning at 5.15
     /// to fit the 28 MB budget.
     fn default() -> Self {
         BuildOptions {
             order: 4,
             min_word_count: 5,
             cutoffs: vec![0, 1, 2, 2],
-            prune_threshold: 5.0,
+            prune_threshold: 5.15,
             max_docs: None,
             binary: BinaryOptions::default(),
             arpa_out: None,
