@@ -324,6 +324,8 @@ fn queries(a: &[String]) -> R<()> {
         }
     }
     let _ = unrel;
+    let total_s: f64 = lat.iter().sum::<f64>() / 1e3;
+    println!("find total {:.2} s for {} queries", total_s, lat.len());
     println!("find latency (warm, single thread): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms", pct(&mut lat, 0.5), pct(&mut lat, 0.9), pct(&mut lat, 0.99), pct(&mut lat, 1.0));
     if a.iter().any(|x| x == "--show-misses") {
         for m in misses.iter().take(40) {
@@ -390,6 +392,33 @@ fn align(a: &[String]) -> R<()> {
     Ok(())
 }
 
+fn rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("VmRSS") || l.starts_with("RssFile") || l.starts_with("RssAnon"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Memory probe: RSS after opening, after band lookups, after a full find.
+fn probe(a: &[String]) -> R<()> {
+    use unspin_index::store::BucketStore;
+    let dir = PathBuf::from(arg(a, "--index").ok_or("--index DIR")?);
+    let text = std::fs::read_to_string(arg(a, "--text").ok_or("--text FILE")?)?;
+    println!("start: {}", rss());
+    let ix = Index::open(&dir)?;
+    println!("open: {}", rss());
+    let mut n = 0;
+    for b in 0..unspin_index::minhash::BANDS {
+        ix.get(b, 12345, &mut |_| n += 1)?;
+    }
+    println!("lookups: {} ({n})", rss());
+    let hits = find(&ix, &text, &FindOptions::default())?;
+    println!("find: {} ({} hits)", rss(), hits.len());
+    Ok(())
+}
+
 fn main() -> R<()> {
     let a: Vec<String> = std::env::args().skip(1).collect();
     match a.first().map(String::as_str) {
@@ -397,6 +426,7 @@ fn main() -> R<()> {
         Some("gen-scale") => gen_scale(&a),
         Some("queries") => queries(&a),
         Some("align") => align(&a),
+        Some("probe") => probe(&a),
         _ => Err("usage: bench gen-retrieval|gen-scale|queries|align ... (see source)".into()),
     }
 }

@@ -257,6 +257,15 @@ impl Index {
         o.seg.doc(r.doc)
     }
 
+    /// (id, title, url) of a stored document.
+    pub fn meta(&self, r: DocRef) -> Result<(String, String, String), IndexError> {
+        let o = self
+            .segs
+            .get(r.seg as usize)
+            .ok_or_else(|| IndexError::corrupt(&self.dir, "segment number out of range"))?;
+        o.seg.meta(r.doc)
+    }
+
     /// Text of a stored document.
     pub fn text(&self, r: DocRef) -> Result<String, IndexError> {
         let o = self

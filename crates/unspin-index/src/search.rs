@@ -129,11 +129,11 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
         if best_passage < opt.min_passage.max(1) || cov < opt.min_coverage {
             continue;
         }
-        let doc = index.doc(d)?;
+        let (id, title, url) = index.meta(d)?;
         hits.push(Hit {
-            id: doc.id,
-            title: doc.title,
-            url: doc.url,
+            id,
+            title,
+            url,
             coverage: cov,
             similarity: sim,
             matched,

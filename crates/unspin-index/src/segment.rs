@@ -243,6 +243,9 @@ impl Segment {
         // SAFETY: segment files are immutable once renamed into place; writers never modify
         // them (they are only ever deleted, which keeps the mapping valid on Unix).
         let map = unsafe { Mmap::map(&file) }.map_err(|e| IndexError::io(path, e))?;
+        // lookups are random: no readahead or fault-around (keeps a `find` process small)
+        #[cfg(unix)]
+        let _ = map.advise(memmap2::Advice::Random);
         let bad = |m: &str| IndexError::corrupt(path, m);
         if map.len() < HEADER || &map[..8] != MAGIC {
             return Err(bad("not a segment file"));

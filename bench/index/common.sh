@@ -1,0 +1,16 @@
+# Shared setup for the index benchmarks: builds the tools, sets paths.
+# BENCH_DATA (default: target/bench-index) holds generated data and indexes (large; not committed).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+data=${BENCH_DATA:-$root/target/bench-index}
+mkdir -p "$data"
+cargo build --release -q -p unspin-index --example bench --example unspin-index-cli
+bench="$root/target/release/examples/bench"
+cli="$root/target/release/examples/unspin-index-cli"
+[ -s data/sources/moby.txt ] || scripts/fetch-sources.sh
+retrieval_data() {
+  if [ ! -s "$data/retrieval/queries.jsonl" ]; then
+    "$bench" gen-retrieval --out "$data/retrieval"
+  fi
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# unspin vs datasketch MinHashLSH on the same 100,000 documents (the 1,000 target articles
+# + paragraphs from the retrieval set) and the same queries (1,000 whole copies and 992
+# single paragraphs, spun at every 2nd word). One run, both systems.
+source "$(dirname "$0")/common.sh"
+retrieval_data
+side="$data/side"
+mkdir -p "$side"
+head -n 100000 "$data/retrieval/docs.jsonl" > "$side/docs.jsonl"
+grep -E '"kind": ?"(whole|paragraph)"' "$data/retrieval/queries.jsonl" > "$side/queries.jsonl"
+echo "== unspin (index add: features, MinHash, LSH postings, compressed texts, fsync; $(nproc) cores)"
+rm -rf "$side/idx"
+/usr/bin/time -f "unspin signatures+index build: %e s wall" \
+  "$cli" index add "$side/docs.jsonl" --index "$side/idx" --quiet
+rm -rf "$side/idx1"
+RAYON_NUM_THREADS=1 /usr/bin/time -f "unspin signatures+index build, 1 thread: %e s wall" \
+  "$cli" index add "$side/docs.jsonl" --index "$side/idx1" --quiet
+"$bench" queries --index "$side/idx" --queries "$side/queries.jsonl"
+echo "== datasketch"
+if [ ! -x "$data/venv/bin/python" ]; then
+  python3 -m venv "$data/venv"
+  "$data/venv/bin/pip" install -q "datasketch==2.0.0"
+fi
+"$data/venv/bin/python" bench/index/datasketch_baseline.py "$side/docs.jsonl" "$side/queries.jsonl"
