@@ -38,9 +38,12 @@
 //! Originals are restricted to the `vocab_size` most frequent corpus words and to phrases seen at
 //! least `min_phrase_count` times. For each observed key the candidates are ranked by
 //! `ln s(Y|X) + ln P(X)` and the best `top_k` kept; when the file would exceed `max_bytes`,
-//! candidates are dropped until it fits, in the order given by [`Prune`] (by default the
-//! deepest ranks first, so every key keeps as many candidates as the budget allows; never a
-//! key's best).
+//! candidates are dropped until it fits, in the order given by [`Prune`]. The default,
+//! [`Prune::Joint`], keeps the pairs with the highest joint probability `P(X)·s(Y|X)` of being
+//! a spin event over all keys: the expected fraction of spin events whose original is among the
+//! candidates is the sum of the kept joints, so this order maximises expected candidate recall
+//! per stored pair (measured: it beats per-key rank and posterior-share pruning on all three
+//! evaluations).
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -125,7 +128,7 @@ impl BuildOptions {
             max_key_words: 4,
             max_bytes: 10_000_000,
             holdout: None,
-            prune: Prune::Rank,
+            prune: Prune::Joint,
             prior_weight: 1.0,
             moby_reverse: false,
         }
@@ -689,7 +692,7 @@ pub fn build(
     let (mut lo, mut hi): (Option<usize>, Option<usize>) = (None, None);
     let mut best: Option<(Vec<u8>, usize, Vec<KeyEntry>)> = None;
     for _ in 0..10 {
-        if target < keys.len() {
+        if target < keys.len() && opts.prune != Prune::Joint || target == 0 {
             return Err(LexiconError::Build(format!(
                 "cannot fit in {} bytes even with one candidate per key",
                 opts.max_bytes
@@ -769,10 +772,28 @@ pub enum Prune {
     Rank,
     /// Drop the candidates with the lowest posterior share within their key.
     Posterior,
+    /// Keep the pairs with the highest joint probability `P(X)·s(Y|X)` of being a spin event,
+    /// over all keys (which maximises the expected candidate recall per stored pair); keys can
+    /// lose all their candidates and disappear.
+    Joint,
 }
 
 /// Per-key prefix lengths keeping `n_keep` candidates in total under `by`.
 fn prefix_lengths(keys: &[Ranked], n_keep: usize, by: Prune) -> Vec<usize> {
+    if by == Prune::Joint {
+        let mut items: Vec<(f64, u32, u32)> = Vec::new();
+        for (k, (_, v)) in keys.iter().enumerate() {
+            for (i, c) in v.iter().enumerate() {
+                items.push((c.3, k as u32, i as u32));
+            }
+        }
+        items.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut lens = vec![0usize; keys.len()];
+        for &(_, k, _) in items.iter().take(n_keep) {
+            lens[k as usize] += 1;
+        }
+        return lens;
+    }
     let mut items: Vec<(u32, f64, u32)> = Vec::new();
     for (k, (_, v)) in keys.iter().enumerate() {
         let z = logsumexp(v.iter().map(|c| c.3));
@@ -784,7 +805,7 @@ fn prefix_lengths(keys: &[Ranked], n_keep: usize, by: Prune) -> Vec<usize> {
         Prune::Rank => {
             items.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)))
         }
-        Prune::Posterior => {
+        Prune::Posterior | Prune::Joint => {
             items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).then(a.2.cmp(&b.2)))
         }
     }
@@ -807,7 +828,7 @@ fn serialise(
     let mut used: Vec<u32> = keys
         .iter()
         .zip(lens)
-        .flat_map(|((_, v), &len)| v.iter().take(len.max(1)).map(|c| c.0))
+        .flat_map(|((_, v), &len)| v.iter().take(len).map(|c| c.0))
         .collect();
     used.sort_unstable();
     used.dedup();
@@ -820,10 +841,14 @@ fn serialise(
     let originals: Vec<String> = used.iter().map(|&x| int.strs[x as usize].clone()).collect();
     let mut entries: Vec<KeyEntry> = Vec::with_capacity(keys.len());
     for ((k, v), &len) in keys.iter().zip(lens) {
+        if len == 0 {
+            continue;
+        }
+        // every original taken here was collected into `used` above
         let list = v
             .iter()
-            .take(len.max(1))
-            .map(|c| (orig_id[&c.0], c.1, c.2))
+            .take(len)
+            .filter_map(|c| Some((*orig_id.get(&c.0)?, c.1, c.2)))
             .collect();
         entries.push((k.clone(), list));
     }
@@ -895,6 +920,42 @@ mod tests {
         assert_eq!(p1.src, MOBY | WORDNET);
         let p3 = out.iter().find(|p| p.y == 3).unwrap();
         assert!((p3.s - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pruning_orders_keep_prefixes() {
+        let keys: Vec<Ranked> = vec![
+            (
+                "a".into(),
+                vec![
+                    (0, -1.0, MOBY, -1.0),
+                    (1, -1.0, MOBY, -2.0),
+                    (2, -1.0, MOBY, -9.0),
+                ],
+            ),
+            (
+                "b".into(),
+                vec![(0, -1.0, MOBY, -8.0), (1, -1.0, MOBY, -8.5)],
+            ),
+            ("c".into(), vec![(0, -1.0, MOBY, -3.0)]),
+        ];
+        // joint: the 3 best joints overall are a0, a1, c0; key b disappears
+        assert_eq!(prefix_lengths(&keys, 3, Prune::Joint), vec![2, 0, 1]);
+        // rank: every key keeps its best first
+        assert_eq!(
+            prefix_lengths(&keys, 4, Prune::Rank)
+                .iter()
+                .filter(|&&l| l >= 1)
+                .count(),
+            3
+        );
+        assert_eq!(prefix_lengths(&keys, 6, Prune::Rank), vec![3, 2, 1]);
+        assert_eq!(
+            prefix_lengths(&keys, 5, Prune::Posterior)
+                .iter()
+                .sum::<usize>(),
+            5
+        );
     }
 
     #[test]

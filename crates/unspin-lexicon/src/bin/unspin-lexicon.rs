@@ -51,8 +51,8 @@ enum Cmd {
         /// Size limit in bytes.
         #[arg(long)]
         max_bytes: Option<usize>,
-        /// Size pruning order: `rank` or `posterior`.
-        #[arg(long, default_value = "rank")]
+        /// Size pruning order: `rank`, `posterior` or `joint`.
+        #[arg(long, default_value = "joint")]
         prune: String,
     },
     /// Write a forward dictionary for the evaluation spinner.
@@ -158,6 +158,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             o.prune = match prune.as_str() {
                 "rank" => Prune::Rank,
                 "posterior" => Prune::Posterior,
+                "joint" => Prune::Joint,
                 other => return Err(format!("unknown prune order {other:?}").into()),
             };
             let t = std::time::Instant::now();
