@@ -774,7 +774,8 @@ pub enum Prune {
     Posterior,
     /// Keep the pairs with the highest joint probability `P(X)·s(Y|X)` of being a spin event,
     /// over all keys (which maximises the expected candidate recall per stored pair); keys can
-    /// lose all their candidates and disappear.
+    /// lose all their candidates and disappear. Learned pairs (seen in real spun text) are
+    /// always kept.
     Joint,
 }
 
@@ -791,6 +792,13 @@ fn prefix_lengths(keys: &[Ranked], n_keep: usize, by: Prune) -> Vec<usize> {
         let mut lens = vec![0usize; keys.len()];
         for &(_, k, _) in items.iter().take(n_keep) {
             lens[k as usize] += 1;
+        }
+        // substitutions observed in real spun text are kept whatever their estimated joint
+        // (the prefix grows to include them, so lists stay best first)
+        for (k, (_, v)) in keys.iter().enumerate() {
+            if let Some(last) = v.iter().rposition(|c| c.2 & LEARNED != 0) {
+                lens[k] = lens[k].max(last + 1);
+            }
         }
         return lens;
     }
@@ -941,6 +949,10 @@ mod tests {
         ];
         // joint: the 3 best joints overall are a0, a1, c0; key b disappears
         assert_eq!(prefix_lengths(&keys, 3, Prune::Joint), vec![2, 0, 1]);
+        // a learned pair is kept with the prefix before it
+        let mut learned = keys.clone();
+        learned[1].1[1].2 = LEARNED;
+        assert_eq!(prefix_lengths(&learned, 3, Prune::Joint), vec![2, 2, 1]);
         // rank: every key keeps its best first
         assert_eq!(
             prefix_lengths(&keys, 4, Prune::Rank)
