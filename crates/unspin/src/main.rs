@@ -4,6 +4,7 @@
 //! arguments, unreadable input, missing model).
 
 mod check;
+mod cli_index;
 mod input;
 mod model_cmd;
 mod models;
@@ -47,6 +48,14 @@ enum Cmd {
     Eval(model_cmd::EvalArgs),
     /// Spin text with a dictionary, logging the truth (to make evaluation sets).
     Spin(model_cmd::SpinArgs),
+    /// Build and maintain the index of originals for `find`.
+    Index(cli_index::IndexArgs),
+    /// Find the sources a (spun) copy came from in the index.
+    Find(cli_index::FindArgs),
+    /// Align a suspect with a source: passages and the substitution table.
+    Compare(cli_index::CompareArgs),
+    /// Turn aligned substitutions into a user lexicon for `check --lexicon`.
+    Learn(cli_index::LearnArgs),
     /// Serve the web page and the JSON API (check, restore, find, compare).
     Serve(serve::ServeArgs),
 }
@@ -150,6 +159,10 @@ fn run() -> Result<i32> {
         Cmd::Eval(a) => a.run(),
         Cmd::Spin(a) => a.run(),
         Cmd::Serve(a) => serve::run(a),
+        Cmd::Index(a) => a.run(),
+        Cmd::Find(a) => a.run(),
+        Cmd::Compare(a) => a.run(),
+        Cmd::Learn(a) => a.run(),
     }
 }
 
