@@ -7,6 +7,21 @@
 //!   a memory map or from `include_bytes!` ([`Model`]).
 //! * ARPA import ([`compile_arpa`]) and export ([`Model::write_arpa`]).
 //!
+//! # The shipped model
+//!
+//! `model/en/lm.bin` (27.6 MB, CC BY-SA 3.0, see `MODEL_NOTICE.md`) is rebuilt from the
+//! repository root with
+//!
+//! ```text
+//! cargo run --release -p unspin-lm --example build_lm -- --out model/en/lm.bin
+//! ```
+//!
+//! i.e. [`build_from_corpus`] on `../shared/corpora/enwiki2015.jsonl.zst` with
+//! [`BuildOptions::default`]: order 4, 164,494-word vocabulary, count cutoffs then
+//! weighted-difference pruning; deterministic (same bytes on every run).
+//!
+//! # Tokens
+//!
 //! Text must be turned into tokens with [`lm_sentences`], the function the model was
 //! trained with:
 //!
