@@ -49,6 +49,7 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(root, "../shared/corpora/enwiki2018.jsonl.zst"))
     ap.add_argument("--paragraphs", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workdir", default="/tmp/unspin_lm_vs_kenlm")
     ap.add_argument("--lmquery", default=None, help="path of a built lmquery example")
     a = ap.parse_args()
@@ -87,12 +88,21 @@ def main():
     diffs = [abs(km.score(s, bos=True, eos=True) - o) for s, o in zip(sentences, scores)]
     n_tok = sum(len(s.split()) + 1 for s in sentences)
     total_k = sum(km.score(s, bos=True, eos=True) for s in sentences)
-    best = float("inf")  # best single pass: the machine may be shared
-    for _ in range(a.repeat):
-        t = time.time()
-        for s in sentences:
-            km.score(s, bos=True, eos=True)
-        best = min(best, time.time() - t)
+    # Speed: alternate rounds of ours and KenLM's and keep each side's best single pass, so
+    # that load from other processes on a shared machine hits both alike.
+    best = float("inf")
+    for rnd in range(a.rounds):
+        if rnd > 0:
+            out = subprocess.check_output([lmquery, "eval", a.model, a.corpus, "--paragraphs", str(a.paragraphs),
+                                           "--repeat", str(a.repeat)], text=True)
+            again = dict(line.split("\t", 1) for line in out.strip().splitlines())
+            for key in ("state_lookups_per_s", "log10_prob_per_s", "with_vocab_lookups_per_s"):
+                ours[key] = str(max(float(ours[key]), float(again[key])))
+        for _ in range(a.repeat):
+            t = time.time()
+            for s in sentences:
+                km.score(s, bos=True, eos=True)
+            best = min(best, time.time() - t)
     k_speed = n_tok / best
 
     model_bytes = os.path.getsize(a.model)
