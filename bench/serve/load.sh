@@ -9,7 +9,8 @@
 # 3. Server: `unspin serve`, warm-up, then `wrk -c CONNS -d DURATION --latency` on
 #    POST /v1/check with the article, sampling the server's RSS every 2 s.
 # Environment: UNSPIN_BIN (default target/release/unspin), UNSPIN_MODEL_DIR (default: built-in),
-# CONNS (64), DURATION (30s), COPIES (200), WRK_THREADS (1), OUT (bench-out/serve).
+# CONNS (64), DURATION (30s), COPIES (200), WRK_THREADS (1), OUT (bench-out/serve), ROUNDS (1:
+# more rounds of DURATION on the same server, to watch memory).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -76,6 +77,14 @@ BODY_FILE="$out/check.json" wrk -t "${WRK_THREADS:-1}" -c "$conns" -d "$duration
   -s "$here/post.lua" "$base" | tee "$out/wrk.txt"
 rss_after=$(rss)
 cpu_after=$(proc_cpu $pid)
+# Further rounds on the same server (ROUNDS > 1) show whether memory keeps growing.
+rounds_rss="$rss_after"
+for r in $(seq 2 "${ROUNDS:-1}"); do
+  BODY_FILE="$out/check.json" wrk -t "${WRK_THREADS:-1}" -c "$conns" -d "$duration" --timeout 30s \
+    -s "$here/post.lua" "$base" > "$out/wrk-round$r.txt"
+  echo "round $r: $(awk '/Requests\/sec/ {print $2}' "$out/wrk-round$r.txt") req/s, $(awk '/Non-2xx/ {print $NF}' "$out/wrk-round$r.txt") non-2xx"
+  rounds_rss="$rounds_rss $(rss)"
+done
 kill $sampler 2>/dev/null || true
 kill -TERM $pid; wait $pid; code=$?
 trap - EXIT
@@ -90,6 +99,7 @@ echo "== summary"
 printf 'server: %s req/s, p99 %s, non-2xx %s, socket errors %s, exit %s\n' "$tput" "$p99" "$non2xx" "$sockerr" "$code"
 printf 'server RSS (kB): at start %s, after warm-up %s, after the run %s; during the run min %s max %s\n' \
   "$rss_start" "$rss_before" "$rss_after" "$rss_min" "$rss_max"
+if [ "${ROUNDS:-1}" -gt 1 ]; then echo "server RSS (kB) after each round: $rounds_rss"; fi
 total=$(awk '/requests in/ {print $1}' "$out/wrk.txt")
 srv_cpu=$(echo "$total / ($cpu_after - $cpu_before)" | bc -l)
 printf 'server: %d requests used %.1f CPU s -> %.1f requests per CPU second\n' "$total" "$(echo "$cpu_after - $cpu_before" | bc -l)" "$srv_cpu"

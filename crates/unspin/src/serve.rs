@@ -4,8 +4,9 @@
 //! `POST /v1/check`, `POST /v1/restore`, `POST /v1/find` and `POST /v1/compare` (501 unless an
 //! index is configured). Every error is JSON: `{"error": "..."}`.
 //!
-//! Checking is CPU-bound, so it runs on the blocking thread pool, at most `--workers` at a time
-//! (a semaphore); at most `--max-pending` requests may wait for a worker, more get 503 at once.
+//! Checking is CPU-bound, so it runs on a fixed pool of `--workers` threads (one per core by
+//! default), never on the async executor's threads; a semaphore bounds the work in flight to
+//! one check per worker, and at most `--max-pending` requests may wait, more get 503 at once.
 //! Every request has a time limit (`--timeout`, 503 beyond). A panic in a handler or in the
 //! engine becomes a 500 for that request only. SIGTERM or Ctrl-C stops accepting connections
 //! and lets the requests in flight finish.
@@ -88,6 +89,9 @@ pub struct AppState {
     engine: Arc<Engine>,
     threshold: f64,
     index: Option<Arc<dyn SourceIndex>>,
+    /// The worker threads (a fixed pool, like the CLI's): checks never run on the async
+    /// executor's threads.
+    pool: rayon::ThreadPool,
     work: Arc<Semaphore>,
     pending: Arc<Semaphore>,
     max_body: usize,
@@ -280,19 +284,22 @@ impl AppState {
             .acquire_owned()
             .await
             .map_err(|_| ApiError::busy("the server is shutting down"))?;
-        // The permit moves into the task: if the request times out, the work still counts
-        // against the bound until it really ends.
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            f()
-        })
-        .await
-        .map_err(|_| {
-            ApiError::new(
+        // The permit moves into the job: if the request times out, the work still counts
+        // against the bound until it really ends. A panic is caught in the job (rayon would
+        // abort the process) and answered as a 500.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pool.spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            drop(permit);
+            let _ = tx.send(r);
+        });
+        match rx.await {
+            Ok(Ok(r)) => Ok(r),
+            _ => Err(ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("internal error while {what}"),
-            )
-        })
+            )),
+        }
     }
 
     fn options(&self, threshold: Option<f64>) -> Result<CheckOptions, ApiError> {
@@ -613,12 +620,13 @@ impl SourceIndex for DiskIndex {
     }
 }
 
-/// The shared state: the engine, the index if any, and the limits from `args`.
+/// The shared state: the engine, the index if any, the worker threads and the limits from
+/// `args`.
 pub fn state(
     engine: Engine,
     index: Option<Arc<dyn SourceIndex>>,
     args: &ServeArgs,
-) -> Arc<AppState> {
+) -> Result<Arc<AppState>> {
     let workers = args
         .workers
         .unwrap_or_else(|| {
@@ -627,16 +635,22 @@ pub fn state(
                 .unwrap_or(1)
         })
         .max(1);
-    Arc::new(AppState {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .thread_name(|i| format!("unspin-worker-{i}"))
+        .build()
+        .context("cannot start the worker threads")?;
+    Ok(Arc::new(AppState {
         engine: Arc::new(engine),
         threshold: args.threshold,
         index,
+        pool,
         work: Arc::new(Semaphore::new(workers)),
         pending: Arc::new(Semaphore::new(args.max_pending.max(1))),
         max_body: args.max_body,
         timeout: Duration::from_secs_f64(args.timeout),
         model: crate::models::describe(args.model.as_deref()),
-    })
+    }))
 }
 
 /// Resolves on SIGTERM or SIGINT. The handlers are installed before this returns, so a
@@ -665,7 +679,7 @@ pub fn run(args: ServeArgs) -> Result<i32> {
     let engine =
         crate::models::load_engine(args.model.as_deref(), &args.lexicons, Params::default())?;
     let index = index.map(|ix| Arc::new(ix) as Arc<dyn SourceIndex>);
-    let st = state(engine, index, &args);
+    let st = state(engine, index, &args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -721,7 +735,7 @@ mod tests {
             workers: Some(1),
             max_pending: 4,
         };
-        state(engine, None, &args)
+        state(engine, None, &args).unwrap()
     }
 
     #[test]
