@@ -82,7 +82,8 @@ rounds_rss="$rss_after"
 for r in $(seq 2 "${ROUNDS:-1}"); do
   BODY_FILE="$out/check.json" wrk -t "${WRK_THREADS:-1}" -c "$conns" -d "$duration" --timeout 30s \
     -s "$here/post.lua" "$base" > "$out/wrk-round$r.txt"
-  echo "round $r: $(awk '/Requests\/sec/ {print $2}' "$out/wrk-round$r.txt") req/s, $(awk '/Non-2xx/ {print $NF}' "$out/wrk-round$r.txt") non-2xx"
+  bad=$(awk '/Non-2xx/ {print $NF}' "$out/wrk-round$r.txt")
+  echo "round $r: $(awk '/Requests\/sec/ {print $2}' "$out/wrk-round$r.txt") req/s, ${bad:-0} non-2xx"
   rounds_rss="$rounds_rss $(rss)"
 done
 kill $sampler 2>/dev/null || true
