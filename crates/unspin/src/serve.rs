@@ -267,7 +267,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
 }
 
 impl AppState {
-    /// Runs `f` on the blocking pool once a worker is free.
+    /// Runs `f` on the worker pool once a worker is free.
     async fn run<R: Send + 'static>(
         &self,
         what: &str,
