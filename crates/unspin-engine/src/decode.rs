@@ -55,10 +55,9 @@ pub struct Params {
     pub beam: usize,
     /// Log-prior (nats) added to edits of capitalised words inside a sentence (likely names).
     pub name_penalty: f64,
-    /// Share of the language model's preference that may come from word frequency alone:
-    /// the local gain is reduced by `(1 - freq_weight)·ln(P(X)/P(Y))` (unigram ratio), so a
-    /// careful writer's rarer synonym is not taken for a substitution merely for being rare.
-    pub freq_weight: f64,
+    /// At most this many candidates per observed key get their whole window scored (the
+    /// best by the first-word bound).
+    pub max_scored: usize,
     /// Weight of the language model's evidence against the channel and priors (log-linear
     /// scaling, as in speech recognition): n-gram estimates for rare words in unseen contexts
     /// are overconfident, so their log-ratio is scaled down.
@@ -84,10 +83,10 @@ impl Default for Params {
             prior_spun: 0.002,
             em_iterations: 4,
             gate: -3.0,
-            max_candidates: 24,
+            max_candidates: 32,
             beam: 6,
             name_penalty: -2.0,
-            freq_weight: 1.0,
+            max_scored: 8,
             lm_weight: 0.9,
             unk_penalty: -10.0,
             prune_margin: 8.0,
@@ -110,7 +109,7 @@ impl Params {
             "max_candidates" => self.max_candidates = value as usize,
             "beam" => self.beam = value as usize,
             "name_penalty" => self.name_penalty = value,
-            "freq_weight" => self.freq_weight = value,
+            "max_scored" => self.max_scored = value as usize,
             "lm_weight" => self.lm_weight = value,
             "unk_penalty" => self.unk_penalty = value,
             "prune_margin" => self.prune_margin = value,
@@ -159,7 +158,7 @@ struct Edge {
     i: usize,
     j: usize,
     words: Vec<WordId>,
-    original: String,
+    cand: Candidate,
     /// Local LM gain of the edit (nats).
     gain: f64,
     /// LM gain + channel + name penalty, without the ρ terms (nats).
@@ -285,11 +284,6 @@ impl Decoder<'_> {
         lp * LN10 + penalty
     }
 
-    /// ln of the product of the words' unigram probabilities.
-    fn unigram(&self, words: &[WordId]) -> f64 {
-        words.iter().map(|&w| self.lm.log10_prob(&[], w) as f64).sum::<f64>() * LN10
-    }
-
     /// (ln P(token | observed context) for every token, ln P(`</s>` | context) at every
     /// sentence's last token), with the unknown-word penalty; the same numbers `window` gives.
     fn observed_scores(&self, toks: &[Tok], tokens: &[Token]) -> (Vec<f64>, Vec<f64>) {
@@ -324,6 +318,7 @@ impl Decoder<'_> {
         let mut edges = Vec::new();
         let mut key = String::new();
         let mut cands: Vec<Candidate> = Vec::new();
+        let mut scored: Vec<(f64, usize, Vec<WordId>)> = Vec::new();
         // Every observed token's log-probability in its observed context, computed once: the
         // observed windows of all edges are sums of these.
         let (obs_lp, eos_lp) = self.observed_scores(toks, tokens);
@@ -368,54 +363,56 @@ impl Decoder<'_> {
                     right.push(toks[k].id);
                     k += 1;
                 }
-                let observed: Vec<WordId> = toks[i..j].iter().map(|t| t.id).collect();
+                
                 let mut obs_score: f64 = obs_lp[i..k].iter().sum();
                 if right.last() == Some(&self.lm.eos()) {
                     obs_score += eos_lp[k - 1];
                 }
                 let ctx_left = &left[left.len().saturating_sub(n_ctx)..];
                 let obs_first = obs_lp[i];
-                let debiased = self.params.freq_weight != 1.0;
-                let obs_uni = if debiased { self.unigram(&observed) } else { 0.0 };
                 let name = if toks[i..j].iter().any(|t| t.name_like) {
                     self.params.name_penalty
                 } else {
                     0.0
                 };
-                for c in &cands {
-                    if c.original == key {
+                // Stage one: the candidate's first word against the observed one, in the left
+                // context. The pruning bound assumes the rest of the window gains at most
+                // `prune_margin` nats, at the highest spin rate; only the `max_scored` best by
+                // this bound get their whole window scored.
+                scored.clear();
+                let observed = &toks[i..j];
+                for (ci, c) in cands.iter().enumerate() {
+                    let mut words = Vec::with_capacity(2);
+                    self.lex.words(c, self.lm, &mut words);
+                    if words.is_empty()
+                        || words.contains(&self.lm.unk())
+                        || (words.len() == observed.len()
+                            && words.iter().zip(observed).all(|(w, t)| *w == t.id))
+                    {
                         continue;
                     }
-                    let words: Vec<WordId> =
-                        c.original.split(' ').map(|w| self.lm.id(w)).collect();
-                    if words.is_empty() || words.contains(&self.lm.unk()) {
-                        continue;
-                    }
-                    // Pruning: if the candidate's first word is so much less likely than the
-                    // observed one that even a large gain on the rest of the window
-                    // (`prune_margin`) at the highest spin rate leaves it hopeless, skip the
-                    // rest of its window.
                     let first = self.lm.log10_prob(ctx_left, words[0]) as f64 * LN10;
                     let bound = self.params.lm_weight * (first - obs_first + self.params.prune_margin)
                         + c.ln_channel as f64
                         + name
                         + (MAX_RATE / (1.0 - MAX_RATE)).ln();
-                    if bound < self.params.gate {
-                        continue;
+                    if bound >= self.params.gate {
+                        scored.push((bound, ci, words));
                     }
+                }
+                scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+                scored.truncate(self.params.max_scored);
+                // Stage two: the whole window.
+                for (_, ci, words) in scored.drain(..) {
+                    let c = &cands[ci];
                     let gain =
                         self.params.lm_weight * (self.window(&left, &words, &right) - obs_score);
-                    let debias = if debiased {
-                        -(1.0 - self.params.freq_weight) * (self.unigram(&words) - obs_uni)
-                    } else {
-                        0.0
-                    };
-                    let base = gain + debias + c.ln_channel as f64 + name;
+                    let base = gain + c.ln_channel as f64 + name;
                     edges.push(Edge {
                         i,
                         j,
                         words,
-                        original: c.original.clone(),
+                        cand: *c,
                         gain,
                         base,
                         llr: base,
@@ -584,13 +581,13 @@ impl Decoder<'_> {
         let sum: f64 = same.iter().map(|x| (x.llr - m).exp()).sum();
         let logit = m + sum.ln();
         let conf = sigmoid(self.params.calib_scale * logit + self.params.calib_shift);
-        let mut alts: Vec<&Edge> = same.iter().copied().filter(|x| x.original != ed.original).collect();
+        let mut alts: Vec<&Edge> = same.iter().copied().filter(|x| x.cand != ed.cand).collect();
         alts.sort_by(|a, b| b.llr.total_cmp(&a.llr));
         RawFinding {
             start: toks[ed.i].start,
             end: toks[ed.j - 1].end,
-            suggestion: ed.original.clone(),
-            alternatives: alts.iter().take(3).map(|x| x.original.clone()).collect(),
+            suggestion: self.lex.original(&ed.cand),
+            alternatives: alts.iter().take(3).map(|x| self.lex.original(&x.cand)).collect(),
             confidence: conf,
             llr: ed.llr,
         }

@@ -20,12 +20,16 @@ pub trait LanguageModel: Send + Sync {
     fn log10_prob(&self, context: &[WordId], word: WordId) -> f32;
 }
 
-/// A candidate original for an observed word or phrase.
-#[derive(Debug, Clone, PartialEq)]
+/// A candidate original for an observed word or phrase: an id that its source resolves (see
+/// [`CandidateSource::original`] and [`CandidateSource::words`]), so that the hot path handles
+/// no strings.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
-    /// The original: normalised words joined by single spaces.
-    pub original: String,
-    /// ln s(observed | original): the probability that a spinner which replaced `original`
+    /// Id of the original within its source.
+    pub id: u32,
+    /// Which source (index in a [`Sources`]; 0 for a single source).
+    pub source: u32,
+    /// ln s(observed | original): the probability that a spinner which replaced the original
     /// wrote the observed text.
     pub ln_channel: f32,
 }
@@ -36,6 +40,13 @@ pub trait CandidateSource: Send + Sync {
     fn max_key_words(&self) -> usize;
     /// Appends the candidates for `observed_key` (normalised words joined by single spaces).
     fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>);
+    /// The original's text: normalised words joined by single spaces.
+    fn original(&self, c: &Candidate) -> String;
+    /// Appends the original's word ids in `lm`. Sources with a fixed vocabulary override this
+    /// with a precomputed table.
+    fn words(&self, c: &Candidate, lm: &dyn LanguageModel, out: &mut Vec<WordId>) {
+        out.extend(self.original(c).split(' ').map(|w| lm.id(w)));
+    }
 }
 
 /// Several candidate sources consulted together; for an original proposed by more than one
@@ -50,16 +61,34 @@ impl CandidateSource for Sources {
     fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>) {
         let start = out.len();
         let mut tmp = Vec::new();
-        for s in &self.0 {
+        for (k, s) in self.0.iter().enumerate() {
             tmp.clear();
             s.candidates(observed_key, &mut tmp);
-            for c in tmp.drain(..) {
-                if let Some(prev) = out[start..].iter_mut().find(|p| p.original == c.original) {
-                    prev.ln_channel = log_add(prev.ln_channel, c.ln_channel);
-                } else {
-                    out.push(c);
+            for mut c in tmp.drain(..) {
+                c.source = k as u32;
+                // Rare path (a key known to several sources): merge equal originals by text.
+                let text = if out.len() > start { Some(self.original(&c)) } else { None };
+                let same = text.as_ref().and_then(|t| {
+                    out[start..].iter().position(|p| p.source != c.source && &self.original(p) == t)
+                });
+                match same {
+                    Some(i) => {
+                        let p = &mut out[start + i];
+                        p.ln_channel = log_add(p.ln_channel, c.ln_channel);
+                    }
+                    None => out.push(c),
                 }
             }
+        }
+    }
+
+    fn original(&self, c: &Candidate) -> String {
+        self.0.get(c.source as usize).map(|s| s.original(c)).unwrap_or_default()
+    }
+
+    fn words(&self, c: &Candidate, lm: &dyn LanguageModel, out: &mut Vec<WordId>) {
+        if let Some(s) = self.0.get(c.source as usize) {
+            s.words(c, lm, out);
         }
     }
 }
@@ -77,6 +106,7 @@ pub fn log_add(a: f32, b: f32) -> f32 {
 #[derive(Debug, Default)]
 pub struct UserLexicon {
     map: std::collections::HashMap<String, Vec<Candidate>>,
+    originals: Vec<String>,
     max_words: usize,
 }
 
@@ -118,6 +148,8 @@ impl UserLexicon {
             counts.entry(spun).or_default().push((orig, count));
         }
         let mut map = std::collections::HashMap::new();
+        let mut originals: Vec<String> = Vec::new();
+        let mut ids: std::collections::HashMap<String, u32> = Default::default();
         let mut max_words = 1;
         for (spun, origs) in counts {
             max_words = max_words.max(spun.split(' ').count());
@@ -126,12 +158,16 @@ impl UserLexicon {
                 .map(|(o, c)| {
                     // Add-one smoothing over what this original was seen spun into.
                     let t = totals.get(&o).copied().unwrap_or(c);
-                    Candidate { ln_channel: (c / (t + 1.0)).ln() as f32, original: o }
+                    let id = *ids.entry(o.clone()).or_insert_with(|| {
+                        originals.push(o);
+                        (originals.len() - 1) as u32
+                    });
+                    Candidate { id, source: 0, ln_channel: (c / (t + 1.0)).ln() as f32 }
                 })
                 .collect();
             map.insert(spun, cands);
         }
-        Ok(UserLexicon { map, max_words })
+        Ok(UserLexicon { map, originals, max_words })
     }
 
     /// Number of observed keys.
@@ -164,8 +200,11 @@ impl CandidateSource for UserLexicon {
     }
     fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>) {
         if let Some(c) = self.map.get(observed_key) {
-            out.extend(c.iter().cloned());
+            out.extend(c.iter().copied());
         }
+    }
+    fn original(&self, c: &Candidate) -> String {
+        self.originals.get(c.id as usize).cloned().unwrap_or_default()
     }
 }
 
@@ -181,7 +220,7 @@ mod tests {
         let mut out = vec![];
         u.candidates("due to this fact", &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].original, "therefore");
+        assert_eq!(u.original(&out[0]), "therefore");
         assert!((out[0].ln_channel - (3.0f32 / 4.0).ln()).abs() < 1e-5);
         let both = Sources(vec![Box::new(u), Box::new(UserLexicon::parse("bosom\tbreast\t1", "v").unwrap())]);
         let mut out = vec![];

@@ -74,18 +74,23 @@ pub fn lexicon() -> ToyLexicon {
     ToyLexicon
 }
 
+const TOY_ORIGINALS: [&str; 5] = ["mat", "sofa", "cat", "carpet", "a cat"];
+
 impl CandidateSource for ToyLexicon {
     fn max_key_words(&self) -> usize {
         2
     }
     fn candidates(&self, key: &str, out: &mut Vec<Candidate>) {
-        let list: &[(&str, f32)] = match key {
-            "carpet" | "rug" => &[("mat", -1.0), ("sofa", -2.0)],
-            "feline" => &[("cat", -0.5)],
-            "mat" => &[("carpet", -1.0)],
-            "the feline" => &[("a cat", -1.0)],
+        let list: &[(u32, f32)] = match key {
+            "carpet" | "rug" => &[(0, -1.0), (1, -2.0)],
+            "feline" => &[(2, -0.5)],
+            "mat" => &[(3, -1.0)],
+            "the feline" => &[(4, -1.0)],
             _ => &[],
         };
-        out.extend(list.iter().map(|&(o, l)| Candidate { original: o.into(), ln_channel: l }));
+        out.extend(list.iter().map(|&(id, l)| Candidate { id, source: 0, ln_channel: l }));
+    }
+    fn original(&self, c: &Candidate) -> String {
+        TOY_ORIGINALS.get(c.id as usize).map(|s| s.to_string()).unwrap_or_default()
     }
 }

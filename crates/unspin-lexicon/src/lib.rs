@@ -273,6 +273,22 @@ impl Lexicon {
         }
     }
 
+    /// Like [`Lexicon::candidates`] without building strings: appends `(original id, ln s,
+    /// source flags)`, best first; resolve ids with [`Lexicon::original`]. Allocation-free.
+    pub fn candidate_ids(&self, observed_key: &str, out: &mut Vec<(u32, f32, u8)>) {
+        let Some(v) = self.map.get(observed_key) else {
+            return;
+        };
+        let (mut at, count) = ((v >> 8) as usize, (v & 0xff) as usize);
+        let cands = self.section(1);
+        for _ in 0..count {
+            let Some((id, q, sources)) = format::decode_candidate(cands, &mut at) else {
+                break;
+            };
+            out.push((id, format::dequantise(q, self.header.q_lo, self.header.q_step), sources));
+        }
+    }
+
     /// All keys in byte order (for statistics and tests).
     pub fn keys(&self) -> Vec<String> {
         use fst::Streamer;

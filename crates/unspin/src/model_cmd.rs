@@ -94,7 +94,13 @@ impl ModelCmd {
                     lm.0.counts(),
                     input::human_bytes(lm.0.size_bytes() as u64)
                 );
-                println!("lexicon: keys up to {} words", lex.0.max_key_words());
+                println!(
+                    "lexicon: {} keys up to {} words, {} pairs, {} originals",
+                    lex.inner().len(),
+                    lex.inner().max_key_words(),
+                    lex.inner().num_pairs(),
+                    lex.inner().num_originals()
+                );
                 Ok(0)
             }
             ModelCmd::ExportArpa { model, out } => {

@@ -29,26 +29,66 @@ impl LanguageModel for Lm {
     }
 }
 
-/// The compiled lexicon behind the engine's trait.
-pub struct Lex(pub unspin_lexicon::Lexicon);
+/// The compiled lexicon behind the engine's trait, with every original's LM word ids
+/// resolved once (on first use) so that the decoder's hot path handles no strings.
+pub struct Lex {
+    lex: unspin_lexicon::Lexicon,
+    ids: std::sync::OnceLock<(Vec<u32>, Vec<WordId>)>,
+}
+
+impl Lex {
+    /// Wraps a compiled lexicon.
+    pub fn new(lex: unspin_lexicon::Lexicon) -> Self {
+        Lex { lex, ids: std::sync::OnceLock::new() }
+    }
+
+    /// The compiled lexicon.
+    pub fn inner(&self) -> &unspin_lexicon::Lexicon {
+        &self.lex
+    }
+
+    fn table(&self, lm: &dyn LanguageModel) -> &(Vec<u32>, Vec<WordId>) {
+        self.ids.get_or_init(|| {
+            let n = self.lex.num_originals();
+            let mut offs = Vec::with_capacity(n + 1);
+            let mut words = Vec::with_capacity(n * 2);
+            offs.push(0);
+            for id in 0..n as u32 {
+                if let Some(o) = self.lex.original(id) {
+                    words.extend(o.split(' ').map(|w| lm.id(w)));
+                }
+                offs.push(words.len() as u32);
+            }
+            (offs, words)
+        })
+    }
+}
 
 thread_local! {
-    static BUF: RefCell<Vec<unspin_lexicon::Candidate>> = const { RefCell::new(Vec::new()) };
+    static BUF: RefCell<Vec<(u32, f32, u8)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl CandidateSource for Lex {
     fn max_key_words(&self) -> usize {
-        self.0.max_key_words()
+        self.lex.max_key_words()
     }
     fn candidates(&self, key: &str, out: &mut Vec<Candidate>) {
         BUF.with(|b| {
             let mut b = b.borrow_mut();
-            self.0.candidates(key, &mut b);
-            out.extend(b.drain(..).map(|c| Candidate {
-                original: c.original,
-                ln_channel: c.ln_channel,
-            }));
+            b.clear();
+            self.lex.candidate_ids(key, &mut b);
+            out.extend(b.iter().map(|&(id, ln, _)| Candidate { id, source: 0, ln_channel: ln }));
         })
+    }
+    fn original(&self, c: &Candidate) -> String {
+        self.lex.original(c.id).unwrap_or_default().to_string()
+    }
+    fn words(&self, c: &Candidate, lm: &dyn LanguageModel, out: &mut Vec<WordId>) {
+        let (offs, words) = self.table(lm);
+        let i = c.id as usize;
+        if let (Some(&a), Some(&b)) = (offs.get(i), offs.get(i + 1)) {
+            out.extend_from_slice(words.get(a as usize..b as usize).unwrap_or(&[]));
+        }
     }
 }
 
@@ -87,7 +127,7 @@ pub fn load_parts(model: Option<&Path>) -> Result<(Lm, Lex)> {
             .with_context(|| format!("{}: cannot load the language model", lm_path.display()))?;
         let lex = unspin_lexicon::Lexicon::open(&lex_path)
             .with_context(|| format!("{}: cannot load the lexicon", lex_path.display()))?;
-        return Ok((Lm(lm), Lex(lex)));
+        return Ok((Lm(lm), Lex::new(lex)));
     }
     embedded()
 }
@@ -96,7 +136,7 @@ pub fn load_parts(model: Option<&Path>) -> Result<(Lm, Lex)> {
 fn embedded() -> Result<(Lm, Lex)> {
     let lm = unspin_lm::Model::from_static(EMBEDDED_LM).context("built-in language model")?;
     let lex = unspin_lexicon::Lexicon::from_static(EMBEDDED_LEX).context("built-in lexicon")?;
-    Ok((Lm(lm), Lex(lex)))
+    Ok((Lm(lm), Lex::new(lex)))
 }
 
 #[cfg(not(embedded_model))]
