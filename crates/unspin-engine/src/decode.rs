@@ -65,6 +65,8 @@ pub struct Params {
     /// ln P(word | `<unk>`): the LM gives the probability of *some* unknown word; a specific
     /// one is far less likely. Added (nats) for every unknown word the text is scored with.
     pub unk_penalty: f64,
+    /// Words whose ln P(word | context) is above this are not considered spun.
+    pub likely: f64,
     /// How much (nats) the rest of a candidate's window may gain over the observed one, at
     /// most, for the pruning bound (see `Decoder::lattice`).
     pub prune_margin: f64,
@@ -90,6 +92,7 @@ impl Default for Params {
             lm_weight: 0.9,
             unk_penalty: -10.0,
             prune_margin: 8.0,
+            likely: -1.0,
             calib_scale: 1.0,
             calib_shift: 0.0,
         }
@@ -113,6 +116,7 @@ impl Params {
             "lm_weight" => self.lm_weight = value,
             "unk_penalty" => self.unk_penalty = value,
             "prune_margin" => self.prune_margin = value,
+            "likely" => self.likely = value,
             "calib_scale" => self.calib_scale = value,
             "calib_shift" => self.calib_shift = value,
             _ => return Err(format!("unknown parameter `{name}`")),
@@ -327,7 +331,9 @@ impl Decoder<'_> {
             if tokens[i].sentence_start {
                 sent_start = i;
             }
-            if !toks[i].spinnable {
+            // A word the language model finds likely where it stands was almost surely
+            // written that way: spinners' choices rarely fit that well.
+            if !toks[i].spinnable || obs_lp[i] > self.params.likely {
                 continue;
             }
             // Left context: previous tokens of the same sentence, else <s>.

@@ -67,7 +67,8 @@ impl CandidateSource for Sources {
             for mut c in tmp.drain(..) {
                 c.source = k as u32;
                 // Rare path (a key known to several sources): merge equal originals by text.
-                let text = if out.len() > start { Some(self.original(&c)) } else { None };
+                let others = k > 0 && out[start..].iter().any(|p| p.source != c.source);
+                let text = if others { Some(self.original(&c)) } else { None };
                 let same = text.as_ref().and_then(|t| {
                     out[start..].iter().position(|p| p.source != c.source && &self.original(p) == t)
                 });

@@ -150,6 +150,9 @@ fn embedded() -> Result<(Lm, Lex)> {
 /// The engine with the model and any user lexicons (`spun<TAB>original<TAB>count` files).
 pub fn load_engine(model: Option<&Path>, user_lexicons: &[PathBuf], params: Params) -> Result<Engine> {
     let (lm, lex) = load_parts(model)?;
+    if user_lexicons.is_empty() {
+        return Ok(Engine::new(Box::new(lm), Box::new(lex), params));
+    }
     let mut sources: Vec<Box<dyn CandidateSource>> = vec![Box::new(lex)];
     for p in user_lexicons {
         let text = std::fs::read_to_string(p)
