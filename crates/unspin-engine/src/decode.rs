@@ -233,7 +233,13 @@ impl Decoder<'_> {
             }
             s = e;
         }
-        ChunkResult { findings, words, doc_llr, p_spun, rate }
+        ChunkResult {
+            findings,
+            words,
+            doc_llr,
+            p_spun,
+            rate,
+        }
     }
 
     fn prepare(&self, text: &str, tokens: &[Token]) -> Vec<Tok> {
@@ -255,7 +261,13 @@ impl Decoder<'_> {
                 && matches!(case, unspin_text::Case::Title | unspin_text::Case::Mixed)
                 && !t.sentence_start
                 && !prev_open;
-            out.push(Tok { start: t.start, end: t.end, id, spinnable, name_like });
+            out.push(Tok {
+                start: t.start,
+                end: t.end,
+                id,
+                spinnable,
+                name_like,
+            });
         }
         out
     }
@@ -303,7 +315,11 @@ impl Decoder<'_> {
             let c = &ctx[ctx.len().saturating_sub(n_ctx)..];
             let w = toks[k].id;
             lp[k] = self.lm.log10_prob(c, w) as f64 * LN10
-                + if w == self.lm.unk() { self.params.unk_penalty } else { 0.0 };
+                + if w == self.lm.unk() {
+                    self.params.unk_penalty
+                } else {
+                    0.0
+                };
             if ctx.len() > n_ctx {
                 ctx.remove(0);
             }
@@ -369,7 +385,7 @@ impl Decoder<'_> {
                     right.push(toks[k].id);
                     k += 1;
                 }
-                
+
                 let mut obs_score: f64 = obs_lp[i..k].iter().sum();
                 if right.last() == Some(&self.lm.eos()) {
                     obs_score += eos_lp[k - 1];
@@ -398,7 +414,8 @@ impl Decoder<'_> {
                         continue;
                     }
                     let first = self.lm.log10_prob(ctx_left, words[0]) as f64 * LN10;
-                    let bound = self.params.lm_weight * (first - obs_first + self.params.prune_margin)
+                    let bound = self.params.lm_weight
+                        * (first - obs_first + self.params.prune_margin)
                         + c.ln_channel as f64
                         + name
                         + (MAX_RATE / (1.0 - MAX_RATE)).ln();
@@ -492,9 +509,19 @@ impl Decoder<'_> {
         // the context passed to the LM starts at the first real slot.
         let filled0 = hl;
 
-        let mut arena: Vec<Back> = vec![Back { prev: u32::MAX, edge: u32::MAX }];
+        let mut arena: Vec<Back> = vec![Back {
+            prev: u32::MAX,
+            edge: u32::MAX,
+        }];
         let mut at: Vec<Vec<(Hyp, usize)>> = vec![Vec::new(); e - s + 1];
-        at[0].push((Hyp { score: 0.0, state: init, back: 0 }, filled0));
+        at[0].push((
+            Hyp {
+                score: 0.0,
+                state: init,
+                back: 0,
+            },
+            filled0,
+        ));
         let push = |v: &mut Vec<(Hyp, usize)>, h: Hyp, f: usize| {
             if let Some(x) = v.iter_mut().find(|(x, _)| x.state == h.state) {
                 if h.score > x.0.score {
@@ -530,7 +557,10 @@ impl Decoder<'_> {
                 let (mut nh, nf, lp) = advance(h, *filled, toks[pos].id);
                 nh.score += lp;
                 nh.back = arena.len() as u32;
-                arena.push(Back { prev: h.back, edge: u32::MAX });
+                arena.push(Back {
+                    prev: h.back,
+                    edge: u32::MAX,
+                });
                 push(&mut at[pos + 1 - s], nh, nf);
                 // Or undo one of the edits starting here.
                 for &k in &by_start[pos] {
@@ -550,7 +580,10 @@ impl Decoder<'_> {
                     // The beam scores the LM itself: add only the edit's other terms.
                     x.score = score + (ed.llr - ed.gain) + bias;
                     x.back = arena.len() as u32;
-                    arena.push(Back { prev: h.back, edge: k as u32 });
+                    arena.push(Back {
+                        prev: h.back,
+                        edge: k as u32,
+                    });
                     push(&mut at[ed.j - s], x, f);
                 }
             }
@@ -559,7 +592,11 @@ impl Decoder<'_> {
         let best = last
             .iter()
             .map(|(h, f)| {
-                let end = if sentence_end { advance(h, *f, self.lm.eos()).2 } else { 0.0 };
+                let end = if sentence_end {
+                    advance(h, *f, self.lm.eos()).2
+                } else {
+                    0.0
+                };
                 (h.score + end, h.back)
             })
             .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -577,11 +614,20 @@ impl Decoder<'_> {
         chosen
     }
 
-    fn finding(&self, edges: &[Edge], by_start: &[Vec<usize>], k: usize, toks: &[Tok]) -> RawFinding {
+    fn finding(
+        &self,
+        edges: &[Edge],
+        by_start: &[Vec<usize>],
+        k: usize,
+        toks: &[Tok],
+    ) -> RawFinding {
         let ed = &edges[k];
         // Posterior that this span was spun, against every original proposed for it.
-        let same: Vec<&Edge> =
-            by_start[ed.i].iter().map(|&x| &edges[x]).filter(|x| x.j == ed.j).collect();
+        let same: Vec<&Edge> = by_start[ed.i]
+            .iter()
+            .map(|&x| &edges[x])
+            .filter(|x| x.j == ed.j)
+            .collect();
         // P(spun) = Σ e^llr / (1 + Σ e^llr), so its logit is ln Σ e^llr.
         let m = same.iter().map(|x| x.llr).fold(f64::NEG_INFINITY, f64::max);
         let sum: f64 = same.iter().map(|x| (x.llr - m).exp()).sum();
@@ -593,7 +639,11 @@ impl Decoder<'_> {
             start: toks[ed.i].start,
             end: toks[ed.j - 1].end,
             suggestion: self.lex.original(&ed.cand),
-            alternatives: alts.iter().take(3).map(|x| self.lex.original(&x.cand)).collect(),
+            alternatives: alts
+                .iter()
+                .take(3)
+                .map(|x| self.lex.original(&x.cand))
+                .collect(),
             confidence: conf,
             llr: ed.llr,
         }

@@ -89,14 +89,16 @@ impl Counts {
             if truth.iter().any(|t| overlaps(f, t)) {
                 self.detected_findings += 1;
             }
-            if truth
-                .iter()
-                .any(|t| t.start == f.start && t.end == f.end && same_words(&t.original, &f.suggestion))
-            {
+            if truth.iter().any(|t| {
+                t.start == f.start && t.end == f.end && same_words(&t.original, &f.suggestion)
+            }) {
                 self.restored += 1;
             }
         }
-        self.detected_truths += truth.iter().filter(|t| findings.iter().any(|f| overlaps(f, t))).count();
+        self.detected_truths += truth
+            .iter()
+            .filter(|t| findings.iter().any(|f| overlaps(f, t)))
+            .count();
     }
 
     /// Adds the findings on one clean document of `words` words.
@@ -108,7 +110,13 @@ impl Counts {
     /// Precision, recall, F1 and false-alarm rate.
     pub fn metrics(&self) -> Metrics {
         let div = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-        let f1 = |p: f64, r: f64| if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+        let f1 = |p: f64, r: f64| {
+            if p + r == 0.0 {
+                0.0
+            } else {
+                2.0 * p * r / (p + r)
+            }
+        };
         let dp = div(self.detected_findings, self.findings);
         let dr = div(self.detected_truths, self.truths);
         let rp = div(self.restored, self.findings);
@@ -128,7 +136,10 @@ impl Counts {
 
 /// Number of word tokens, the unit of the false-alarm rate.
 pub fn count_words(text: &str) -> usize {
-    unspin_text::tokenize(text).iter().filter(|t| t.kind != unspin_text::TokenKind::Punct).count()
+    unspin_text::tokenize(text)
+        .iter()
+        .filter(|t| t.kind != unspin_text::TokenKind::Punct)
+        .count()
 }
 
 #[cfg(test)]
@@ -149,12 +160,25 @@ mod tests {
     #[test]
     fn counts_detection_and_restoration_separately() {
         let truth = vec![
-            TrueEdit { start: 0, end: 5, original: "high".into(), spun: "large".into() },
-            TrueEdit { start: 10, end: 20, original: "therefore".into(), spun: "due to this".into() },
+            TrueEdit {
+                start: 0,
+                end: 5,
+                original: "high".into(),
+                spun: "large".into(),
+            },
+            TrueEdit {
+                start: 10,
+                end: 20,
+                original: "therefore".into(),
+                spun: "due to this".into(),
+            },
         ];
         let mut c = Counts::default();
         // Right span, right word; right span, wrong word; a false alarm.
-        c.add_spun(&truth, &[f(0, 5, "High"), f(10, 20, "thus"), f(30, 35, "x")]);
+        c.add_spun(
+            &truth,
+            &[f(0, 5, "High"), f(10, 20, "thus"), f(30, 35, "x")],
+        );
         let m = c.metrics();
         assert_eq!(c.detected_truths, 2);
         assert_eq!(c.detected_findings, 2);

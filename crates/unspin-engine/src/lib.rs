@@ -84,7 +84,9 @@ pub struct CheckOptions {
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { threshold: DEFAULT_THRESHOLD }
+        CheckOptions {
+            threshold: DEFAULT_THRESHOLD,
+        }
     }
 }
 
@@ -123,7 +125,11 @@ impl Engine {
     pub fn check(&self, text: &str, opts: &CheckOptions) -> Analysis {
         let t = opts.threshold.clamp(1e-6, 1.0 - 1e-6);
         let bias = -(t / (1.0 - t)).ln();
-        let dec = decode::Decoder { lm: self.lm.as_ref(), lex: self.lex.as_ref(), params: &self.params };
+        let dec = decode::Decoder {
+            lm: self.lm.as_ref(),
+            lex: self.lex.as_ref(),
+            params: &self.params,
+        };
         let mut out = Analysis::default();
         let mut llr = 0.0;
         let mut rate_words = 0.0;
@@ -167,8 +173,10 @@ impl Engine {
 
 /// `text` with every finding replaced by its suggestion; the rest is byte-identical.
 pub fn restore(text: &str, findings: &[Finding]) -> String {
-    let edits: Vec<(usize, usize, &str)> =
-        findings.iter().map(|f| (f.start, f.end, f.suggestion.as_str())).collect();
+    let edits: Vec<(usize, usize, &str)> = findings
+        .iter()
+        .map(|f| (f.start, f.end, f.suggestion.as_str()))
+        .collect();
     unspin_text::apply_edits(text, &edits)
 }
 
@@ -228,7 +236,11 @@ mod tests {
 
     #[test]
     fn toy_engine_restores_rug_to_mat() {
-        let engine = Engine::new(Box::new(toy::lm()), Box::new(toy::lexicon()), Params::default());
+        let engine = Engine::new(
+            Box::new(toy::lm()),
+            Box::new(toy::lexicon()),
+            Params::default(),
+        );
         let text = "the cat sat on the carpet .";
         let r = engine.check(text, &CheckOptions { threshold: 0.5 });
         assert_eq!(r.findings.len(), 1, "{r:?}");
@@ -239,7 +251,11 @@ mod tests {
 
     #[test]
     fn toy_engine_leaves_fitting_words() {
-        let engine = Engine::new(Box::new(toy::lm()), Box::new(toy::lexicon()), Params::default());
+        let engine = Engine::new(
+            Box::new(toy::lm()),
+            Box::new(toy::lexicon()),
+            Params::default(),
+        );
         let r = engine.check("the cat sat on the mat .", &CheckOptions::default());
         assert!(r.findings.is_empty(), "{r:?}");
     }

@@ -68,9 +68,15 @@ impl CandidateSource for Sources {
                 c.source = k as u32;
                 // Rare path (a key known to several sources): merge equal originals by text.
                 let others = k > 0 && out[start..].iter().any(|p| p.source != c.source);
-                let text = if others { Some(self.original(&c)) } else { None };
+                let text = if others {
+                    Some(self.original(&c))
+                } else {
+                    None
+                };
                 let same = text.as_ref().and_then(|t| {
-                    out[start..].iter().position(|p| p.source != c.source && &self.original(p) == t)
+                    out[start..]
+                        .iter()
+                        .position(|p| p.source != c.source && &self.original(p) == t)
                 });
                 match same {
                     Some(i) => {
@@ -84,7 +90,10 @@ impl CandidateSource for Sources {
     }
 
     fn original(&self, c: &Candidate) -> String {
-        self.0.get(c.source as usize).map(|s| s.original(c)).unwrap_or_default()
+        self.0
+            .get(c.source as usize)
+            .map(|s| s.original(c))
+            .unwrap_or_default()
     }
 
     fn words(&self, c: &Candidate, lm: &dyn LanguageModel, out: &mut Vec<WordId>) {
@@ -131,13 +140,16 @@ impl UserLexicon {
                 });
             };
             let count = match f.next() {
-                Some(c) => c.trim().parse::<f64>().ok().filter(|c| *c > 0.0).ok_or_else(|| {
-                    crate::EngineError::UserLexicon {
+                Some(c) => c
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|c| *c > 0.0)
+                    .ok_or_else(|| crate::EngineError::UserLexicon {
                         path: name.to_string(),
                         line: n + 1,
                         msg: format!("count `{c}` is not a positive number"),
-                    }
-                })?,
+                    })?,
                 None => 1.0,
             };
             let spun = normalize_key(spun);
@@ -163,12 +175,20 @@ impl UserLexicon {
                         originals.push(o);
                         (originals.len() - 1) as u32
                     });
-                    Candidate { id, source: 0, ln_channel: (c / (t + 1.0)).ln() as f32 }
+                    Candidate {
+                        id,
+                        source: 0,
+                        ln_channel: (c / (t + 1.0)).ln() as f32,
+                    }
                 })
                 .collect();
             map.insert(spun, cands);
         }
-        Ok(UserLexicon { map, originals, max_words })
+        Ok(UserLexicon {
+            map,
+            originals,
+            max_words,
+        })
     }
 
     /// Number of observed keys.
@@ -205,7 +225,10 @@ impl CandidateSource for UserLexicon {
         }
     }
     fn original(&self, c: &Candidate) -> String {
-        self.originals.get(c.id as usize).cloned().unwrap_or_default()
+        self.originals
+            .get(c.id as usize)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -215,15 +238,21 @@ mod tests {
 
     #[test]
     fn user_lexicon_parses_and_mixes() {
-        let u = UserLexicon::parse("# x\nDue to this fact\ttherefore\t3\nbosom\tbreast\n", "u.tsv")
-            .expect("parses");
+        let u = UserLexicon::parse(
+            "# x\nDue to this fact\ttherefore\t3\nbosom\tbreast\n",
+            "u.tsv",
+        )
+        .expect("parses");
         assert_eq!(u.max_key_words(), 4);
         let mut out = vec![];
         u.candidates("due to this fact", &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(u.original(&out[0]), "therefore");
         assert!((out[0].ln_channel - (3.0f32 / 4.0).ln()).abs() < 1e-5);
-        let both = Sources(vec![Box::new(u), Box::new(UserLexicon::parse("bosom\tbreast\t1", "v").unwrap())]);
+        let both = Sources(vec![
+            Box::new(u),
+            Box::new(UserLexicon::parse("bosom\tbreast\t1", "v").unwrap()),
+        ]);
         let mut out = vec![];
         both.candidates("bosom", &mut out);
         assert_eq!(out.len(), 1);
@@ -232,7 +261,9 @@ mod tests {
 
     #[test]
     fn user_lexicon_bad_count_names_line() {
-        let e = UserLexicon::parse("a\tb\tmany\n", "learned.tsv").unwrap_err().to_string();
+        let e = UserLexicon::parse("a\tb\tmany\n", "learned.tsv")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("learned.tsv") && e.contains("line 1"), "{e}");
     }
 }

@@ -88,9 +88,16 @@ impl CandidateSource for ToyLexicon {
             "the feline" => &[(4, -1.0)],
             _ => &[],
         };
-        out.extend(list.iter().map(|&(id, l)| Candidate { id, source: 0, ln_channel: l }));
+        out.extend(list.iter().map(|&(id, l)| Candidate {
+            id,
+            source: 0,
+            ln_channel: l,
+        }));
     }
     fn original(&self, c: &Candidate) -> String {
-        TOY_ORIGINALS.get(c.id as usize).map(|s| s.to_string()).unwrap_or_default()
+        TOY_ORIGINALS
+            .get(c.id as usize)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
     }
 }
