@@ -26,7 +26,10 @@ use unspin_index::testspin::{Rng, Spinner};
 
 type R<T> = Result<T, Box<dyn std::error::Error>>;
 
-const CORPORA: [&str; 2] = ["../shared/corpora/enwiki2015.jsonl.zst", "../shared/corpora/enwiki2018.jsonl.zst"];
+const CORPORA: [&str; 2] = [
+    "../shared/corpora/enwiki2015.jsonl.zst",
+    "../shared/corpora/enwiki2018.jsonl.zst",
+];
 
 fn articles(path: &str, f: &mut dyn FnMut(&str, &str, &str) -> R<bool>) -> R<()> {
     let file = std::fs::File::open(path)?;
@@ -48,11 +51,15 @@ fn words(s: &str) -> usize {
 }
 
 fn arg(a: &[String], name: &str) -> Option<String> {
-    a.iter().position(|x| x == name).and_then(|i| a.get(i + 1).cloned())
+    a.iter()
+        .position(|x| x == name)
+        .and_then(|i| a.get(i + 1).cloned())
 }
 
 fn spinner() -> R<Spinner> {
-    Ok(Spinner::from_moby(&std::fs::read_to_string("data/sources/moby.txt")?))
+    Ok(Spinner::from_moby(&std::fs::read_to_string(
+        "data/sources/moby.txt",
+    )?))
 }
 
 /// Keeps the first ~`max_words` words of an article (whole paragraphs).
@@ -93,7 +100,11 @@ fn gen_retrieval(a: &[String]) -> R<()> {
         }
         Ok(true)
     })?;
-    let skip: HashSet<String> = targets.iter().map(|t| t.0.clone()).chain(unrelated.iter().map(|u| u.0.clone())).collect();
+    let skip: HashSet<String> = targets
+        .iter()
+        .map(|t| t.0.clone())
+        .chain(unrelated.iter().map(|u| u.0.clone()))
+        .collect();
     let mut docs = BufWriter::new(std::fs::File::create(out.join("docs.jsonl"))?);
     let mut n_docs = 0usize;
     for t in &targets {
@@ -107,7 +118,11 @@ fn gen_retrieval(a: &[String]) -> R<()> {
             }
             for (k, p) in text.split('\n').enumerate() {
                 if words(p) >= 20 {
-                    writeln!(docs, "{}", json!({"id": format!("{id}#{k}"), "title": title, "text": p}))?;
+                    writeln!(
+                        docs,
+                        "{}",
+                        json!({"id": format!("{id}#{k}"), "title": title, "text": p})
+                    )?;
                     n_docs += 1;
                 }
             }
@@ -138,19 +153,30 @@ fn gen_retrieval(a: &[String]) -> R<()> {
         });
         clean
     });
-    eprintln!("unrelated candidates: {before}, sharing no 8-word sequence with the index: {}", unrelated.len());
+    eprintln!(
+        "unrelated candidates: {before}, sharing no 8-word sequence with the index: {}",
+        unrelated.len()
+    );
     unrelated.truncate(n_unrel_wanted);
     drop(grams);
     let mut q = BufWriter::new(std::fs::File::create(out.join("queries.jsonl"))?);
     let mut rng = Rng(42);
     for (i, t) in targets.iter().enumerate() {
         let (spun, _) = sp.spin(&t.2, 2, i as u64);
-        writeln!(q, "{}", json!({"qid": format!("whole-{i}"), "kind": "whole", "text": spun, "expect": [t.0]}))?;
+        writeln!(
+            q,
+            "{}",
+            json!({"qid": format!("whole-{i}"), "kind": "whole", "text": spun, "expect": [t.0]})
+        )?;
         let paras: Vec<&str> = t.2.split('\n').filter(|p| words(p) >= 50).collect();
         if !paras.is_empty() {
             let p = paras[rng.below(paras.len())];
             let (spun, _) = sp.spin(p, 2, 1000 + i as u64);
-            writeln!(q, "{}", json!({"qid": format!("para-{i}"), "kind": "paragraph", "text": spun, "expect": [t.0]}))?;
+            writeln!(
+                q,
+                "{}",
+                json!({"qid": format!("para-{i}"), "kind": "paragraph", "text": spun, "expect": [t.0]})
+            )?;
         }
     }
     for i in 0..n_stitch.min(targets.len() / 2) {
@@ -159,13 +185,25 @@ fn gen_retrieval(a: &[String]) -> R<()> {
         let hb = head(&b.2, 150);
         let (sa, _) = sp.spin(&ha, 2, 5000 + i as u64);
         let (sb, _) = sp.spin(&hb, 2, 6000 + i as u64);
-        writeln!(q, "{}", json!({"qid": format!("stitched-{i}"), "kind": "stitched", "text": format!("{sa}\n{sb}"), "expect": [a.0, b.0]}))?;
+        writeln!(
+            q,
+            "{}",
+            json!({"qid": format!("stitched-{i}"), "kind": "stitched", "text": format!("{sa}\n{sb}"), "expect": [a.0, b.0]})
+        )?;
     }
     for (i, u) in unrelated.iter().enumerate() {
-        writeln!(q, "{}", json!({"qid": format!("unrelated-{i}"), "kind": "unrelated", "text": u.1, "expect": []}))?;
+        writeln!(
+            q,
+            "{}",
+            json!({"qid": format!("unrelated-{i}"), "kind": "unrelated", "text": u.1, "expect": []})
+        )?;
     }
     q.flush()?;
-    eprintln!("{n_docs} documents ({} targets), {} unrelated held out", targets.len(), unrelated.len());
+    eprintln!(
+        "{n_docs} documents ({} targets), {} unrelated held out",
+        targets.len(),
+        unrelated.len()
+    );
     Ok(())
 }
 
@@ -178,7 +216,9 @@ fn eight_grams(text: &str, f: &mut dyn FnMut(u64) -> bool) {
         .map(|x| hash_str(&x.to_lowercase()))
         .collect();
     for win in w.windows(8) {
-        let h = win.iter().fold(0u64, |a, &b| unspin_index::hash::combine(a, b));
+        let h = win
+            .iter()
+            .fold(0u64, |a, &b| unspin_index::hash::combine(a, b));
         if !f(h) {
             return;
         }
@@ -216,8 +256,16 @@ fn gen_scale(a: &[String]) -> R<()> {
             if k >= n {
                 break 'outer;
             }
-            let text = if round == 0 { t.clone() } else { sp.spin(t, 2 + round % 2, (round * 10_000_000 + i) as u64).0 };
-            writeln!(w, "{}", json!({"id": format!("s{round}-{i}"), "text": text}))?;
+            let text = if round == 0 {
+                t.clone()
+            } else {
+                sp.spin(t, 2 + round % 2, (round * 10_000_000 + i) as u64).0
+            };
+            writeln!(
+                w,
+                "{}",
+                json!({"id": format!("s{round}-{i}"), "text": text})
+            )?;
             k += 1;
         }
     }
@@ -232,16 +280,28 @@ fn gen_scale(a: &[String]) -> R<()> {
         let i = rng.below(base.len());
         let (spun, _) = sp.spin(&base[i], 2, 999_000 + j as u64);
         let expect: Vec<String> = (0..rounds).map(|r| format!("s{r}-{i}")).collect();
-        writeln!(q, "{}", json!({"qid": format!("scale-{j}"), "kind": "whole", "text": spun, "expect": expect}))?;
+        writeln!(
+            q,
+            "{}",
+            json!({"qid": format!("scale-{j}"), "kind": "whole", "text": spun, "expect": expect})
+        )?;
     }
     q.flush()?;
-    eprintln!("{k} documents ({} distinct originals); queries in {}", base.len(), qpath.display());
+    eprintln!(
+        "{k} documents ({} distinct originals); queries in {}",
+        base.len(),
+        qpath.display()
+    );
     Ok(())
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
-    if v.is_empty() { 0.0 } else { v[((v.len() - 1) as f64 * p).round() as usize] }
+    if v.is_empty() {
+        0.0
+    } else {
+        v[((v.len() - 1) as f64 * p).round() as usize]
+    }
 }
 
 fn queries(a: &[String]) -> R<()> {
@@ -256,7 +316,10 @@ fn queries(a: &[String]) -> R<()> {
         opt.min_passage = 0;
         opt.min_coverage = 0.0;
     }
-    let qs: Vec<serde_json::Value> = std::fs::read_to_string(&qpath)?.lines().map(serde_json::from_str).collect::<Result<_, _>>()?;
+    let qs: Vec<serde_json::Value> = std::fs::read_to_string(&qpath)?
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
     // warm-up pass
     for q in &qs {
         find(&ix, q["text"].as_str().unwrap_or(""), &opt)?;
@@ -274,14 +337,25 @@ fn queries(a: &[String]) -> R<()> {
     for q in &qs {
         let text = q["text"].as_str().unwrap_or("");
         let kind = q["kind"].as_str().unwrap_or("").to_string();
-        let expect: Vec<&str> = q["expect"].as_array().map(|v| v.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+        let expect: Vec<&str> = q["expect"]
+            .as_array()
+            .map(|v| v.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
         let t = Instant::now();
         let hits = find(&ix, text, &opt)?;
         lat.push(t.elapsed().as_secs_f64() * 1e3);
         if let Some(dump) = dump.as_mut() {
             for (rank, h) in hits.iter().enumerate() {
                 let correct = expect.contains(&h.id.as_str());
-                writeln!(dump, "{}\t{kind}\t{rank}\t{correct}\t{:.3}\t{:.3}\t{}\t{}", q["qid"].as_str().unwrap_or(""), h.coverage, h.similarity, h.matched, h.best_passage)?;
+                writeln!(
+                    dump,
+                    "{}\t{kind}\t{rank}\t{correct}\t{:.3}\t{:.3}\t{}\t{}",
+                    q["qid"].as_str().unwrap_or(""),
+                    h.coverage,
+                    h.similarity,
+                    h.matched,
+                    h.best_passage
+                )?;
             }
         }
         let e = per_kind.entry(kind.clone()).or_default();
@@ -292,33 +366,63 @@ fn queries(a: &[String]) -> R<()> {
                 if let Some(h) = hits.first() {
                     false_src += 1;
                     max_false_cov = max_false_cov.max(h.coverage);
-                    misses.push(format!("{} -> {} cov {:.2} matched {}", q["qid"], h.id, h.coverage, h.matched));
+                    misses.push(format!(
+                        "{} -> {} cov {:.2} matched {}",
+                        q["qid"], h.id, h.coverage, h.matched
+                    ));
                 }
             }
             "stitched" => {
-                let ok = expect.iter().all(|x| hits.iter().take(opt.limit).any(|h| h.id == *x));
+                let ok = expect
+                    .iter()
+                    .all(|x| hits.iter().take(opt.limit).any(|h| h.id == *x));
                 if ok {
                     e.0 += 1;
                 } else {
-                    misses.push(format!("{} -> {:?}", q["qid"], hits.iter().map(|h| &h.id).collect::<Vec<_>>()));
+                    misses.push(format!(
+                        "{} -> {:?}",
+                        q["qid"],
+                        hits.iter().map(|h| &h.id).collect::<Vec<_>>()
+                    ));
                 }
             }
             _ => {
-                if hits.first().is_some_and(|h| expect.contains(&h.id.as_str())) {
+                if hits
+                    .first()
+                    .is_some_and(|h| expect.contains(&h.id.as_str()))
+                {
                     e.0 += 1;
                 } else {
-                    misses.push(format!("{} -> {:?}", q["qid"], hits.iter().take(3).map(|h| (&h.id, h.matched)).collect::<Vec<_>>()));
+                    misses.push(format!(
+                        "{} -> {:?}",
+                        q["qid"],
+                        hits.iter()
+                            .take(3)
+                            .map(|h| (&h.id, h.matched))
+                            .collect::<Vec<_>>()
+                    ));
                 }
             }
         }
     }
     let st = ix.stats();
-    println!("index: {} docs, {} chunks, {} segments, {:.1} MB", st.docs, st.chunks, st.segments, st.bytes as f64 / 1e6);
+    println!(
+        "index: {} docs, {} chunks, {} segments, {:.1} MB",
+        st.docs,
+        st.chunks,
+        st.segments,
+        st.bytes as f64 / 1e6
+    );
     for (k, (ok, n)) in &per_kind {
         if k == "unrelated" {
-            println!("unrelated: {false_src}/{n} with a reported source (max coverage {max_false_cov:.2})");
+            println!(
+                "unrelated: {false_src}/{n} with a reported source (max coverage {max_false_cov:.2})"
+            );
         } else if k == "stitched" {
-            println!("stitched: both sources reported for {ok}/{n} = {:.3}", *ok as f64 / *n as f64);
+            println!(
+                "stitched: both sources reported for {ok}/{n} = {:.3}",
+                *ok as f64 / *n as f64
+            );
         } else {
             println!("{k}: recall@1 {ok}/{n} = {:.4}", *ok as f64 / *n as f64);
         }
@@ -326,7 +430,13 @@ fn queries(a: &[String]) -> R<()> {
     let _ = unrel;
     let total_s: f64 = lat.iter().sum::<f64>() / 1e3;
     println!("find total {:.2} s for {} queries", total_s, lat.len());
-    println!("find latency (warm, single thread): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms", pct(&mut lat, 0.5), pct(&mut lat, 0.9), pct(&mut lat, 0.99), pct(&mut lat, 1.0));
+    println!(
+        "find latency (warm, single thread): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(&mut lat, 0.5),
+        pct(&mut lat, 0.9),
+        pct(&mut lat, 0.99),
+        pct(&mut lat, 1.0)
+    );
     if a.iter().any(|x| x == "--show-misses") {
         for m in misses.iter().take(40) {
             println!("  miss: {m}");
@@ -359,13 +469,25 @@ fn align(a: &[String]) -> R<()> {
     for (i, para) in paras.iter().enumerate() {
         let (spun, log) = sp.spin(para, every, 77 + i as u64);
         let c = compare(&spun, para, classes, &p);
-        let gold: HashSet<((usize, usize), (usize, usize))> = log.iter().map(|s| (s.orig, s.spun)).collect();
-        let pred: HashSet<((usize, usize), (usize, usize))> = c.substitutions.iter().map(|s| (s.source_bytes, s.spun_bytes)).collect();
+        let gold: HashSet<((usize, usize), (usize, usize))> =
+            log.iter().map(|s| (s.orig, s.spun)).collect();
+        let pred: HashSet<((usize, usize), (usize, usize))> = c
+            .substitutions
+            .iter()
+            .map(|s| (s.source_bytes, s.spun_bytes))
+            .collect();
         tp_i += gold.intersection(&pred).count();
         gold_i += gold.len();
         pred_i += pred.len();
-        let gt: HashSet<(String, String)> = log.iter().map(|s| (phrase_key(&s.from), phrase_key(&s.to))).collect();
-        let pt: HashSet<(String, String)> = c.table.iter().map(|r| (r.source.clone(), r.spun.clone())).collect();
+        let gt: HashSet<(String, String)> = log
+            .iter()
+            .map(|s| (phrase_key(&s.from), phrase_key(&s.to)))
+            .collect();
+        let pt: HashSet<(String, String)> = c
+            .table
+            .iter()
+            .map(|r| (r.source.clone(), r.spun.clone()))
+            .collect();
         tp_t += gt.intersection(&pt).count();
         gold_t += gt.len();
         pred_t += pt.len();
@@ -387,8 +509,16 @@ fn align(a: &[String]) -> R<()> {
         gold_i,
         t.elapsed().as_secs_f64() * 1e3 / paras.len().max(1) as f64
     );
-    println!("instances (byte ranges): precision {:.4} recall {:.4}", f(tp_i, pred_i), f(tp_i, gold_i));
-    println!("table (per-pair types, per document): precision {:.4} recall {:.4}", f(tp_t, pred_t), f(tp_t, gold_t));
+    println!(
+        "instances (byte ranges): precision {:.4} recall {:.4}",
+        f(tp_i, pred_i),
+        f(tp_i, gold_i)
+    );
+    println!(
+        "table (per-pair types, per document): precision {:.4} recall {:.4}",
+        f(tp_t, pred_t),
+        f(tp_t, gold_t)
+    );
     Ok(())
 }
 
@@ -419,6 +549,69 @@ fn probe(a: &[String]) -> R<()> {
     Ok(())
 }
 
+/// Time of each indexing phase on a JSONL file (single thread unless noted).
+fn phases(a: &[String]) -> R<()> {
+    use unspin_index::index::chunk_keys;
+    let path = PathBuf::from(arg(a, "--docs").ok_or("--docs FILE")?);
+    let t = Instant::now();
+    let mut docs = Vec::new();
+    for (i, line) in std::io::BufReader::new(std::fs::File::open(&path)?)
+        .lines()
+        .enumerate()
+    {
+        if let Some(d) = unspin_index::input::parse_jsonl_line(&line?, &path, i + 1)? {
+            docs.push(d);
+        }
+    }
+    println!(
+        "parse jsonl: {:.2} s ({} docs)",
+        t.elapsed().as_secs_f64(),
+        docs.len()
+    );
+    let classes = SynClasses::embedded();
+    let t = Instant::now();
+    let mut n = 0usize;
+    for d in &docs {
+        n += unspin_index::features::word_features(&d.text, classes).len();
+    }
+    println!(
+        "word features: {:.2} s ({n} words)",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let mut c = 0usize;
+    for d in &docs {
+        c += chunk_keys(&d.text, classes).len();
+    }
+    println!(
+        "features + minhash + bands: {:.2} s ({c} chunks)",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let mut bytes = 0usize;
+    for ch in docs.chunks(64) {
+        let raw: Vec<u8> = ch
+            .iter()
+            .flat_map(|d| d.text.as_bytes().iter().copied())
+            .collect();
+        bytes += zstd::bulk::compress(&raw, 6)?.len();
+    }
+    println!(
+        "zstd level 6: {:.2} s ({bytes} bytes)",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    for ch in docs.chunks(64) {
+        let raw: Vec<u8> = ch
+            .iter()
+            .flat_map(|d| d.text.as_bytes().iter().copied())
+            .collect();
+        zstd::bulk::compress(&raw, 3)?;
+    }
+    println!("zstd level 3: {:.2} s", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
 fn main() -> R<()> {
     let a: Vec<String> = std::env::args().skip(1).collect();
     match a.first().map(String::as_str) {
@@ -427,7 +620,7 @@ fn main() -> R<()> {
         Some("queries") => queries(&a),
         Some("align") => align(&a),
         Some("probe") => probe(&a),
+        Some("phases") => phases(&a),
         _ => Err("usage: bench gen-retrieval|gen-scale|queries|align ... (see source)".into()),
     }
 }
-

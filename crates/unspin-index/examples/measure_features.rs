@@ -3,9 +3,9 @@
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
-use unspin_index::features::{content_positions, window_features, word_features, CHUNK};
-use unspin_index::testspin::Spinner;
 use unspin_index::SynClasses;
+use unspin_index::features::{CHUNK, content_positions, window_features, word_features};
+use unspin_index::testspin::Spinner;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
@@ -33,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         window_features(&w, &pos[..pos.len().min(CHUNK)], &mut out);
         out.into_iter().collect()
     };
-    let j = |a: &HashSet<u64>, b: &HashSet<u64>| a.intersection(b).count() as f64 / a.union(b).count().max(1) as f64;
+    let j = |a: &HashSet<u64>, b: &HashSet<u64>| {
+        a.intersection(b).count() as f64 / a.union(b).count().max(1) as f64
+    };
     let (mut js, mut jr) = (Vec::new(), Vec::new());
     for (i, p) in paras.iter().enumerate() {
         let (spun, _) = spinner.spin(p, every, i as u64);
@@ -44,6 +46,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     js.sort_by(f64::total_cmp);
     jr.sort_by(f64::total_cmp);
     let q = |v: &Vec<f64>, p: f64| v[((v.len() - 1) as f64 * p) as usize];
-    println!("spun: p1 {:.3} p5 {:.3} p50 {:.3}; random: p50 {:.3} p99 {:.3} max {:.3}", q(&js, 0.01), q(&js, 0.05), q(&js, 0.5), q(&jr, 0.5), q(&jr, 0.99), q(&jr, 1.0));
+    println!(
+        "spun: p1 {:.3} p5 {:.3} p50 {:.3}; random: p50 {:.3} p99 {:.3} max {:.3}",
+        q(&js, 0.01),
+        q(&js, 0.05),
+        q(&js, 0.5),
+        q(&jr, 0.5),
+        q(&jr, 0.99),
+        q(&jr, 1.0)
+    );
     Ok(())
 }

@@ -11,8 +11,9 @@
 //!    non-matching words between two matches is one substitution (source phrase → spun phrase).
 
 use crate::features::{COMMON, WordFeat};
+use crate::hash::FxMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Parameters of passage detection.
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +34,14 @@ pub struct AlignParams {
 
 impl Default for AlignParams {
     fn default() -> Self {
-        AlignParams { max_gap: 14, max_drift: 6, min_seeds: 6, max_occ: 24, max_phrase: 6, min_density: 0.4 }
+        AlignParams {
+            max_gap: 14,
+            max_drift: 6,
+            min_seeds: 6,
+            max_occ: 24,
+            max_phrase: 6,
+            min_density: 0.4,
+        }
     }
 }
 
@@ -54,7 +62,10 @@ pub struct PassageMatch {
 impl PassageMatch {
     /// Content words of the suspect inside the passage.
     pub fn suspect_content(&self, sus: &[WordFeat]) -> usize {
-        sus[self.suspect.0 as usize..self.suspect.1 as usize].iter().filter(|w| w.is_content()).count()
+        sus[self.suspect.0 as usize..self.suspect.1 as usize]
+            .iter()
+            .filter(|w| w.is_content())
+            .count()
     }
 }
 
@@ -68,8 +79,8 @@ struct Chain {
 
 /// Finds the passages of `sus` that come from `src`.
 pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<PassageMatch> {
-    let mut by_exact: HashMap<u64, Vec<u32>> = HashMap::new();
-    let mut by_key: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut by_exact: FxMap<u64, Vec<u32>> = FxMap::default();
+    let mut by_key: FxMap<u64, Vec<u32>> = FxMap::default();
     for (j, w) in src.iter().enumerate() {
         if !w.is_content() {
             continue;
@@ -90,12 +101,11 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
         if let Some(js) = by_exact.get(&w.exact).filter(|v| v.len() <= p.max_occ) {
             row.extend(js.iter().map(|&j| (j, true)));
         }
-        if !w.is_immutable() && w.flags & COMMON == 0 {
-            if let Some(js) = by_key.get(&w.key).filter(|v| v.len() <= p.max_occ) {
-                for &j in js {
-                    if src[j as usize].exact != w.exact {
-                        row.push((j, false));
-                    }
+        let classed = !w.is_immutable() && w.flags & COMMON == 0;
+        if let Some(js) = by_key.get(&w.key).filter(|v| classed && v.len() <= p.max_occ) {
+            for &j in js {
+                if src[j as usize].exact != w.exact {
+                    row.push((j, false));
                 }
             }
         }
@@ -179,7 +189,11 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
         let len = c.last.0 + 1 - c.start.0;
         let overlap: u32 = kept
             .iter()
-            .map(|k| (c.last.0 + 1).min(k.last.0 + 1).saturating_sub(c.start.0.max(k.start.0)))
+            .map(|k| {
+                (c.last.0 + 1)
+                    .min(k.last.0 + 1)
+                    .saturating_sub(c.start.0.max(k.start.0))
+            })
             .sum();
         if overlap * 2 <= len {
             kept.push(c);
@@ -193,7 +207,11 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
             let gi = c.start.0.saturating_sub(m.last.0);
             let diag_m = i64::from(m.last.1) - i64::from(m.last.0);
             let diag_c = i64::from(c.start.1) - i64::from(c.start.0);
-            if c.start.0 > m.last.0 && c.start.1 > m.last.1 && gi <= 4 * p.max_gap && (diag_m - diag_c).abs() <= 4 * i64::from(p.max_gap) {
+            if c.start.0 > m.last.0
+                && c.start.1 > m.last.1
+                && gi <= 4 * p.max_gap
+                && (diag_m - diag_c).abs() <= 4 * i64::from(p.max_gap)
+            {
                 m.last = c.last;
                 m.seeds += c.seeds;
                 m.anchors.extend(c.anchors);
@@ -204,7 +222,12 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
     }
     merged
         .into_iter()
-        .map(|c| PassageMatch { suspect: (c.start.0, c.last.0 + 1), source: (c.start.1, c.last.1 + 1), seeds: c.seeds, anchors: c.anchors })
+        .map(|c| PassageMatch {
+            suspect: (c.start.0, c.last.0 + 1),
+            source: (c.start.1, c.last.1 + 1),
+            seeds: c.seeds,
+            anchors: c.anchors,
+        })
         .collect()
 }
 
@@ -222,29 +245,65 @@ pub struct SubPair {
 /// The alignment runs between the exact anchors of the passage and also a few words before
 /// the first and after the last anchor (a substitution right at the edge of a passage is kept
 /// when it is enclosed by a match or by the start/end of both texts).
-pub fn substitutions(sus: &[WordFeat], src: &[WordFeat], m: &PassageMatch, p: &AlignParams) -> Vec<SubPair> {
+pub fn substitutions(
+    sus: &[WordFeat],
+    src: &[WordFeat],
+    m: &PassageMatch,
+    p: &AlignParams,
+) -> Vec<SubPair> {
     let mut out = Vec::new();
     let edge = p.max_phrase as u32 + 2;
     let mut anchors = m.anchors.clone();
     anchors.dedup_by_key(|a| a.0);
-    let Some(&first) = anchors.first() else { return out };
-    let Some(&last) = anchors.last() else { return out };
+    let Some(&first) = anchors.first() else {
+        return out;
+    };
+    let Some(&last) = anchors.last() else {
+        return out;
+    };
     // before the first anchor
     let si = first.0.saturating_sub(edge);
     let sj = first.1.saturating_sub(edge);
     let open_start = !(si == 0 && sj == 0);
-    align_gap(sus, src, (si, first.0), (sj, first.1), (open_start, false), (false, true), p, &mut out);
+    align_gap(
+        sus,
+        src,
+        (si, first.0),
+        (sj, first.1),
+        (open_start, false),
+        (false, true),
+        p,
+        &mut out,
+    );
     for w in anchors.windows(2) {
         let (a, b) = (w[0], w[1]);
         if b.0 <= a.0 || b.1 <= a.1 {
             continue;
         }
-        align_gap(sus, src, (a.0 + 1, b.0), (a.1 + 1, b.1), (false, false), (true, true), p, &mut out);
+        align_gap(
+            sus,
+            src,
+            (a.0 + 1, b.0),
+            (a.1 + 1, b.1),
+            (false, false),
+            (true, true),
+            p,
+            &mut out,
+        );
     }
     let ei = (last.0 + 1 + edge).min(sus.len() as u32);
     let ej = (last.1 + 1 + edge).min(src.len() as u32);
     let open_end = !(ei == sus.len() as u32 && ej == src.len() as u32);
-    align_gap(sus, src, (last.0 + 1, ei), (last.1 + 1, ej), (false, open_end), (true, false), p, &mut out);
+    align_gap(
+        sus,
+        src,
+        (last.0 + 1, ei),
+        (last.1 + 1, ej),
+        (false, open_end),
+        (true, false),
+        p,
+        &mut out,
+    );
     out
 }
 
@@ -284,8 +343,8 @@ fn align_gap(
     for i in 0..=n {
         d[i * w] = i as u16;
     }
-    for j in 0..=m {
-        d[j] = j as u16;
+    for (j, x) in d.iter_mut().take(m + 1).enumerate() {
+        *x = j as u16;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -336,16 +395,26 @@ fn align_gap(
             let left_ok = !is_first || anchored.0;
             let (gs, gd) = (si.0 as isize, sj.0 as isize);
             let pair = if right_ok {
-                Some(((gs + ri as isize, gs + mi as isize + 1), (gd + rj as isize, gd + mj as isize + 1)))
+                Some((
+                    (gs + ri as isize, gs + mi as isize + 1),
+                    (gd + rj as isize, gd + mj as isize + 1),
+                ))
             } else if left_ok {
-                Some(((gs + ri as isize - 1, gs + mi as isize), (gd + rj as isize - 1, gd + mj as isize)))
+                Some((
+                    (gs + ri as isize - 1, gs + mi as isize),
+                    (gd + rj as isize - 1, gd + mj as isize),
+                ))
             } else {
                 None
             };
             if let Some(((a0, a1), (b0, b1))) = pair {
-                let ok = a0 >= 0 && b0 >= 0 && (a1 as usize) <= sus.len() && (b1 as usize) <= src.len();
+                let ok =
+                    a0 >= 0 && b0 >= 0 && (a1 as usize) <= sus.len() && (b1 as usize) <= src.len();
                 if ok && (a1 - a0) as usize <= p.max_phrase && (b1 - b0) as usize <= p.max_phrase {
-                    out.push(SubPair { suspect: (a0 as u32, a1 as u32), source: (b0 as u32, b1 as u32) });
+                    out.push(SubPair {
+                        suspect: (a0 as u32, a1 as u32),
+                        source: (b0 as u32, b1 as u32),
+                    });
                 }
             }
             continue;
@@ -454,7 +523,10 @@ impl CharPos<'_> {
 
 /// Lowercases a phrase and joins its words with single spaces.
 pub fn phrase_key(text: &str) -> String {
-    text.split_whitespace().map(unspin_text::normalize).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .map(unspin_text::normalize)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Coverage and similarity of passages over the suspect.
@@ -468,13 +540,24 @@ pub fn coverage(sus: &[WordFeat], ps: &[PassageMatch]) -> (f64, f64) {
     for (a, b) in ranges {
         let a = a.max(reach);
         if a < b {
-            inside += sus[a as usize..b as usize].iter().filter(|w| w.is_content()).count();
+            inside += sus[a as usize..b as usize]
+                .iter()
+                .filter(|w| w.is_content())
+                .count();
             reach = b;
         }
     }
     let seeds: usize = ps.iter().map(|m| m.seeds).sum();
-    let cov = if total == 0 { 0.0 } else { inside as f64 / total as f64 };
-    let sim = if inside == 0 { 0.0 } else { (seeds as f64 / inside as f64).min(1.0) };
+    let cov = if total == 0 {
+        0.0
+    } else {
+        inside as f64 / total as f64
+    };
+    let sim = if inside == 0 {
+        0.0
+    } else {
+        (seeds as f64 / inside as f64).min(1.0)
+    };
     (cov, sim)
 }
 
@@ -489,13 +572,27 @@ pub fn compare(
     let src = crate::features::word_features(source, classes);
     let ms = passages(&sus, &src, p);
     let (cov, sim) = coverage(&sus, &ms);
-    let mut cs = CharPos { text: suspect, last_byte: 0, last_char: 0 };
-    let mut cd = CharPos { text: source, last_byte: 0, last_char: 0 };
+    let mut cs = CharPos {
+        text: suspect,
+        last_byte: 0,
+        last_char: 0,
+    };
+    let mut cd = CharPos {
+        text: source,
+        last_byte: 0,
+        last_char: 0,
+    };
     let mut passages_out = Vec::new();
     let mut subs = Vec::new();
     for m in &ms {
-        let tb = (sus[m.suspect.0 as usize].start as usize, sus[m.suspect.1 as usize - 1].end as usize);
-        let sb = (src[m.source.0 as usize].start as usize, src[m.source.1 as usize - 1].end as usize);
+        let tb = (
+            sus[m.suspect.0 as usize].start as usize,
+            sus[m.suspect.1 as usize - 1].end as usize,
+        );
+        let sb = (
+            src[m.source.0 as usize].start as usize,
+            src[m.source.1 as usize - 1].end as usize,
+        );
         let (to, te) = (cs.at(tb.0), cs.at(tb.1));
         let (so, se) = (cd.at(sb.0), cd.at(sb.1));
         passages_out.push(Passage {
@@ -508,8 +605,14 @@ pub fn compare(
             seeds: m.seeds,
         });
         for s in substitutions(&sus, &src, m, p) {
-            let sb = (src[s.source.0 as usize].start as usize, src[s.source.1 as usize - 1].end as usize);
-            let tb = (sus[s.suspect.0 as usize].start as usize, sus[s.suspect.1 as usize - 1].end as usize);
+            let sb = (
+                src[s.source.0 as usize].start as usize,
+                src[s.source.1 as usize - 1].end as usize,
+            );
+            let tb = (
+                sus[s.suspect.0 as usize].start as usize,
+                sus[s.suspect.1 as usize - 1].end as usize,
+            );
             subs.push(Substitution {
                 source: source[sb.0..sb.1].to_string(),
                 spun: suspect[tb.0..tb.1].to_string(),
@@ -522,12 +625,26 @@ pub fn compare(
     subs.dedup_by_key(|s| s.spun_bytes);
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
     for s in &subs {
-        *counts.entry((phrase_key(&s.source), phrase_key(&s.spun))).or_insert(0) += 1;
+        *counts
+            .entry((phrase_key(&s.source), phrase_key(&s.spun)))
+            .or_insert(0) += 1;
     }
-    let mut table: Vec<TableRow> =
-        counts.into_iter().map(|((source, spun), count)| TableRow { source, spun, count }).collect();
+    let mut table: Vec<TableRow> = counts
+        .into_iter()
+        .map(|((source, spun), count)| TableRow {
+            source,
+            spun,
+            count,
+        })
+        .collect();
     table.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.source.cmp(&b.source)));
-    Comparison { passages: passages_out, substitutions: subs, table, coverage: cov, similarity: sim }
+    Comparison {
+        passages: passages_out,
+        substitutions: subs,
+        table,
+        coverage: cov,
+        similarity: sim,
+    }
 }
 
 #[cfg(test)]
@@ -574,15 +691,23 @@ mod tests {
         let c = compare(&spun, TEXT, SynClasses::embedded(), &AlignParams::default());
         assert_eq!(c.passages.len(), 1, "{:?}", c.passages);
         assert!(c.coverage > 0.9, "{}", c.coverage);
-        let found: Vec<((usize, usize), (usize, usize))> =
-            c.substitutions.iter().map(|s| (s.source_bytes, s.spun_bytes)).collect();
+        let found: Vec<((usize, usize), (usize, usize))> = c
+            .substitutions
+            .iter()
+            .map(|s| (s.source_bytes, s.spun_bytes))
+            .collect();
         let mut hit = 0;
         for s in &log {
             if found.contains(&(s.orig, s.spun)) {
                 hit += 1;
             }
         }
-        assert!(hit as f64 >= 0.9 * log.len() as f64, "{hit}/{} {:?}", log.len(), c.table);
+        assert!(
+            hit as f64 >= 0.9 * log.len() as f64,
+            "{hit}/{} {:?}",
+            log.len(),
+            c.table
+        );
         assert!(found.len() <= log.len() + 1);
         let row = c.table.iter().find(|r| r.source == "discuss").unwrap();
         assert_eq!(row.spun, "talk over");
@@ -605,7 +730,11 @@ mod tests {
         let c = compare(TEXT, &src, SynClasses::embedded(), &AlignParams::default());
         assert_eq!(c.passages.len(), 1);
         let p = &c.passages[0];
-        let sliced: String = src.chars().skip(p.source_offset).take(p.source_length).collect();
+        let sliced: String = src
+            .chars()
+            .skip(p.source_offset)
+            .take(p.source_length)
+            .collect();
         assert_eq!(sliced, src[p.source_bytes.0..p.source_bytes.1]);
     }
 }

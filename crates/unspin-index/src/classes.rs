@@ -39,11 +39,40 @@ impl AsRef<[u8]> for Bytes {
 pub struct SynClasses {
     map: fst::Map<Bytes>,
     common: u32,
+    /// word hash → class, filled from the map on first use (a hash probe is several times
+    /// faster than an FST walk, and lookups dominate indexing)
+    fast: std::sync::OnceLock<HashMap<u64, u32, BuildMix>>,
+}
+
+/// Identity-style hasher for keys that are already good 64-bit hashes.
+#[derive(Default, Clone, Copy)]
+struct BuildMix;
+struct MixHasher(u64);
+impl std::hash::BuildHasher for BuildMix {
+    type Hasher = MixHasher;
+    fn build_hasher(&self) -> MixHasher {
+        MixHasher(0)
+    }
+}
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).rotate_left(5);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
 }
 
 impl std::fmt::Debug for SynClasses {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SynClasses").field("words", &self.map.len()).finish()
+        f.debug_struct("SynClasses")
+            .field("words", &self.map.len())
+            .finish()
     }
 }
 
@@ -53,7 +82,11 @@ fn check_header(b: &[u8], what: &str) -> Result<(usize, u32), IndexError> {
     }
     let v = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
     if v != CLASSES_VERSION {
-        return Err(IndexError::Version { path: what.into(), found: v, expected: CLASSES_VERSION });
+        return Err(IndexError::Version {
+            path: what.into(),
+            found: v,
+            expected: CLASSES_VERSION,
+        });
     }
     Ok((16, u32::from_le_bytes([b[12], b[13], b[14], b[15]])))
 }
@@ -67,7 +100,11 @@ impl SynClasses {
             path: "<embedded classes>".into(),
             problem: e.to_string(),
         })?;
-        Ok(SynClasses { map, common })
+        Ok(SynClasses {
+            map,
+            common,
+            fast: std::sync::OnceLock::new(),
+        })
     }
 
     /// Loads a classes map from a file written by [`SynClasses::to_bytes`].
@@ -81,7 +118,11 @@ impl SynClasses {
         bytes.drain(..off);
         let map = fst::Map::new(Bytes::Owned(bytes))
             .map_err(|e| IndexError::corrupt(what, e.to_string()))?;
-        Ok(SynClasses { map, common })
+        Ok(SynClasses {
+            map,
+            common,
+            fast: std::sync::OnceLock::new(),
+        })
     }
 
     /// The class map compiled into this crate (`model/en/classes.fst`, built from Moby
@@ -95,12 +136,30 @@ impl SynClasses {
 
     /// A map with no words (every word is then treated as immutable).
     pub fn empty() -> Self {
-        SynClasses { map: unreachable_empty(), common: 0 }
+        SynClasses {
+            map: unreachable_empty(),
+            common: 0,
+            fast: std::sync::OnceLock::new(),
+        }
     }
 
     /// Class id of a lowercase word, if the thesauri know it.
     pub fn class(&self, word: &str) -> Option<u32> {
-        self.map.get(word).map(|v| v as u32)
+        self.class_by_hash(crate::hash::hash_str(word))
+    }
+
+    /// Class id of a lowercase word given its [`crate::hash::hash_str`] hash.
+    pub fn class_by_hash(&self, h: u64) -> Option<u32> {
+        let fast = self.fast.get_or_init(|| {
+            use fst::Streamer;
+            let mut m = HashMap::with_capacity_and_hasher(self.map.len(), BuildMix);
+            let mut st = self.map.stream();
+            while let Some((k, v)) = st.next() {
+                m.insert(crate::hash::hash_bytes(k), v as u32);
+            }
+            m
+        });
+        fast.get(&h).copied()
     }
 
     /// True when `class` is one of the large classes (more than [`COMMON_CLASS_SIZE`]
@@ -171,7 +230,10 @@ pub struct ClassStats {
 pub const COMMON_CLASS_SIZE: usize = 200;
 
 fn simple_word(w: &str) -> bool {
-    !w.is_empty() && w.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-') && w.len() < 40
+    !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+        && w.len() < 40
 }
 
 /// Number of hub hops used for the shipped map: measured on enwiki2018 paragraphs spun at
@@ -189,7 +251,11 @@ pub fn build_classes(
     let mut ids: HashMap<String, u32> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
     let mut adj: Vec<Vec<u32>> = Vec::new();
-    let intern = |w: &str, ids: &mut HashMap<String, u32>, names: &mut Vec<String>, adj: &mut Vec<Vec<u32>>| -> u32 {
+    let intern = |w: &str,
+                  ids: &mut HashMap<String, u32>,
+                  names: &mut Vec<String>,
+                  adj: &mut Vec<Vec<u32>>|
+     -> u32 {
         if let Some(&i) = ids.get(w) {
             return i;
         }
@@ -233,7 +299,9 @@ pub fn build_classes(
                 if f.len() < 5 {
                     continue;
                 }
-                let Ok(n) = usize::from_str_radix(f[3], 16) else { continue };
+                let Ok(n) = usize::from_str_radix(f[3], 16) else {
+                    continue;
+                };
                 let mut members = Vec::new();
                 for k in 0..n {
                     let Some(w) = f.get(4 + 2 * k) else { break };
@@ -261,10 +329,25 @@ pub fn build_classes(
     let key = |i: u32| (deg[i as usize], crate::hash::hash_str(&names[i as usize]));
     // hop 1: highest-degree member of the closed neighbourhood
     let hub1: Vec<u32> = (0..n as u32)
-        .map(|i| adj[i as usize].iter().copied().chain(std::iter::once(i)).max_by_key(|&j| key(j)).unwrap_or(i))
+        .map(|i| {
+            adj[i as usize]
+                .iter()
+                .copied()
+                .chain(std::iter::once(i))
+                .max_by_key(|&j| key(j))
+                .unwrap_or(i)
+        })
         .collect();
     // further hops: the hub's hub (degree grows along pointers, so chains are acyclic)
-        let class: Vec<u32> = (0..n).map(|i| { let mut c = i as u32; for _ in 0..hops { c = hub1[c as usize]; } c }).collect();
+    let class: Vec<u32> = (0..n)
+        .map(|i| {
+            let mut c = i as u32;
+            for _ in 0..hops {
+                c = hub1[c as usize];
+            }
+            c
+        })
+        .collect();
     // renumber classes densely, largest first
     let mut size_of: HashMap<u32, usize> = HashMap::new();
     for &c in &class {
@@ -272,20 +355,32 @@ pub fn build_classes(
     }
     let mut order: Vec<(usize, u32)> = size_of.iter().map(|(&c, &s)| (s, c)).collect();
     order.sort_unstable_by(|a, b| b.cmp(a));
-    let dense: HashMap<u32, u32> = order.iter().enumerate().map(|(k, &(_, c))| (c, k as u32)).collect();
+    let dense: HashMap<u32, u32> = order
+        .iter()
+        .enumerate()
+        .map(|(k, &(_, c))| (c, k as u32))
+        .collect();
     let sizes: Vec<usize> = order.iter().map(|&(s, _)| s).collect();
     let common = sizes.iter().take_while(|&&s| s > COMMON_CLASS_SIZE).count() as u32;
-    let out: Vec<(String, u32)> = (0..n).map(|i| (names[i].clone(), dense[&class[i]])).collect();
+    let out: Vec<(String, u32)> = (0..n)
+        .map(|i| (names[i].clone(), dense[&class[i]]))
+        .collect();
     let (mut same, mut total) = (0.0f64, 0.0f64);
     for (r, syns) in &moby_pairs {
         if syns.is_empty() {
             continue;
         }
-        let s = syns.iter().filter(|&&j| class[j as usize] == class[*r as usize]).count();
+        let s = syns
+            .iter()
+            .filter(|&&j| class[j as usize] == class[*r as usize])
+            .count();
         same += s as f64 / syns.len() as f64;
         total += 1.0;
     }
-    let random_collision = sizes.iter().map(|&s| (s as f64 / n.max(1) as f64).powi(2)).sum();
+    let random_collision = sizes
+        .iter()
+        .map(|&s| (s as f64 / n.max(1) as f64).powi(2))
+        .sum();
     let stats = ClassStats {
         words: n,
         classes: sizes.len(),

@@ -56,11 +56,17 @@ pub enum IndexError {
 impl IndexError {
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
-        IndexError::Io { path: path.as_ref().to_path_buf(), source }
+        IndexError::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
     }
 
     /// A corruption error for `path`.
     pub fn corrupt(path: impl AsRef<Path>, problem: impl Into<String>) -> Self {
-        IndexError::Corrupt { path: path.as_ref().to_path_buf(), problem: problem.into() }
+        IndexError::Corrupt {
+            path: path.as_ref().to_path_buf(),
+            problem: problem.into(),
+        }
     }
 }

@@ -56,24 +56,191 @@ impl WordFeat {
 
 /// Function words ignored by fingerprints and seeds.
 pub const STOPWORDS: &[&str] = &[
-    "a", "about", "above", "after", "again", "against", "all", "also", "although", "am", "among",
-    "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below",
-    "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during",
-    "each", "either", "even", "ever", "every", "few", "for", "from", "further", "had", "has",
-    "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how",
-    "however", "i", "if", "in", "into", "is", "it", "it's", "its", "itself", "just", "many", "may",
-    "me", "might", "more", "most", "much", "must", "my", "myself", "neither", "no", "nor", "not",
-    "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours", "ourselves",
-    "out", "over", "own", "same", "shall", "she", "should", "since", "so", "some", "such", "than",
-    "that", "the", "their", "theirs", "them", "themselves", "then", "there", "therefore", "these",
-    "they", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards",
-    "under", "until", "up", "upon", "us", "very", "was", "we", "were", "what", "when", "where",
-    "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within",
-    "without", "would", "yet", "you", "your", "yours",
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "although",
+    "am",
+    "among",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "either",
+    "even",
+    "ever",
+    "every",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "however",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "it's",
+    "its",
+    "itself",
+    "just",
+    "many",
+    "may",
+    "me",
+    "might",
+    "more",
+    "most",
+    "much",
+    "must",
+    "my",
+    "myself",
+    "neither",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "one",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "shall",
+    "she",
+    "should",
+    "since",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "therefore",
+    "these",
+    "they",
+    "this",
+    "those",
+    "though",
+    "through",
+    "thus",
+    "to",
+    "too",
+    "toward",
+    "towards",
+    "under",
+    "until",
+    "up",
+    "upon",
+    "us",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "whose",
+    "why",
+    "will",
+    "with",
+    "within",
+    "without",
+    "would",
+    "yet",
+    "you",
+    "your",
+    "yours",
 ];
 
-fn is_stop(w: &str) -> bool {
-    STOPWORDS.binary_search(&w).is_ok()
+const STOP_SLOTS: usize = 1024;
+
+/// Open-addressed table of the hashes of [`STOPWORDS`] (one or two probes per word).
+fn stop_table() -> &'static [u64; STOP_SLOTS] {
+    static CELL: std::sync::OnceLock<[u64; STOP_SLOTS]> = std::sync::OnceLock::new();
+    CELL.get_or_init(|| {
+        let mut t = [0u64; STOP_SLOTS];
+        for w in STOPWORDS {
+            let h = hash_str(w);
+            let mut i = (h as usize) % STOP_SLOTS;
+            while t[i] != 0 {
+                i = (i + 1) % STOP_SLOTS;
+            }
+            t[i] = h;
+        }
+        t
+    })
+}
+
+fn is_stop_hash(h: u64) -> bool {
+    let t = stop_table();
+    let mut i = (h as usize) % STOP_SLOTS;
+    loop {
+        match t[i] {
+            0 => return false,
+            x if x == h => return true,
+            _ => i = (i + 1) % STOP_SLOTS,
+        }
+    }
 }
 
 const CLASS_SALT: u64 = 0x5c1a_55e5_0000_0001;
@@ -100,26 +267,37 @@ pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
         let exact = hash_str(&buf);
         let (key, flags) = if t.kind == TokenKind::Number {
             (combine(NUM_SALT, exact), IMM | NUM)
-        } else if is_stop(&buf) {
+        } else if is_stop_hash(exact) {
             (exact, STOP)
         } else {
             let capitalised = raw.chars().next().is_some_and(char::is_uppercase);
-            match classes.class(&buf) {
-                Some(c) if !(capitalised && !t.sentence_start) => (
+            match classes.class_by_hash(exact) {
+                Some(c) if !capitalised || t.sentence_start => (
                     combine(CLASS_SALT, u64::from(c)),
                     if classes.is_common(c) { COMMON } else { 0 },
                 ),
                 _ => (exact, IMM),
             }
         };
-        out.push(WordFeat { start: t.start as u32, end: t.end as u32, exact, key, flags });
+        out.push(WordFeat {
+            start: t.start as u32,
+            end: t.end as u32,
+            exact,
+            key,
+            flags,
+        });
     }
     out
 }
 
 /// Indices (into `words`) of the content words.
 pub fn content_positions(words: &[WordFeat]) -> Vec<u32> {
-    words.iter().enumerate().filter(|(_, w)| w.is_content()).map(|(i, _)| i as u32).collect()
+    words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.is_content())
+        .map(|(i, _)| i as u32)
+        .collect()
 }
 
 /// MinHash features of a window of content words (`pos` indexes `words`).
@@ -199,6 +377,8 @@ mod tests {
     #[test]
     fn stopwords_sorted() {
         assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOPWORDS.iter().all(|w| is_stop_hash(hash_str(w))));
+        assert!(!is_stop_hash(hash_str("river")));
     }
 
     #[test]
@@ -206,14 +386,21 @@ mod tests {
         let c = SynClasses::embedded();
         let t = "The big dog met Zyxwv in 1990 near Paris.";
         let w = word_features(t, c);
-        let get = |s: &str| w.iter().find(|x| &t[x.start as usize..x.end as usize] == s).unwrap();
+        let get = |s: &str| {
+            w.iter()
+                .find(|x| &t[x.start as usize..x.end as usize] == s)
+                .unwrap()
+        };
         assert!(!get("The").is_content());
         assert!(!get("big").is_immutable());
         assert!(get("Zyxwv").is_immutable());
         assert!(get("1990").flags & NUM != 0);
         assert!(get("Paris").is_immutable());
         assert_eq!(get("big").key, word_features("Big", c)[0].key);
-        assert_eq!(get("big").key, combine(CLASS_SALT, u64::from(c.class("big").unwrap())));
+        assert_eq!(
+            get("big").key,
+            combine(CLASS_SALT, u64::from(c.class("big").unwrap()))
+        );
     }
 
     #[test]

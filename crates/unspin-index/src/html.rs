@@ -5,10 +5,29 @@
 /// True when `text` looks like HTML (starts with a tag after optional whitespace).
 pub fn looks_like_html(text: &str) -> bool {
     let t = text.trim_start();
-    t.starts_with("<!") || t.starts_with("<html") || t.starts_with("<HTML") || t.starts_with("<?xml")
+    t.starts_with("<!")
+        || t.starts_with("<html")
+        || t.starts_with("<HTML")
+        || t.starts_with("<?xml")
 }
 
-const BLOCK: &[&str] = &["p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "title", "section", "article", "blockquote"];
+const BLOCK: &[&str] = &[
+    "p",
+    "br",
+    "div",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "title",
+    "section",
+    "article",
+    "blockquote",
+];
 
 /// Extracts the visible text of an HTML document.
 pub fn html_to_text(html: &str) -> String {

@@ -28,6 +28,8 @@ use std::path::{Path, PathBuf};
 pub const FORMAT_VERSION: u32 = 1;
 const MANIFEST: &str = "MANIFEST.json";
 const LOCK: &str = "LOCK";
+/// Queued documents are fingerprinted in parallel groups of this size.
+const PREPARE_CHUNK: usize = 4096;
 
 /// Default index directory: `$UNSPIN_INDEX`, else `$XDG_DATA_HOME/unspin/index`, else
 /// `~/.local/share/unspin/index`.
@@ -38,7 +40,9 @@ pub fn default_index_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("XDG_DATA_HOME").filter(|s| !s.is_empty()) {
         return PathBuf::from(p).join("unspin/index");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".local/share/unspin/index")
 }
 
@@ -71,7 +75,12 @@ pub struct Manifest {
 
 impl Manifest {
     fn empty() -> Self {
-        Manifest { format: FORMAT_VERSION, generation: 0, next_segment: 1, segments: Vec::new() }
+        Manifest {
+            format: FORMAT_VERSION,
+            generation: 0,
+            next_segment: 1,
+            segments: Vec::new(),
+        }
     }
 
     fn read(dir: &Path) -> Result<Option<Self>, IndexError> {
@@ -81,12 +90,18 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(IndexError::io(&p, e)),
         };
-        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| IndexError::corrupt(&p, e.to_string()))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| IndexError::corrupt(&p, e.to_string()))?;
         let format = v.get("format").and_then(|f| f.as_u64()).unwrap_or(0) as u32;
         if format != FORMAT_VERSION {
-            return Err(IndexError::Version { path: p, found: format, expected: FORMAT_VERSION });
+            return Err(IndexError::Version {
+                path: p,
+                found: format,
+                expected: FORMAT_VERSION,
+            });
         }
-        let m: Manifest = serde_json::from_value(v).map_err(|e| IndexError::corrupt(&p, e.to_string()))?;
+        let m: Manifest =
+            serde_json::from_value(v).map_err(|e| IndexError::corrupt(&p, e.to_string()))?;
         Ok(Some(m))
     }
 
@@ -105,7 +120,9 @@ impl Manifest {
 }
 
 fn sync_dir(dir: &Path) -> Result<(), IndexError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| IndexError::io(dir, e))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| IndexError::io(dir, e))
 }
 
 /// A document to add.
@@ -136,6 +153,23 @@ pub fn chunk_keys(text: &str, classes: &SynClasses) -> Vec<[u32; BANDS]> {
     out
 }
 
+fn prepare_doc(d: NewDoc, classes: &SynClasses) -> PreparedDoc {
+    let chunks = chunk_keys(&d.text, classes);
+    PreparedDoc {
+        id: d.id,
+        title: d.title,
+        url: d.url,
+        text: d.text,
+        chunks,
+    }
+}
+
+fn prepare_docs(docs: Vec<NewDoc>, classes: &'static SynClasses) -> Vec<PreparedDoc> {
+    docs.into_par_iter()
+        .map(|d| prepare_doc(d, classes))
+        .collect()
+}
+
 struct OpenSegment {
     seg: Segment,
     deleted: HashSet<u32>,
@@ -151,7 +185,10 @@ pub struct Index {
 
 impl std::fmt::Debug for Index {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Index").field("dir", &self.dir).field("generation", &self.manifest.generation).finish()
+        f.debug_struct("Index")
+            .field("dir", &self.dir)
+            .field("generation", &self.manifest.generation)
+            .finish()
     }
 }
 
@@ -189,17 +226,30 @@ impl Index {
         let mut last = None;
         for _ in 0..5 {
             let Some(manifest) = Manifest::read(dir)? else {
-                return Err(IndexError::NoIndex { path: dir.to_path_buf() });
+                return Err(IndexError::NoIndex {
+                    path: dir.to_path_buf(),
+                });
             };
             match Self::open_segments(dir, &manifest) {
-                Ok(segs) => return Ok(Index { dir: dir.to_path_buf(), manifest, segs, classes }),
-                Err(IndexError::Io { path, source }) if source.kind() == std::io::ErrorKind::NotFound => {
+                Ok(segs) => {
+                    return Ok(Index {
+                        dir: dir.to_path_buf(),
+                        manifest,
+                        segs,
+                        classes,
+                    });
+                }
+                Err(IndexError::Io { path, source })
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
                     last = Some(IndexError::Io { path, source });
                 }
                 Err(e) => return Err(e),
             }
         }
-        Err(last.unwrap_or(IndexError::NoIndex { path: dir.to_path_buf() }))
+        Err(last.unwrap_or(IndexError::NoIndex {
+            path: dir.to_path_buf(),
+        }))
     }
 
     fn open_segments(dir: &Path, m: &Manifest) -> Result<Vec<OpenSegment>, IndexError> {
@@ -207,9 +257,15 @@ impl Index {
         for e in &m.segments {
             let seg = Segment::open(&dir.join(&e.name))?;
             if seg.docs() != e.docs || seg.chunks() != e.chunks {
-                return Err(IndexError::corrupt(seg.path(), "segment does not match the manifest"));
+                return Err(IndexError::corrupt(
+                    seg.path(),
+                    "segment does not match the manifest",
+                ));
             }
-            v.push(OpenSegment { seg, deleted: e.deleted.iter().copied().collect() });
+            v.push(OpenSegment {
+                seg,
+                deleted: e.deleted.iter().copied().collect(),
+            });
         }
         Ok(v)
     }
@@ -243,9 +299,14 @@ impl Index {
     /// Segment-local document behind a chunk reference, unless deleted.
     pub fn chunk_doc(&self, c: ChunkRef) -> Result<Option<DocRef>, IndexError> {
         let (s, chunk) = ((c >> 32) as usize, c as u32);
-        let Some(o) = self.segs.get(s) else { return Ok(None) };
+        let Some(o) = self.segs.get(s) else {
+            return Ok(None);
+        };
         let d = o.seg.chunk_doc(chunk)?;
-        Ok((!o.deleted.contains(&d)).then_some(DocRef { seg: s as u32, doc: d }))
+        Ok((!o.deleted.contains(&d)).then_some(DocRef {
+            seg: s as u32,
+            doc: d,
+        }))
     }
 
     /// A stored document.
@@ -280,7 +341,10 @@ impl Index {
         for (s, o) in self.segs.iter().enumerate().rev() {
             for d in o.seg.find_id(id)? {
                 if !o.deleted.contains(&d) {
-                    return Ok(Some(DocRef { seg: s as u32, doc: d }));
+                    return Ok(Some(DocRef {
+                        seg: s as u32,
+                        doc: d,
+                    }));
                 }
             }
         }
@@ -291,7 +355,8 @@ impl Index {
 impl BucketStore for Index {
     fn get(&self, band: usize, key: u32, f: &mut dyn FnMut(ChunkRef)) -> Result<(), IndexError> {
         for (s, o) in self.segs.iter().enumerate() {
-            o.seg.lookup(band, key, &mut |c| f(((s as u64) << 32) | u64::from(c)))?;
+            o.seg
+                .lookup(band, key, &mut |c| f(((s as u64) << 32) | u64::from(c)))?;
         }
         Ok(())
     }
@@ -312,6 +377,8 @@ pub struct IndexWriter {
     _lock: File,
     manifest: Manifest,
     pending: Vec<NewDoc>,
+    preparing: Vec<std::thread::JoinHandle<Vec<PreparedDoc>>>,
+    prepared: Vec<PreparedDoc>,
     pending_bytes: usize,
     /// Documents per segment batch.
     pub batch_docs: usize,
@@ -322,7 +389,10 @@ pub struct IndexWriter {
 
 impl std::fmt::Debug for IndexWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IndexWriter").field("dir", &self.dir).field("pending", &self.pending.len()).finish()
+        f.debug_struct("IndexWriter")
+            .field("dir", &self.dir)
+            .field("pending", &self.pending.len())
+            .finish()
     }
 }
 
@@ -356,7 +426,8 @@ impl IndexWriter {
         let rd = std::fs::read_dir(dir).map_err(|e| IndexError::io(dir, e))?;
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let stale = name.ends_with(".tmp") || (name.starts_with("seg-") && !listed.contains(name.as_str()));
+            let stale = name.ends_with(".tmp")
+                || (name.starts_with("seg-") && !listed.contains(name.as_str()));
             if stale {
                 let _ = std::fs::remove_file(e.path());
             }
@@ -366,6 +437,8 @@ impl IndexWriter {
             _lock: lock,
             manifest,
             pending: Vec::new(),
+            preparing: Vec::new(),
+            prepared: Vec::new(),
             pending_bytes: 0,
             batch_docs: 100_000,
             batch_bytes: 128 << 20,
@@ -378,23 +451,46 @@ impl IndexWriter {
     pub fn add(&mut self, doc: NewDoc) -> Result<bool, IndexError> {
         self.pending_bytes += doc.text.len();
         self.pending.push(doc);
-        if self.pending.len() >= self.batch_docs || self.pending_bytes >= self.batch_bytes {
+        if self.pending.len() >= PREPARE_CHUNK {
+            // fingerprint in the background while the caller reads more input
+            let classes = self.classes;
+            let docs = std::mem::take(&mut self.pending);
+            self.preparing.push(std::thread::spawn(move || {
+                docs.into_iter().map(|d| prepare_doc(d, classes)).collect()
+            }));
+        }
+        if self.pending() >= self.batch_docs || self.pending_bytes >= self.batch_bytes {
             self.commit()?;
             return Ok(true);
         }
         Ok(false)
     }
 
+    /// Waits for background fingerprinting and fingerprints what is still queued.
+    fn prepare(&mut self) -> Result<(), IndexError> {
+        for h in std::mem::take(&mut self.preparing) {
+            let v = h
+                .join()
+                .map_err(|_| IndexError::corrupt(&self.dir, "fingerprinting thread failed"))?;
+            self.prepared.extend(v);
+        }
+        let docs = std::mem::take(&mut self.pending);
+        self.prepared.extend(prepare_docs(docs, self.classes));
+        Ok(())
+    }
+
     /// Documents queued and not yet committed.
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.preparing.len() * PREPARE_CHUNK + self.prepared.len()
     }
 
     /// Removes a document by id (committed immediately). Returns whether it existed.
     pub fn remove(&mut self, id: &str) -> Result<bool, IndexError> {
-        let before = self.pending.len();
+        self.prepare()?;
+        let before = self.pending();
         self.pending.retain(|d| d.id != id);
-        let mut found = before != self.pending.len();
+        self.prepared.retain(|d| d.id != id);
+        let mut found = before != self.pending();
         let mut m = self.manifest.clone();
         found |= self.mark_deleted(&mut m, &[id.to_string()])?;
         if found {
@@ -424,10 +520,11 @@ impl IndexWriter {
 
     /// Writes the queued documents as a new segment and commits a new manifest.
     pub fn commit(&mut self) -> Result<(), IndexError> {
-        if self.pending.is_empty() {
+        self.prepare()?;
+        if self.prepared.is_empty() {
             return Ok(());
         }
-        let mut batch = std::mem::take(&mut self.pending);
+        let mut batch = std::mem::take(&mut self.prepared);
         self.pending_bytes = 0;
         // within a batch the last copy of an id wins
         let mut last: HashMap<&str, usize> = HashMap::new();
@@ -441,14 +538,7 @@ impl IndexWriter {
             i += 1;
             k
         });
-        let classes = self.classes;
-        let prepared: Vec<PreparedDoc> = batch
-            .into_par_iter()
-            .map(|d| {
-                let chunks = chunk_keys(&d.text, classes);
-                PreparedDoc { id: d.id, title: d.title, url: d.url, text: d.text, chunks }
-            })
-            .collect();
+        let prepared = batch;
         let name = format!("seg-{:06}.useg", self.manifest.next_segment);
         let path = self.dir.join(&name);
         let chunks = write_segment(&path, &prepared)?;
@@ -456,7 +546,12 @@ impl IndexWriter {
         let mut m = self.manifest.clone();
         let ids: Vec<String> = prepared.iter().map(|d| d.id.clone()).collect();
         self.mark_deleted(&mut m, &ids)?;
-        m.segments.push(SegmentEntry { name, docs: prepared.len() as u32, chunks, deleted: Vec::new() });
+        m.segments.push(SegmentEntry {
+            name,
+            docs: prepared.len() as u32,
+            chunks,
+            deleted: Vec::new(),
+        });
         m.next_segment += 1;
         m.generation += 1;
         m.write(&self.dir)?;

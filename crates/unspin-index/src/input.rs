@@ -28,7 +28,10 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Source>, IndexError> {
         } else if p.exists() {
             out.push(Source::File(p.clone()));
         } else {
-            return Err(IndexError::io(p, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")));
+            return Err(IndexError::io(
+                p,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+            ));
         }
     }
     Ok(out)
@@ -38,7 +41,10 @@ fn walk(dir: &Path, out: &mut Vec<Source>) -> Result<(), IndexError> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| IndexError::io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     entries.sort();
     for p in entries {
@@ -52,11 +58,16 @@ fn walk(dir: &Path, out: &mut Vec<Source>) -> Result<(), IndexError> {
 }
 
 fn ext(p: &Path) -> String {
-    p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
+    p.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 fn is_indexable(p: &Path) -> bool {
-    matches!(ext(p).as_str(), "txt" | "text" | "md" | "html" | "htm" | "xhtml" | "jsonl" | "ndjson" | "")
+    matches!(
+        ext(p).as_str(),
+        "txt" | "text" | "md" | "html" | "htm" | "xhtml" | "jsonl" | "ndjson" | ""
+    )
 }
 
 /// Size in bytes of a source (0 for stdin), for progress.
@@ -67,27 +78,60 @@ pub fn size_of(s: &Source) -> u64 {
     }
 }
 
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum JsonId {
+    Str(String),
+    Num(serde_json::Number),
+}
+
+#[derive(serde::Deserialize)]
+struct JsonDoc {
+    id: Option<JsonId>,
+    text: Option<String>,
+    title: Option<String>,
+    url: Option<String>,
+}
+
 /// Parses one JSONL line into a document.
-pub fn parse_jsonl_line(line: &str, path: &Path, lineno: usize) -> Result<Option<NewDoc>, IndexError> {
+pub fn parse_jsonl_line(
+    line: &str,
+    path: &Path,
+    lineno: usize,
+) -> Result<Option<NewDoc>, IndexError> {
     let t = line.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    let bad = |m: String| IndexError::BadInput { path: path.to_path_buf(), problem: format!("line {lineno}: {m}") };
-    let v: serde_json::Value = serde_json::from_str(t).map_err(|e| bad(e.to_string()))?;
-    let id = match v.get("id") {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Number(n)) => n.to_string(),
-        _ => return Err(bad("missing string `id`".into())),
+    let bad = |m: String| IndexError::BadInput {
+        path: path.to_path_buf(),
+        problem: format!("line {lineno}: {m}"),
     };
-    let text = v.get("text").and_then(|x| x.as_str()).ok_or_else(|| bad("missing string `text`".into()))?;
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
-    let text = if looks_like_html(text) { html_to_text(text) } else { text.to_string() };
-    Ok(Some(NewDoc { id, title: s("title"), url: s("url"), text }))
+    let v: JsonDoc = serde_json::from_str(t).map_err(|e| bad(e.to_string()))?;
+    let id = match v.id {
+        Some(JsonId::Str(s)) => s,
+        Some(JsonId::Num(n)) => n.to_string(),
+        None => return Err(bad("missing string `id`".into())),
+    };
+    let text = v.text.ok_or_else(|| bad("missing string `text`".into()))?;
+    let text = if looks_like_html(&text) {
+        html_to_text(&text)
+    } else {
+        text
+    };
+    Ok(Some(NewDoc {
+        id,
+        title: v.title.unwrap_or_default(),
+        url: v.url.unwrap_or_default(),
+        text,
+    }))
 }
 
 /// Reads the documents of one source, calling `f` with each and the bytes consumed so far.
-pub fn read_source(src: &Source, f: &mut dyn FnMut(NewDoc, u64) -> Result<(), IndexError>) -> Result<(), IndexError> {
+pub fn read_source(
+    src: &Source,
+    f: &mut dyn FnMut(NewDoc, u64) -> Result<(), IndexError>,
+) -> Result<(), IndexError> {
     match src {
         Source::File(p) => {
             let e = ext(p);
@@ -96,12 +140,27 @@ pub fn read_source(src: &Source, f: &mut dyn FnMut(NewDoc, u64) -> Result<(), In
                 read_jsonl(std::io::BufReader::with_capacity(1 << 20, file), p, f)
             } else {
                 let mut bytes = Vec::new();
-                std::io::BufReader::new(file).read_to_end(&mut bytes).map_err(|er| IndexError::io(p, er))?;
+                std::io::BufReader::new(file)
+                    .read_to_end(&mut bytes)
+                    .map_err(|er| IndexError::io(p, er))?;
                 let text = String::from_utf8_lossy(&bytes);
-                let is_html = matches!(e.as_str(), "html" | "htm" | "xhtml") || looks_like_html(&text);
-                let text = if is_html { html_to_text(&text) } else { text.into_owned() };
+                let is_html =
+                    matches!(e.as_str(), "html" | "htm" | "xhtml") || looks_like_html(&text);
+                let text = if is_html {
+                    html_to_text(&text)
+                } else {
+                    text.into_owned()
+                };
                 let id = p.to_string_lossy().into_owned();
-                f(NewDoc { id, title: String::new(), url: String::new(), text }, bytes.len() as u64)
+                f(
+                    NewDoc {
+                        id,
+                        title: String::new(),
+                        url: String::new(),
+                        text,
+                    },
+                    bytes.len() as u64,
+                )
             }
         }
         Source::Stdin => {
@@ -112,16 +171,33 @@ pub fn read_source(src: &Source, f: &mut dyn FnMut(NewDoc, u64) -> Result<(), In
                 read_jsonl(lock, Path::new("-"), f)
             } else {
                 let mut s = String::new();
-                lock.read_to_string(&mut s).map_err(|e| IndexError::io("-", e))?;
-                let text = if looks_like_html(&s) { html_to_text(&s) } else { s };
+                lock.read_to_string(&mut s)
+                    .map_err(|e| IndexError::io("-", e))?;
+                let text = if looks_like_html(&s) {
+                    html_to_text(&s)
+                } else {
+                    s
+                };
                 let n = text.len() as u64;
-                f(NewDoc { id: "-".into(), title: String::new(), url: String::new(), text }, n)
+                f(
+                    NewDoc {
+                        id: "-".into(),
+                        title: String::new(),
+                        url: String::new(),
+                        text,
+                    },
+                    n,
+                )
             }
         }
     }
 }
 
-fn read_jsonl(r: impl BufRead, p: &Path, f: &mut dyn FnMut(NewDoc, u64) -> Result<(), IndexError>) -> Result<(), IndexError> {
+fn read_jsonl(
+    r: impl BufRead,
+    p: &Path,
+    f: &mut dyn FnMut(NewDoc, u64) -> Result<(), IndexError>,
+) -> Result<(), IndexError> {
     let mut consumed = 0u64;
     for (i, line) in r.lines().enumerate() {
         let line = line.map_err(|e| IndexError::io(p, e))?;
@@ -137,12 +213,20 @@ fn read_jsonl(r: impl BufRead, p: &Path, f: &mut dyn FnMut(NewDoc, u64) -> Resul
 pub fn read_text(path: &Path) -> Result<String, IndexError> {
     let bytes = if path.as_os_str() == "-" {
         let mut b = Vec::new();
-        std::io::stdin().read_to_end(&mut b).map_err(|e| IndexError::io("-", e))?;
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| IndexError::io("-", e))?;
         b
     } else {
         std::fs::read(path).map_err(|e| IndexError::io(path, e))?
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let e = ext(path);
-    Ok(if matches!(e.as_str(), "html" | "htm" | "xhtml") || looks_like_html(&text) { html_to_text(&text) } else { text })
+    Ok(
+        if matches!(e.as_str(), "html" | "htm" | "xhtml") || looks_like_html(&text) {
+            html_to_text(&text)
+        } else {
+            text
+        },
+    )
 }

@@ -14,7 +14,10 @@ pub struct Lexicon {
 }
 
 fn clean(s: &str) -> String {
-    s.split_whitespace().map(unspin_text::normalize).collect::<Vec<_>>().join(" ")
+    s.split_whitespace()
+        .map(unspin_text::normalize)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Lexicon {
@@ -60,7 +63,11 @@ impl Lexicon {
 
     /// TSV text, most frequent first, dropping pairs seen fewer than `min_count` times.
     pub fn to_tsv(&self, min_count: u64) -> String {
-        let mut v: Vec<(&(String, String), &u64)> = self.pairs.iter().filter(|(_, c)| **c >= min_count).collect();
+        let mut v: Vec<(&(String, String), &u64)> = self
+            .pairs
+            .iter()
+            .filter(|(_, c)| **c >= min_count)
+            .collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let mut out = String::new();
         for ((s, o), c) in v {
@@ -86,12 +93,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("lex.tsv");
         let mut lx = Lexicon::default();
-        lx.add_table(&[TableRow { source: "Artificial  intelligence".into(), spun: "counterfeit consciousness".into(), count: 2 }]);
+        lx.add_table(&[TableRow {
+            source: "Artificial  intelligence".into(),
+            spun: "counterfeit consciousness".into(),
+            count: 2,
+        }]);
         lx.write(&p, 1).unwrap();
         let mut back = Lexicon::read(&p).unwrap();
         assert_eq!(back, lx);
-        back.add_table(&[TableRow { source: "artificial intelligence".into(), spun: "Counterfeit Consciousness".into(), count: 1 }]);
-        assert_eq!(back.to_tsv(1), "counterfeit consciousness\tartificial intelligence\t3\n");
+        back.add_table(&[TableRow {
+            source: "artificial intelligence".into(),
+            spun: "Counterfeit Consciousness".into(),
+            count: 1,
+        }]);
+        assert_eq!(
+            back.to_tsv(1),
+            "counterfeit consciousness\tartificial intelligence\t3\n"
+        );
         std::fs::write(&p, "bad line\n").unwrap();
         assert!(Lexicon::read(&p).is_err());
     }

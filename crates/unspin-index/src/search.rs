@@ -4,11 +4,11 @@
 use crate::align::{AlignParams, coverage, passages};
 use crate::error::IndexError;
 use crate::features::{content_positions, query_windows, window_features, word_features};
+use crate::hash::FxMap;
 use crate::index::{DocRef, Index};
 use crate::minhash::{band_keys, signature};
 use crate::store::BucketStore;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Search options.
 #[derive(Debug, Clone)]
@@ -19,6 +19,11 @@ pub struct FindOptions {
     pub candidates: usize,
     /// Candidates re-scored per query window (best of each window, for stitched copies).
     pub per_window: usize,
+    /// Least band hits in one window for that window's best documents to be re-scored.
+    pub min_window_hits: u32,
+    /// Documents with at most `1 / hit_ratio` of the best document's band hits are skipped
+    /// (unless they are a window's best).
+    pub hit_ratio: u32,
     /// Most candidates re-scored in all.
     pub max_candidates: usize,
     /// Least number of matching words in the strongest passage for a reported source.
@@ -31,7 +36,17 @@ pub struct FindOptions {
 
 impl Default for FindOptions {
     fn default() -> Self {
-        FindOptions { limit: 10, candidates: 16, per_window: 2, max_candidates: 40, min_passage: 21, min_coverage: 0.05, align: AlignParams::default() }
+        FindOptions {
+            limit: 10,
+            candidates: 16,
+            per_window: 2,
+            min_window_hits: 3,
+            hit_ratio: 4,
+            max_candidates: 40,
+            min_passage: 21,
+            min_coverage: 0.05,
+            align: AlignParams::default(),
+        }
     }
 }
 
@@ -67,16 +82,18 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
     let classes = index.classes();
     let q = word_features(text, classes);
     let pos = content_positions(&q);
-    let mut total: HashMap<DocRef, u32> = HashMap::new();
+    let mut total: FxMap<DocRef, u32> = FxMap::default();
     let mut chosen: Vec<DocRef> = Vec::new();
     let mut feats = Vec::new();
-    let mut per: HashMap<DocRef, u32> = HashMap::new();
-    let mut resolved: HashMap<u64, Option<DocRef>> = HashMap::new();
+    let mut per: FxMap<DocRef, u32> = FxMap::default();
+    let mut resolved: FxMap<u64, Option<DocRef>> = FxMap::default();
     let windows = query_windows(pos.len());
     let n_windows = windows.len();
     for (a, b) in windows {
         window_features(&q, &pos[a..b], &mut feats);
-        let Some(sig) = signature(&feats) else { continue };
+        let Some(sig) = signature(&feats) else {
+            continue;
+        };
         per.clear();
         let mut err = None;
         for (band, key) in band_keys(&sig).into_iter().enumerate() {
@@ -100,7 +117,11 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
         if let Some(e) = err {
             return Err(e);
         }
-        let mut v: Vec<(u32, DocRef)> = per.iter().filter(|(_, n)| **n >= 2).map(|(d, n)| (*n, *d)).collect();
+        let mut v: Vec<(u32, DocRef)> = per
+            .iter()
+            .filter(|(_, n)| **n >= opt.min_window_hits)
+            .map(|(d, n)| (*n, *d))
+            .collect();
         v.sort_unstable_by(|x, y| y.cmp(x));
         chosen.extend(v.iter().take(opt.per_window).map(|x| x.1));
         for (d, n) in &per {
@@ -111,8 +132,16 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
     v.sort_unstable_by(|x, y| y.cmp(x));
     // documents with a tenth of the best document's band hits or fewer are noise, and with
     // several windows a single band hit is chance
-    let floor = v.first().map_or(0, |x| x.0 / 10).max(u32::from(n_windows > 1));
-    chosen.extend(v.iter().take(opt.candidates).filter(|x| x.0 > floor || x.0 == v[0].0).map(|x| x.1));
+    let floor = v
+        .first()
+        .map_or(0, |x| x.0 / opt.hit_ratio)
+        .max(u32::from(n_windows > 1));
+    chosen.extend(
+        v.iter()
+            .take(opt.candidates)
+            .filter(|x| x.0 > floor || x.0 == v[0].0)
+            .map(|x| x.1),
+    );
     // re-score the most promising first, at most max_candidates
     chosen.sort_unstable();
     chosen.dedup();
@@ -143,7 +172,12 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
             doc: d,
         });
     }
-    hits.sort_by(|a, b| b.matched.cmp(&a.matched).then(b.similarity.total_cmp(&a.similarity)).then(a.id.cmp(&b.id)));
+    hits.sort_by(|a, b| {
+        b.matched
+            .cmp(&a.matched)
+            .then(b.similarity.total_cmp(&a.similarity))
+            .then(a.id.cmp(&b.id))
+    });
     hits.truncate(opt.limit);
     Ok(hits)
 }

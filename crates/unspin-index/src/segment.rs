@@ -24,6 +24,9 @@ const MAGIC: &[u8; 8] = b"USPNSEG\0";
 const HEADER: usize = 40 + 9 * 8;
 /// Bytes per posting: the low 16 bits of the bucket key, then the chunk number.
 const POSTING: usize = 6;
+/// Largest uncompressed block accepted when reading (a single document may exceed
+/// [`BLOCK_BYTES`]; anything beyond this is treated as corruption).
+const MAX_BLOCK: u64 = 1 << 30;
 /// Target uncompressed size of a text block.
 pub const BLOCK_BYTES: usize = 32 * 1024;
 const ZSTD_LEVEL: i32 = 6;
@@ -67,20 +70,16 @@ fn w64(out: &mut Vec<u8>, v: u64) {
 /// renamed). Returns the number of chunks.
 pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexError> {
     let n_docs = docs.len();
-    // texts into blocks
-    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    // texts into blocks (block boundaries first, then compression in parallel)
     let mut doc_rows: Vec<[u32; 5]> = Vec::with_capacity(n_docs);
     let mut meta: Vec<u8> = Vec::new();
-    let mut raw: Vec<u8> = Vec::with_capacity(BLOCK_BYTES * 2);
-    let flush = |raw: &mut Vec<u8>, blocks: &mut Vec<Vec<u8>>| -> Result<(), IndexError> {
-        let c = zstd::bulk::compress(raw, ZSTD_LEVEL).map_err(|e| IndexError::io(path, e))?;
-        blocks.push(c);
-        raw.clear();
-        Ok(())
-    };
-    for d in docs {
-        if !raw.is_empty() && raw.len() + d.text.len() > BLOCK_BYTES {
-            flush(&mut raw, &mut blocks)?;
+    let mut block_docs: Vec<(usize, usize)> = Vec::new(); // doc range per block
+    let (mut first, mut raw_len) = (0usize, 0usize);
+    for (i, d) in docs.iter().enumerate() {
+        if raw_len > 0 && raw_len + d.text.len() > BLOCK_BYTES {
+            block_docs.push((first, i));
+            first = i;
+            raw_len = 0;
         }
         let meta_off = meta.len() as u32;
         meta.extend_from_slice(d.id.as_bytes());
@@ -88,14 +87,37 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
         meta.extend_from_slice(d.title.as_bytes());
         meta.push(0x1f);
         meta.extend_from_slice(d.url.as_bytes());
-        doc_rows.push([blocks.len() as u32, raw.len() as u32, d.text.len() as u32, meta_off, meta.len() as u32 - meta_off]);
-        raw.extend_from_slice(d.text.as_bytes());
+        doc_rows.push([
+            block_docs.len() as u32,
+            raw_len as u32,
+            d.text.len() as u32,
+            meta_off,
+            meta.len() as u32 - meta_off,
+        ]);
+        raw_len += d.text.len();
     }
-    if !raw.is_empty() {
-        flush(&mut raw, &mut blocks)?;
+    if raw_len > 0 || first < n_docs {
+        block_docs.push((first, n_docs));
     }
+    let blocks: Vec<Vec<u8>> = {
+        use rayon::prelude::*;
+        block_docs
+            .par_iter()
+            .map(|&(a, b)| {
+                let mut raw = Vec::with_capacity(BLOCK_BYTES * 2);
+                for d in &docs[a..b] {
+                    raw.extend_from_slice(d.text.as_bytes());
+                }
+                zstd::bulk::compress(&raw, ZSTD_LEVEL).map_err(|e| IndexError::io(path, e))
+            })
+            .collect::<Result<_, _>>()?
+    };
     // ids
-    let mut ids: Vec<(u64, u32)> = docs.iter().enumerate().map(|(i, d)| (hash_str(&d.id), i as u32)).collect();
+    let mut ids: Vec<(u64, u32)> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (hash_str(&d.id), i as u32))
+        .collect();
     ids.sort_unstable();
     // chunks and postings
     let mut chunk_doc: Vec<u32> = Vec::new();
@@ -130,7 +152,12 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     let s_blocks: usize = blocks.iter().map(Vec::len).sum();
     let mut offs = [0u64; 9];
     let mut o = HEADER as u64;
-    for (k, s) in [s_docs, s_meta, s_ids, s_chunk, s_dir, s_post, s_bdir, s_blocks].iter().enumerate() {
+    for (k, s) in [
+        s_docs, s_meta, s_ids, s_chunk, s_dir, s_post, s_bdir, s_blocks,
+    ]
+    .iter()
+    .enumerate()
+    {
         offs[k] = o;
         o += *s as u64;
     }
@@ -207,7 +234,9 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     for b in &blocks {
         w.write_all(b).map_err(io)?;
     }
-    let file = w.into_inner().map_err(|e| IndexError::io(&tmp, e.into_error()))?;
+    let file = w
+        .into_inner()
+        .map_err(|e| IndexError::io(&tmp, e.into_error()))?;
     file.sync_all().map_err(io)?;
     drop(file);
     std::fs::rename(&tmp, path).map_err(|e| IndexError::io(path, e))?;
@@ -253,7 +282,11 @@ impl Segment {
         let r32 = |o: usize| u32::from_le_bytes([map[o], map[o + 1], map[o + 2], map[o + 3]]);
         let version = r32(8);
         if version != SEGMENT_VERSION {
-            return Err(IndexError::Version { path: path.into(), found: version, expected: SEGMENT_VERSION });
+            return Err(IndexError::Version {
+                path: path.into(),
+                found: version,
+                expected: SEGMENT_VERSION,
+            });
         }
         if (r32(12), r32(16), r32(20)) != (BANDS as u32, ROWS as u32, K as u32) {
             return Err(bad("MinHash parameters differ from this build"));
@@ -282,7 +315,15 @@ impl Segment {
         {
             return Err(bad("section sizes do not match the counts"));
         }
-        Ok(Segment { path: path.to_path_buf(), map, n_docs, n_chunks, n_blocks, bits, offs })
+        Ok(Segment {
+            path: path.to_path_buf(),
+            map,
+            n_docs,
+            n_chunks,
+            n_blocks,
+            bits,
+            offs,
+        })
     }
 
     /// Path of the file.
@@ -368,7 +409,11 @@ impl Segment {
         let (mut a, mut b) = (0usize, n);
         while a < b {
             let mid = (a + b) / 2;
-            if self.u64_at(base + 12 * mid) < h { a = mid + 1 } else { b = mid }
+            if self.u64_at(base + 12 * mid) < h {
+                a = mid + 1
+            } else {
+                b = mid
+            }
         }
         let mut out = Vec::new();
         while a < n && self.u64_at(base + 12 * a) == h {
@@ -386,7 +431,13 @@ impl Segment {
             return Err(self.corrupt("document number out of range"));
         }
         let o = self.offs[0] + 20 * doc as usize;
-        Ok([self.u32_at(o), self.u32_at(o + 4), self.u32_at(o + 8), self.u32_at(o + 12), self.u32_at(o + 16)])
+        Ok([
+            self.u32_at(o),
+            self.u32_at(o + 4),
+            self.u32_at(o + 8),
+            self.u32_at(o + 12),
+            self.u32_at(o + 16),
+        ])
     }
 
     /// (id, title, url) of a document.
@@ -396,7 +447,8 @@ impl Segment {
         if a + len > self.offs[2] {
             return Err(self.corrupt("metadata out of range"));
         }
-        let s = std::str::from_utf8(&self.map[a..a + len]).map_err(|_| self.corrupt("metadata is not UTF-8"))?;
+        let s = std::str::from_utf8(&self.map[a..a + len])
+            .map_err(|_| self.corrupt("metadata is not UTF-8"))?;
         let mut it = s.split('\u{1f}');
         let id = it.next().unwrap_or("").to_string();
         let title = it.next().unwrap_or("").to_string();
@@ -415,8 +467,27 @@ impl Segment {
         if lo > hi || hi > data.len() {
             return Err(self.corrupt("block directory out of range"));
         }
-        zstd::stream::decode_all(&data[lo..hi])
-            .map_err(|e| IndexError::corrupt(&self.path, format!("text block {b}: {e}")))
+        let frame = &data[lo..hi];
+        let err = |e: &dyn std::fmt::Display| {
+            IndexError::corrupt(&self.path, format!("text block {b}: {e}"))
+        };
+        let size = match zstd::zstd_safe::get_frame_content_size(frame) {
+            Ok(Some(n)) if n <= MAX_BLOCK => n as usize,
+            _ => return Err(err(&"bad frame header")),
+        };
+        thread_local! {
+            static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
+        }
+        DCTX.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.is_none() {
+                *c = Some(zstd::bulk::Decompressor::new().map_err(|e| err(&e))?);
+            }
+            match c.as_mut() {
+                Some(d) => d.decompress(frame, size).map_err(|e| err(&e)),
+                None => Err(err(&"no decompressor")),
+            }
+        })
     }
 
     /// The text of a document.
@@ -433,7 +504,12 @@ impl Segment {
     /// A whole stored document.
     pub fn doc(&self, doc: u32) -> Result<StoredDoc, IndexError> {
         let (id, title, url) = self.meta(doc)?;
-        Ok(StoredDoc { id, title, url, text: self.text(doc)? })
+        Ok(StoredDoc {
+            id,
+            title,
+            url,
+            text: self.text(doc)?,
+        })
     }
 }
 

@@ -78,8 +78,24 @@ mod tests {
     #[test]
     fn mem_roundtrip() {
         let mut m = MemBuckets::new();
-        m.insert(&[Posting { band: 1, key: 7, chunk: 3 }, Posting { band: 1, key: 7, chunk: 5 }, Posting { band: 2, key: 7, chunk: 9 }])
-            .unwrap();
+        m.insert(&[
+            Posting {
+                band: 1,
+                key: 7,
+                chunk: 3,
+            },
+            Posting {
+                band: 1,
+                key: 7,
+                chunk: 5,
+            },
+            Posting {
+                band: 2,
+                key: 7,
+                chunk: 9,
+            },
+        ])
+        .unwrap();
         let mut got = Vec::new();
         m.get(1, 7, &mut |c| got.push(c)).unwrap();
         assert_eq!(got, [3, 5]);

@@ -55,7 +55,11 @@ impl Spinner {
             }
             let list: Vec<String> = parts
                 .map(|s| s.trim().to_lowercase())
-                .filter(|s| !s.is_empty() && s != root && s.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-'))
+                .filter(|s| {
+                    !s.is_empty()
+                        && s != root
+                        && s.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-')
+                })
                 .collect();
             if !list.is_empty() {
                 syns.insert(root.to_lowercase(), list);
@@ -86,7 +90,7 @@ impl Spinner {
                 continue;
             }
             k += 1;
-            if k % n.max(1) != 0 {
+            if !k.is_multiple_of(n.max(1)) {
                 continue;
             }
             let raw = &text[t.start..t.end];
@@ -96,12 +100,19 @@ impl Spinner {
                 continue;
             }
             let lower = raw.to_lowercase();
-            let Some(list) = self.syns.get(&lower) else { continue };
+            let Some(list) = self.syns.get(&lower) else {
+                continue;
+            };
             let pick = &list[rng.below(list.len())];
             out.push_str(&text[pos..t.start]);
             let s = out.len();
             out.push_str(&apply_case(pick, case));
-            log.push(Substitution { orig: (t.start, t.end), spun: (s, out.len()), from: lower, to: pick.clone() });
+            log.push(Substitution {
+                orig: (t.start, t.end),
+                spun: (s, out.len()),
+                from: lower,
+                to: pick.clone(),
+            });
             pos = t.end;
         }
         out.push_str(&text[pos..]);
@@ -115,7 +126,11 @@ mod tests {
 
     #[test]
     fn spins_every_second_word_and_logs() {
-        let sp = Spinner::from_entries(&[("big", &["large"]), ("ran", &["sprinted quickly"]), ("dog", &["hound"])]);
+        let sp = Spinner::from_entries(&[
+            ("big", &["large"]),
+            ("ran", &["sprinted quickly"]),
+            ("dog", &["hound"]),
+        ]);
         let text = "The big dog ran home.";
         let (spun, log) = sp.spin(text, 2, 1);
         assert_eq!(spun, "The large dog sprinted quickly home.");

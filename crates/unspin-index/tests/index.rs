@@ -5,15 +5,21 @@ mod common;
 
 use common::{article, corpus, spinner};
 use std::path::Path;
+use unspin_index::IndexError;
 use unspin_index::index::{Index, IndexWriter, NewDoc};
 use unspin_index::search::{FindOptions, find};
-use unspin_index::IndexError;
 
 fn build(dir: &Path, docs: &[(String, String)], batch: usize) {
     let mut w = IndexWriter::open(dir).unwrap();
     w.batch_docs = batch;
     for (id, text) in docs {
-        w.add(NewDoc { id: id.clone(), title: format!("title of {id}"), url: String::new(), text: text.clone() }).unwrap();
+        w.add(NewDoc {
+            id: id.clone(),
+            title: format!("title of {id}"),
+            url: String::new(),
+            text: text.clone(),
+        })
+        .unwrap();
     }
     w.commit().unwrap();
 }
@@ -54,7 +60,10 @@ fn finds_whole_paragraph_and_stitched_copies() {
     let stitched = format!("{}\n{}", sp.spin(&a, 2, 1).0, sp.spin(&b, 2, 2).0);
     let hits = find(&ix, &stitched, &opt).unwrap();
     let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
-    assert!(ids.contains(&docs[5].0.as_str()) && ids.contains(&docs[9].0.as_str()), "{ids:?}");
+    assert!(
+        ids.contains(&docs[5].0.as_str()) && ids.contains(&docs[9].0.as_str()),
+        "{ids:?}"
+    );
     for h in &hits[..2] {
         assert!(h.coverage > 0.3, "{h:?}");
     }
@@ -74,7 +83,12 @@ fn replace_and_remove() {
     let new_text = article(777, 200);
     {
         let mut w = IndexWriter::open(dir.path()).unwrap();
-        w.add(NewDoc { id: docs[3].0.clone(), text: new_text.clone(), ..Default::default() }).unwrap();
+        w.add(NewDoc {
+            id: docs[3].0.clone(),
+            text: new_text.clone(),
+            ..Default::default()
+        })
+        .unwrap();
         w.commit().unwrap();
     }
     let ix = Index::open(dir.path()).unwrap();
@@ -83,7 +97,12 @@ fn replace_and_remove() {
     let r = ix.find_id(&docs[3].0).unwrap().unwrap();
     assert_eq!(ix.text(r).unwrap(), new_text);
     let opt = FindOptions::default();
-    assert!(find(&ix, &docs[3].1, &opt).unwrap().iter().all(|h| h.id != docs[3].0));
+    assert!(
+        find(&ix, &docs[3].1, &opt)
+            .unwrap()
+            .iter()
+            .all(|h| h.id != docs[3].0)
+    );
     assert_eq!(find(&ix, &new_text, &opt).unwrap()[0].id, docs[3].0);
     {
         let mut w = IndexWriter::open(dir.path()).unwrap();
@@ -102,16 +121,27 @@ fn one_writer_many_readers() {
     let docs = sorted_corpus(20, 150);
     build(dir.path(), &docs[..10], 100);
     let mut w = IndexWriter::open(dir.path()).unwrap();
-    assert!(matches!(IndexWriter::open(dir.path()), Err(IndexError::Locked { .. })));
+    assert!(matches!(
+        IndexWriter::open(dir.path()),
+        Err(IndexError::Locked { .. })
+    ));
     // readers work while the writer is open and committing
     let before = Index::open(dir.path()).unwrap();
     for (id, text) in &docs[10..] {
-        w.add(NewDoc { id: id.clone(), text: text.clone(), ..Default::default() }).unwrap();
+        w.add(NewDoc {
+            id: id.clone(),
+            text: text.clone(),
+            ..Default::default()
+        })
+        .unwrap();
     }
     w.commit().unwrap();
     assert_eq!(before.stats().docs, 10);
     assert_eq!(Index::open(dir.path()).unwrap().stats().docs, 20);
-    assert_eq!(find(&before, &docs[2].1, &FindOptions::default()).unwrap()[0].id, docs[2].0);
+    assert_eq!(
+        find(&before, &docs[2].1, &FindOptions::default()).unwrap()[0].id,
+        docs[2].0
+    );
     drop(w);
     assert!(IndexWriter::open(dir.path()).is_ok());
 }
@@ -119,7 +149,10 @@ fn one_writer_many_readers() {
 #[test]
 fn missing_and_corrupt_indexes_are_errors() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(matches!(Index::open(dir.path()), Err(IndexError::NoIndex { .. })));
+    assert!(matches!(
+        Index::open(dir.path()),
+        Err(IndexError::NoIndex { .. })
+    ));
     build(dir.path(), &sorted_corpus(10, 100), 100);
     let seg = std::fs::read_dir(dir.path())
         .unwrap()
@@ -134,9 +167,19 @@ fn missing_and_corrupt_indexes_are_errors() {
     std::fs::write(&seg, &bytes).unwrap();
     let m = dir.path().join("MANIFEST.json");
     std::fs::write(&m, b"{not json").unwrap();
-    assert!(matches!(Index::open(dir.path()), Err(IndexError::Corrupt { .. })));
-    std::fs::write(&m, br#"{"format": 99, "generation": 1, "next_segment": 2, "segments": []}"#).unwrap();
-    assert!(matches!(Index::open(dir.path()), Err(IndexError::Version { found: 99, .. })));
+    assert!(matches!(
+        Index::open(dir.path()),
+        Err(IndexError::Corrupt { .. })
+    ));
+    std::fs::write(
+        &m,
+        br#"{"format": 99, "generation": 1, "next_segment": 2, "segments": []}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        Index::open(dir.path()),
+        Err(IndexError::Version { found: 99, .. })
+    ));
 }
 
 /// Child half of `kill_during_add_loses_at_most_the_batch_in_flight`: adds documents in small
@@ -144,11 +187,18 @@ fn missing_and_corrupt_indexes_are_errors() {
 #[test]
 #[ignore]
 fn crash_child() {
-    let Some(dir) = std::env::var_os("UNSPIN_CRASH_DIR") else { return };
+    let Some(dir) = std::env::var_os("UNSPIN_CRASH_DIR") else {
+        return;
+    };
     let mut w = IndexWriter::open(Path::new(&dir)).unwrap();
     w.batch_docs = 25;
     for i in 0.. {
-        w.add(NewDoc { id: format!("c{i}"), text: article(i, 150), ..Default::default() }).unwrap();
+        w.add(NewDoc {
+            id: format!("c{i}"),
+            text: article(i, 150),
+            ..Default::default()
+        })
+        .unwrap();
     }
 }
 
@@ -158,7 +208,13 @@ fn kill_during_add_loses_at_most_the_batch_in_flight() {
     let exe = std::env::current_exe().unwrap();
     for round in 0..3u64 {
         let mut child = std::process::Command::new(&exe)
-            .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "crash_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("UNSPIN_CRASH_DIR", dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -184,7 +240,12 @@ fn kill_during_add_loses_at_most_the_batch_in_flight() {
         assert_eq!(ix.text(r).unwrap(), article(0, 150));
         // a new writer cleans up and works
         let mut w = IndexWriter::open(dir.path()).unwrap();
-        w.add(NewDoc { id: "after".into(), text: article(99_999, 100), ..Default::default() }).unwrap();
+        w.add(NewDoc {
+            id: "after".into(),
+            text: article(99_999, 100),
+            ..Default::default()
+        })
+        .unwrap();
         w.commit().unwrap();
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -205,9 +266,15 @@ fn opens_format_v1_fixture() {
     assert_eq!((s.format, s.docs, s.segments), (1, 30, 2));
     let r = ix.find_id("doc-7").unwrap().unwrap();
     let text = ix.text(r).unwrap();
-    assert_eq!(text, std::fs::read_to_string(dir.join("doc-7.txt")).unwrap());
+    assert_eq!(
+        text,
+        std::fs::read_to_string(dir.join("doc-7.txt")).unwrap()
+    );
     let (spun, _) = spinner().spin(&text, 2, 5);
-    assert_eq!(find(&ix, &spun, &FindOptions::default()).unwrap()[0].id, "doc-7");
+    assert_eq!(
+        find(&ix, &spun, &FindOptions::default()).unwrap()[0].id,
+        "doc-7"
+    );
 }
 
 /// Writes `tests/fixtures/index-v1` (run by `tests/fixtures/make-fixture.sh`; only when a
@@ -215,9 +282,13 @@ fn opens_format_v1_fixture() {
 #[test]
 #[ignore]
 fn write_fixture() {
-    let Some(dir) = std::env::var_os("UNSPIN_WRITE_FIXTURE") else { return };
+    let Some(dir) = std::env::var_os("UNSPIN_WRITE_FIXTURE") else {
+        return;
+    };
     let dir = Path::new(&dir);
-    let docs: Vec<(String, String)> = (0..30).map(|i| (format!("doc-{i}"), article(i, 120))).collect();
+    let docs: Vec<(String, String)> = (0..30)
+        .map(|i| (format!("doc-{i}"), article(i, 120)))
+        .collect();
     build(dir, &docs, 15);
     let _ = std::fs::remove_file(dir.join("LOCK"));
     std::fs::write(dir.join("doc-7.txt"), &docs[7].1).unwrap();

@@ -45,7 +45,9 @@ pub struct IndexArgs {
 enum IndexCmd {
     /// Add text/HTML files, directories (recursively) and JSONL files ({"id","text"[,"title","url"]}) or `-` (stdin).
     /// Re-adding an id replaces the document.
-    #[command(after_help = "Examples:\n  unspin index add archive/ --index ./idx\n  zstdcat docs.jsonl.zst | unspin index add - --index ./idx")]
+    #[command(
+        after_help = "Examples:\n  unspin index add archive/ --index ./idx\n  zstdcat docs.jsonl.zst | unspin index add - --index ./idx"
+    )]
     Add(AddArgs),
     /// Show document, segment and size counts.
     Stats(StatsArgs),
@@ -143,7 +145,9 @@ fn add(a: AddArgs) -> Result<i32> {
         pb.set_draw_target(ProgressDrawTarget::hidden());
     }
     let style = if total > 0 {
-        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}  {msg}")
+        ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}  {msg}",
+        )
     } else {
         ProgressStyle::with_template("{spinner} {bytes} {binary_bytes_per_sec}  {msg}")
     };
@@ -160,7 +164,7 @@ fn add(a: AddArgs) -> Result<i32> {
             docs += 1;
             pb.inc(consumed.saturating_sub(last));
             last = consumed;
-            if docs % 1000 == 0 {
+            if docs.is_multiple_of(1000) {
                 let rate = docs as f64 / start.elapsed().as_secs_f64().max(1e-3);
                 pb.set_message(format!("{docs} docs, {rate:.0} docs/s"));
             }
@@ -192,7 +196,9 @@ fn add(a: AddArgs) -> Result<i32> {
 
 /// `unspin find`: ranked sources of a suspect text.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  unspin find suspect.txt --index ./idx\n  unspin find --format json - < suspect.txt\n\nExit status: 0 ok (1 with --fail-if-found when a source is found), 2 error.\n\nIndex location: --index DIR, else $UNSPIN_INDEX, else $XDG_DATA_HOME/unspin/index, else ~/.local/share/unspin/index.")]
+#[command(
+    after_help = "Examples:\n  unspin find suspect.txt --index ./idx\n  unspin find --format json - < suspect.txt\n\nExit status: 0 ok (1 with --fail-if-found when a source is found), 2 error.\n\nIndex location: --index DIR, else $UNSPIN_INDEX, else $XDG_DATA_HOME/unspin/index, else ~/.local/share/unspin/index."
+)]
 pub struct FindArgs {
     /// Suspect text (text or HTML file), or `-` for standard input.
     #[arg(default_value = "-")]
@@ -224,7 +230,12 @@ impl FindArgs {
         let dir = index_dir(&self.index);
         let ix = Index::open(&dir)?;
         let text = read_text(&self.file)?;
-        let opt = FindOptions { limit: self.limit, min_coverage: self.min_coverage, min_passage: self.min_passage, ..FindOptions::default() };
+        let opt = FindOptions {
+            limit: self.limit,
+            min_coverage: self.min_coverage,
+            min_passage: self.min_passage,
+            ..FindOptions::default()
+        };
         let t = Instant::now();
         let hits = find(&ix, &text, &opt)?;
         let ms = t.elapsed().as_secs_f64() * 1e3;
@@ -239,8 +250,17 @@ impl FindArgs {
                 if hits.is_empty() {
                     writeln!(out, "{name}: no source found ({ms:.1} ms)")?;
                 } else {
-                    writeln!(out, "{name}: {} source{} ({ms:.1} ms)", hits.len(), if hits.len() == 1 { "" } else { "s" })?;
-                    writeln!(out, "{:>3}  {:<28} {:>10} {:>8} {:>7} {:>8}  title", "#", "id", "similarity", "coverage", "matched", "passages")?;
+                    writeln!(
+                        out,
+                        "{name}: {} source{} ({ms:.1} ms)",
+                        hits.len(),
+                        if hits.len() == 1 { "" } else { "s" }
+                    )?;
+                    writeln!(
+                        out,
+                        "{:>3}  {:<28} {:>10} {:>8} {:>7} {:>8}  title",
+                        "#", "id", "similarity", "coverage", "matched", "passages"
+                    )?;
                     for (k, h) in hits.iter().enumerate() {
                         writeln!(
                             out,
@@ -257,13 +277,19 @@ impl FindArgs {
                 }
             }
         }
-        Ok(if self.fail_if_found && !hits.is_empty() { 1 } else { 0 })
+        Ok(if self.fail_if_found && !hits.is_empty() {
+            1
+        } else {
+            0
+        })
     }
 }
 
 /// `unspin compare`: aligned passages and the substitution table.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  unspin compare suspect.txt original.txt\n  unspin compare --format json suspect.txt original.txt\n  unspin compare suspect.txt original.txt --learn my-lexicon.tsv\n\nOffsets are in characters (PAN text-alignment style); JSON also gives byte ranges. For HTML input they refer to the extracted text.")]
+#[command(
+    after_help = "Examples:\n  unspin compare suspect.txt original.txt\n  unspin compare --format json suspect.txt original.txt\n  unspin compare suspect.txt original.txt --learn my-lexicon.tsv\n\nOffsets are in characters (PAN text-alignment style); JSON also gives byte ranges. For HTML input they refer to the extracted text."
+)]
 pub struct CompareArgs {
     /// The suspect (spun) text.
     suspect: PathBuf,
@@ -307,7 +333,8 @@ impl CompareArgs {
             }
             Format::Text => {
                 let width = self.width.unwrap_or_else(terminal_width).max(40);
-                let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let color =
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
                 render_text(&mut out, &sus, &src, &c, width, color)?;
             }
         }
@@ -316,11 +343,18 @@ impl CompareArgs {
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
 }
 
 /// Splits `text[range]` into display pieces: (piece, highlighted).
-fn pieces<'a>(text: &'a str, range: (usize, usize), marks: &[(usize, usize)]) -> Vec<(&'a str, bool)> {
+fn pieces<'a>(
+    text: &'a str,
+    range: (usize, usize),
+    marks: &[(usize, usize)],
+) -> Vec<(&'a str, bool)> {
     let mut v = Vec::new();
     let mut pos = range.0;
     for &(a, b) in marks {
@@ -346,7 +380,11 @@ fn wrap(ps: &[(&str, bool)], w: usize, color: bool) -> Vec<(String, usize)> {
     let (mut cur, mut len) = (String::new(), 0usize);
     for (piece, hi) in ps {
         for word in piece.split_whitespace() {
-            let shown = if *hi && !color { format!("[{word}]") } else { word.to_string() };
+            let shown = if *hi && !color {
+                format!("[{word}]")
+            } else {
+                word.to_string()
+            };
             let wl = shown.chars().count();
             let sep = usize::from(len > 0);
             if len + sep + wl > w && len > 0 {
@@ -373,7 +411,14 @@ fn wrap(ps: &[(&str, bool)], w: usize, color: bool) -> Vec<(String, usize)> {
     lines
 }
 
-fn render_text(out: &mut impl Write, sus: &str, src: &str, c: &Comparison, width: usize, color: bool) -> Result<()> {
+fn render_text(
+    out: &mut impl Write,
+    sus: &str,
+    src: &str,
+    c: &Comparison,
+    width: usize,
+    color: bool,
+) -> Result<()> {
     writeln!(
         out,
         "{} passage{}, coverage {:.2}, similarity {:.2}, {} substitutions",
@@ -402,7 +447,7 @@ fn render_text(out: &mut impl Write, sus: &str, src: &str, c: &Comparison, width
             p.this_offset,
             p.this_offset + p.this_length
         )?;
-        writeln!(out, "{:<col$} | {}", "SOURCE", "SUSPECT")?;
+        writeln!(out, "{:<col$} | SUSPECT", "SOURCE")?;
         let l = wrap(&pieces(src, p.source_bytes, &src_marks), col, color);
         let r = wrap(&pieces(sus, p.this_bytes, &sus_marks), col, color);
         for i in 0..l.len().max(r.len()) {
@@ -423,7 +468,9 @@ fn render_text(out: &mut impl Write, sus: &str, src: &str, c: &Comparison, width
 
 /// `unspin learn`: turn aligned substitutions into a user lexicon.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  unspin learn --out lexicon.tsv spun1.txt orig1.txt spun2.txt orig2.txt\n  unspin learn --out lexicon.tsv --from-index --index ./idx spun/*.txt\n\nThe lexicon (TSV: spun<TAB>original<TAB>count, lowercase) is merged into --out if it exists; check and restore read it.")]
+#[command(
+    after_help = "Examples:\n  unspin learn --out lexicon.tsv spun1.txt orig1.txt spun2.txt orig2.txt\n  unspin learn --out lexicon.tsv --from-index --index ./idx spun/*.txt\n\nThe lexicon (TSV: spun<TAB>original<TAB>count, lowercase) is merged into --out if it exists; check and restore read it."
+)]
 pub struct LearnArgs {
     /// SUSPECT SOURCE pairs; with --from-index, suspects only.
     #[arg(required = true)]
@@ -468,8 +515,11 @@ impl LearnArgs {
                 add(&sus, &src, &mut lx);
             }
         } else {
-            if self.files.len() % 2 != 0 {
-                bail!("learn expects SUSPECT SOURCE pairs (got {} files); use --from-index to look sources up", self.files.len());
+            if !self.files.len().is_multiple_of(2) {
+                bail!(
+                    "learn expects SUSPECT SOURCE pairs (got {} files); use --from-index to look sources up",
+                    self.files.len()
+                );
             }
             for pair in self.files.chunks(2) {
                 let sus = read_text(&pair[0])?;

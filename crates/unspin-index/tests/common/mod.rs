@@ -7,15 +7,80 @@ use unspin_index::testspin::{Rng, Spinner};
 /// Vocabulary of real English words: content words from a fixed list (all known to the
 /// thesauri) plus function words.
 pub const CONTENT: &[&str] = &[
-    "village", "river", "council", "harvest", "engine", "market", "bridge", "museum", "forest", "signal",
-    "teacher", "garden", "winter", "battle", "letter", "island", "doctor", "castle", "painting", "railway",
-    "library", "mountain", "festival", "soldier", "factory", "church", "harbor", "contract", "pressure", "season",
-    "ancient", "quiet", "rapid", "heavy", "bright", "narrow", "famous", "modern", "strange", "gentle",
-    "build", "carry", "discover", "explain", "follow", "gather", "improve", "launch", "measure", "protect",
-    "study", "travel", "visit", "wander", "write", "destroy", "celebrate", "collect", "design", "defend",
-    "large", "small", "quickly", "often", "early", "later", "strong", "weak", "poor", "rich",
+    "village",
+    "river",
+    "council",
+    "harvest",
+    "engine",
+    "market",
+    "bridge",
+    "museum",
+    "forest",
+    "signal",
+    "teacher",
+    "garden",
+    "winter",
+    "battle",
+    "letter",
+    "island",
+    "doctor",
+    "castle",
+    "painting",
+    "railway",
+    "library",
+    "mountain",
+    "festival",
+    "soldier",
+    "factory",
+    "church",
+    "harbor",
+    "contract",
+    "pressure",
+    "season",
+    "ancient",
+    "quiet",
+    "rapid",
+    "heavy",
+    "bright",
+    "narrow",
+    "famous",
+    "modern",
+    "strange",
+    "gentle",
+    "build",
+    "carry",
+    "discover",
+    "explain",
+    "follow",
+    "gather",
+    "improve",
+    "launch",
+    "measure",
+    "protect",
+    "study",
+    "travel",
+    "visit",
+    "wander",
+    "write",
+    "destroy",
+    "celebrate",
+    "collect",
+    "design",
+    "defend",
+    "large",
+    "small",
+    "quickly",
+    "often",
+    "early",
+    "later",
+    "strong",
+    "weak",
+    "poor",
+    "rich",
 ];
-const FUNCTION: &[&str] = &["the", "of", "and", "in", "to", "a", "was", "with", "for", "on", "by", "that"];
+const FUNCTION: &[&str] = &[
+    "the", "of", "and", "in", "to", "a", "was", "with", "for", "on", "by", "that",
+];
 
 /// A pseudo-article: `n` words with names and numbers mixed in, sentences of 12–20 words,
 /// paragraphs of about 60 words.
@@ -30,8 +95,8 @@ pub fn article(seed: u64, n: usize) -> String {
         let w: String = if roll < 8 {
             // a name
             let syl = [
-                "Kor", "Mal", "Ves", "Tar", "Quin", "Bel", "Dros", "Hal", "Zen", "Or", "Pim", "Sul", "Rak", "Ny",
-                "Fel", "Gor", "Ith", "Lom", "Brun", "Cae",
+                "Kor", "Mal", "Ves", "Tar", "Quin", "Bel", "Dros", "Hal", "Zen", "Or", "Pim",
+                "Sul", "Rak", "Ny", "Fel", "Gor", "Ith", "Lom", "Brun", "Cae",
             ];
             format!(
                 "{}{}{}{}",
@@ -111,5 +176,7 @@ pub fn spinner() -> Spinner {
 
 /// Index of test corpus: `n` articles of `words` words each, ids `doc-{i}`.
 pub fn corpus(n: usize, words: usize) -> HashMap<String, String> {
-    (0..n).map(|i| (format!("doc-{i}"), article(i as u64, words))).collect()
+    (0..n)
+        .map(|i| (format!("doc-{i}"), article(i as u64, words)))
+        .collect()
 }
