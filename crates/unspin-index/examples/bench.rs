@@ -620,6 +620,19 @@ fn main() -> R<()> {
         Some("queries") => queries(&a),
         Some("align") => align(&a),
         Some("probe") => probe(&a),
+        Some("spin") => {
+            // test spinner on stdin → stdout; the substitution log goes to stderr as JSON
+            let every: usize = arg(&a, "--every").map_or(Ok(2), |s| s.parse())?;
+            let seed: u64 = arg(&a, "--seed").map_or(Ok(1), |s| s.parse())?;
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+            let (spun, log) = spinner()?.spin(&text, every, seed);
+            print!("{spun}");
+            for s in log {
+                eprintln!("{}", json!({"orig": s.orig, "spun": s.spun, "from": s.from, "to": s.to}));
+            }
+            Ok(())
+        }
         Some("phases") => phases(&a),
         _ => Err("usage: bench gen-retrieval|gen-scale|queries|align ... (see source)".into()),
     }
