@@ -39,7 +39,9 @@ pub fn check_doc(engine: &Engine, doc: Doc, opts: &CheckOptions) -> DocReport {
             if ht.links.iter().any(|l| l.start < f.end && f.start < l.end) {
                 continue;
             }
-            let Some(src) = ht.source_range(f.start..f.end) else { continue };
+            let Some(src) = ht.source_range(f.start..f.end) else {
+                continue;
+            };
             edits.push((src.start, src.end, f.suggestion.clone()));
             findings.push(Finding {
                 start: src.start,
@@ -48,7 +50,8 @@ pub fn check_doc(engine: &Engine, doc: Doc, opts: &CheckOptions) -> DocReport {
                 ..f.clone()
             });
         }
-        let e: Vec<(usize, usize, &str)> = edits.iter().map(|(s, e, t)| (*s, *e, t.as_str())).collect();
+        let e: Vec<(usize, usize, &str)> =
+            edits.iter().map(|(s, e, t)| (*s, *e, t.as_str())).collect();
         let restored = unspin_text::apply_edits(&doc.text, &e);
         (findings, restored, a)
     } else {
@@ -57,7 +60,15 @@ pub fn check_doc(engine: &Engine, doc: Doc, opts: &CheckOptions) -> DocReport {
         (a.findings.clone(), restored, a)
     };
     let Analysis { score, words, .. } = a;
-    DocReport { id: doc.id, path: doc.path, score, findings, restored, words, text: doc.text }
+    DocReport {
+        id: doc.id,
+        path: doc.path,
+        score,
+        findings,
+        restored,
+        words,
+        text: doc.text,
+    }
 }
 
 /// Output formats of `check`.
@@ -88,7 +99,8 @@ pub fn use_color(c: ColorChoice) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
         }
     }
 }
@@ -119,7 +131,10 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
             if docs.len() == 1 && docs[0].text.trim().is_empty() && docs[0].id.is_none() {
                 eprintln!("unspin: {p}: empty input, nothing to check");
             }
-            Ok(docs.into_par_iter().map(|d| check_doc(run.engine, d, &run.opts)).collect())
+            Ok(docs
+                .into_par_iter()
+                .map(|d| check_doc(run.engine, d, &run.opts))
+                .collect())
         })
         .collect();
     for r in results {
@@ -151,7 +166,13 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
         writeln!(out)?;
     }
     out.flush()?;
-    Ok(if errors > 0 { 2 } else if flagged { 1 } else { 0 })
+    Ok(if errors > 0 {
+        2
+    } else if flagged {
+        1
+    } else {
+        0
+    })
 }
 
 fn verdict(score: f64) -> &'static str {
@@ -167,7 +188,9 @@ fn verdict(score: f64) -> &'static str {
 /// The readable report of one document.
 pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<()> {
     let (b, r, y, g, d, z) = if color {
-        ("\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[0m")
+        (
+            "\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[0m",
+        )
     } else {
         ("", "", "", "", "", "")
     };
@@ -175,7 +198,13 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
         Some(id) => format!("{}#{id}", rep.path),
         None => rep.path.clone(),
     };
-    let sc = if rep.score >= 0.8 { r } else if rep.score >= 0.4 { y } else { g };
+    let sc = if rep.score >= 0.8 {
+        r
+    } else if rep.score >= 0.4 {
+        y
+    } else {
+        g
+    };
     writeln!(
         out,
         "{b}{name}{z}: score {sc}{:.2}{z} ({}), {} finding{} in {} words",
@@ -198,7 +227,10 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
             }
             pos = upto;
         }
-        let col = rep.text.get(line_start..upto).map_or(1, |s| s.chars().count() + 1);
+        let col = rep
+            .text
+            .get(line_start..upto)
+            .map_or(1, |s| s.chars().count() + 1);
         let alts = if f.alternatives.is_empty() {
             String::new()
         } else {

@@ -59,13 +59,19 @@ pub fn read_source(path: &str, max_bytes: u64) -> Result<String> {
             .map_err(|e| anyhow!("{path}: {}", io_reason(&e)))?;
     }
     if bytes.len() as u64 > max_bytes {
-        bail!("{path}: input is larger than the limit of {} (raise it with --max-bytes)", human_bytes(max_bytes));
+        bail!(
+            "{path}: input is larger than the limit of {} (raise it with --max-bytes)",
+            human_bytes(max_bytes)
+        );
     }
     if bytes.iter().take(8192).any(|&b| b == 0) {
         bail!("{path}: looks like a binary file (it contains NUL bytes); unspin reads UTF-8 text");
     }
     String::from_utf8(bytes).map_err(|e| {
-        anyhow!("{path}: not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
+        anyhow!(
+            "{path}: not valid UTF-8 (first bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
     })
 }
 
@@ -107,7 +113,12 @@ pub fn read_docs(path: &str, format: InputFormat, max_bytes: u64) -> Result<Vec<
     };
     match fmt {
         InputFormat::Jsonl => parse_jsonl(path, &text),
-        f => Ok(vec![Doc { path: path.to_string(), id: None, text, html: f == InputFormat::Html }]),
+        f => Ok(vec![Doc {
+            path: path.to_string(),
+            id: None,
+            text,
+            html: f == InputFormat::Html,
+        }]),
     }
 }
 
@@ -126,14 +137,23 @@ fn parse_jsonl(path: &str, text: &str) -> Result<Vec<Doc>> {
         if line.trim().is_empty() {
             continue;
         }
-        let r: Record = serde_json::from_str(line)
-            .map_err(|e| anyhow!("{path}: line {}: not a JSON object with a \"text\" string: {e}", n + 1))?;
+        let r: Record = serde_json::from_str(line).map_err(|e| {
+            anyhow!(
+                "{path}: line {}: not a JSON object with a \"text\" string: {e}",
+                n + 1
+            )
+        })?;
         let id = match r.id {
             Some(serde_json::Value::String(s)) => s,
             Some(v) => v.to_string(),
             None => (n + 1).to_string(),
         };
-        out.push(Doc { path: path.to_string(), id: Some(id), text: r.text, html: r.html });
+        out.push(Doc {
+            path: path.to_string(),
+            id: Some(id),
+            text: r.text,
+            html: r.html,
+        });
     }
     Ok(out)
 }

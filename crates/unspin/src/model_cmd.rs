@@ -13,8 +13,10 @@ use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Params};
 #[derive(Subcommand)]
 pub enum ModelCmd {
     /// Build the English model (lm.bin + lexicon.bin) from the corpus and thesauri.
-    #[command(after_help = "Example (from the repository root, after scripts/fetch-sources.sh):\n  \
-        unspin model build --out model/en")]
+    #[command(
+        after_help = "Example (from the repository root, after scripts/fetch-sources.sh):\n  \
+        unspin model build --out model/en"
+    )]
     Build(BuildArgs),
     /// Show what a model contains.
     Info {
@@ -110,20 +112,31 @@ impl ModelCmd {
                     lm.0.write_arpa(&mut w)?;
                     w.flush()?;
                 } else {
-                    let f = std::fs::File::create(&out).with_context(|| format!("{out}: cannot create"))?;
+                    let f = std::fs::File::create(&out)
+                        .with_context(|| format!("{out}: cannot create"))?;
                     let mut w = std::io::BufWriter::new(f);
-                    lm.0.write_arpa(&mut w).with_context(|| format!("{out}: cannot write"))?;
+                    lm.0.write_arpa(&mut w)
+                        .with_context(|| format!("{out}: cannot write"))?;
                     w.flush()?;
                 }
                 Ok(0)
             }
             ModelCmd::ImportArpa { arpa, out } => {
-                std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
+                std::fs::create_dir_all(&out)
+                    .with_context(|| format!("{}: cannot create", out.display()))?;
                 let st = unspin_lm::compile_arpa(&arpa, &out.join("lm.bin"))?;
-                eprintln!("wrote {} ({})", out.join("lm.bin").display(), input::human_bytes(st.file_bytes));
+                eprintln!(
+                    "wrote {} ({})",
+                    out.join("lm.bin").display(),
+                    input::human_bytes(st.file_bytes)
+                );
                 Ok(0)
             }
-            ModelCmd::SpinnerDict { source, out, sources } => {
+            ModelCmd::SpinnerDict {
+                source,
+                out,
+                sources,
+            } => {
                 let (src, path) = match source.as_str() {
                     "moby" => (unspin_lexicon::DictSource::Moby, sources.join("moby.txt")),
                     "wordnet" => (unspin_lexicon::DictSource::WordNet, sources.join("wordnet")),
@@ -138,7 +151,8 @@ impl ModelCmd {
 }
 
 fn build(a: BuildArgs) -> Result<i32> {
-    std::fs::create_dir_all(&a.out).with_context(|| format!("{}: cannot create", a.out.display()))?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("{}: cannot create", a.out.display()))?;
     let mut progress = |m: &str| eprintln!("  {m}");
     if a.only.as_deref() != Some("lexicon") {
         eprintln!("language model from {}", a.corpus.display());
@@ -147,8 +161,13 @@ fn build(a: BuildArgs) -> Result<i32> {
             arpa_out: a.arpa.clone(),
             ..Default::default()
         };
-        let st = unspin_lm::build_from_corpus(&a.corpus, &a.out.join("lm.bin"), &opts, &mut progress)?;
-        eprintln!("  wrote lm.bin: {} in {:.0}s", input::human_bytes(st.file_bytes), st.seconds);
+        let st =
+            unspin_lm::build_from_corpus(&a.corpus, &a.out.join("lm.bin"), &opts, &mut progress)?;
+        eprintln!(
+            "  wrote lm.bin: {} in {:.0}s",
+            input::human_bytes(st.file_bytes),
+            st.seconds
+        );
     }
     if a.only.as_deref() != Some("lm") {
         eprintln!("lexicon from {}", a.sources.display());
@@ -199,7 +218,12 @@ impl SpinArgs {
                 edits: spun
                     .edits
                     .into_iter()
-                    .map(|e| TrueEdit { start: e.start, end: e.end, original: e.original, spun: e.spun })
+                    .map(|e| TrueEdit {
+                        start: e.start,
+                        end: e.end,
+                        original: e.original,
+                        spun: e.spun,
+                    })
                     .collect(),
             };
             serde_json::to_writer(&mut out, &rec)?;
@@ -239,8 +263,12 @@ impl EvalArgs {
     pub fn run(self) -> Result<i32> {
         let mut params = Params::default();
         for kv in &self.overrides {
-            let (k, v) = kv.split_once('=').with_context(|| format!("--set {kv}: expected NAME=VALUE"))?;
-            let v: f64 = v.parse().with_context(|| format!("--set {kv}: not a number"))?;
+            let (k, v) = kv
+                .split_once('=')
+                .with_context(|| format!("--set {kv}: expected NAME=VALUE"))?;
+            let v: f64 = v
+                .parse()
+                .with_context(|| format!("--set {kv}: not a number"))?;
             params.set(k, v).map_err(anyhow::Error::msg)?;
         }
         let engine = crate::models::load_engine(self.model.as_deref(), &[], params)?;
@@ -307,7 +335,8 @@ impl EvalArgs {
         let secs = t0.elapsed().as_secs_f64();
         if let Some(p) = &self.dump {
             let mut w = std::io::BufWriter::new(
-                std::fs::File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
+                std::fs::File::create(p)
+                    .with_context(|| format!("{}: cannot create", p.display()))?,
             );
             for (_, _, d) in &per_t {
                 for v in d {
@@ -358,7 +387,12 @@ fn context(text: &str, start: usize, end: usize) -> String {
     while !text.is_char_boundary(b) {
         b += 1;
     }
-    format!("{}[{}]{}", &text[a..start], &text[start..end], &text[end..b])
+    format!(
+        "{}[{}]{}",
+        &text[a..start],
+        &text[start..end],
+        &text[end..b]
+    )
 }
 
 fn merge(a: &mut Counts, b: &Counts) {

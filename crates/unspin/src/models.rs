@@ -3,7 +3,9 @@
 use anyhow::{Context, Result, bail};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use unspin_engine::{Candidate, CandidateSource, Engine, LanguageModel, Params, Sources, UserLexicon, WordId};
+use unspin_engine::{
+    Candidate, CandidateSource, Engine, LanguageModel, Params, Sources, UserLexicon, WordId,
+};
 
 /// The language model behind the engine's trait.
 pub struct Lm(pub unspin_lm::Model);
@@ -39,7 +41,10 @@ pub struct Lex {
 impl Lex {
     /// Wraps a compiled lexicon.
     pub fn new(lex: unspin_lexicon::Lexicon) -> Self {
-        Lex { lex, ids: std::sync::OnceLock::new() }
+        Lex {
+            lex,
+            ids: std::sync::OnceLock::new(),
+        }
     }
 
     /// The compiled lexicon.
@@ -77,7 +82,11 @@ impl CandidateSource for Lex {
             let mut b = b.borrow_mut();
             b.clear();
             self.lex.candidate_ids(key, &mut b);
-            out.extend(b.iter().map(|&(id, ln, _)| Candidate { id, source: 0, ln_channel: ln }));
+            out.extend(b.iter().map(|&(id, ln, _)| Candidate {
+                id,
+                source: 0,
+                ln_channel: ln,
+            }));
         })
     }
     fn original(&self, c: &Candidate) -> String {
@@ -93,11 +102,15 @@ impl CandidateSource for Lex {
 }
 
 #[cfg(embedded_model)]
-static EMBEDDED_LM: &[u8] =
-    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../model/en/lm.bin"));
+static EMBEDDED_LM: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../model/en/lm.bin"
+));
 #[cfg(embedded_model)]
-static EMBEDDED_LEX: &[u8] =
-    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../model/en/lexicon.bin"));
+static EMBEDDED_LEX: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../model/en/lexicon.bin"
+));
 
 /// Where the model comes from, for messages.
 pub fn describe(model: Option<&Path>) -> String {
@@ -109,9 +122,11 @@ pub fn describe(model: Option<&Path>) -> String {
 }
 
 fn resolve_dir(model: Option<&Path>) -> Option<PathBuf> {
-    model
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("UNSPIN_MODEL").filter(|v| !v.is_empty()).map(PathBuf::from))
+    model.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("UNSPIN_MODEL")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
 }
 
 /// Loads the language model and the lexicon: from `--model DIR`, else `$UNSPIN_MODEL`, else the
@@ -148,7 +163,11 @@ fn embedded() -> Result<(Lm, Lex)> {
 }
 
 /// The engine with the model and any user lexicons (`spun<TAB>original<TAB>count` files).
-pub fn load_engine(model: Option<&Path>, user_lexicons: &[PathBuf], params: Params) -> Result<Engine> {
+pub fn load_engine(
+    model: Option<&Path>,
+    user_lexicons: &[PathBuf],
+    params: Params,
+) -> Result<Engine> {
     let (lm, lex) = load_parts(model)?;
     if user_lexicons.is_empty() {
         return Ok(Engine::new(Box::new(lm), Box::new(lex), params));
@@ -160,5 +179,9 @@ pub fn load_engine(model: Option<&Path>, user_lexicons: &[PathBuf], params: Para
         let u = UserLexicon::parse(&text, &p.display().to_string())?;
         sources.push(Box::new(u));
     }
-    Ok(Engine::new(Box::new(lm), Box::new(Sources(sources)), params))
+    Ok(Engine::new(
+        Box::new(lm),
+        Box::new(Sources(sources)),
+        params,
+    ))
 }

@@ -5,12 +5,23 @@ use std::process::{Command, Output, Stdio};
 
 fn unspin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_unspin"));
-    cmd.args(args).env_remove("UNSPIN_MODEL").env("NO_COLOR", "1");
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.args(args)
+        .env_remove("UNSPIN_MODEL")
+        .env("NO_COLOR", "1");
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("unspin runs");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
     }
     child.wait_with_output().expect("unspin finishes")
 }
@@ -24,7 +35,8 @@ fn stderr(o: &Output) -> String {
 }
 
 fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
 }
 
 #[test]
@@ -35,7 +47,12 @@ fn check_json_has_exact_shape_and_valid_offsets() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = json(&o);
     let doc = &v.as_array().expect("array")[0];
-    let mut keys: Vec<&str> = doc.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let mut keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     keys.sort();
     assert_eq!(keys, ["findings", "path", "restored", "score"]);
     let findings = doc["findings"].as_array().unwrap();
@@ -43,8 +60,21 @@ fn check_json_has_exact_shape_and_valid_offsets() {
     for f in findings {
         let mut fk: Vec<&str> = f.as_object().unwrap().keys().map(|k| k.as_str()).collect();
         fk.sort();
-        assert_eq!(fk, ["alternatives", "confidence", "end", "start", "suggestion", "text"]);
-        let (s, e) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+        assert_eq!(
+            fk,
+            [
+                "alternatives",
+                "confidence",
+                "end",
+                "start",
+                "suggestion",
+                "text"
+            ]
+        );
+        let (s, e) = (
+            f["start"].as_u64().unwrap() as usize,
+            f["end"].as_u64().unwrap() as usize,
+        );
         assert_eq!(&text[s..e], f["text"].as_str().unwrap());
         let c = f["confidence"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&c));
@@ -56,7 +86,13 @@ fn check_json_has_exact_shape_and_valid_offsets() {
 #[test]
 fn spun_example_scores_higher_than_its_clean_original() {
     let o = unspin(
-        &["check", "--format", "json", &example("spun-news.txt"), &example("clean-news.txt")],
+        &[
+            "check",
+            "--format",
+            "json",
+            &example("spun-news.txt"),
+            &example("clean-news.txt"),
+        ],
         None,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -64,7 +100,9 @@ fn spun_example_scores_higher_than_its_clean_original() {
     let spun = v[0]["score"].as_f64().unwrap();
     let clean = v[1]["score"].as_f64().unwrap();
     assert!(spun > clean, "spun {spun} vs clean {clean}");
-    assert!(v[1]["findings"].as_array().unwrap().len() < v[0]["findings"].as_array().unwrap().len());
+    assert!(
+        v[1]["findings"].as_array().unwrap().len() < v[0]["findings"].as_array().unwrap().len()
+    );
 }
 
 #[test]
@@ -82,7 +120,10 @@ fn restore_keeps_lines_and_untouched_bytes() {
     let mut rebuilt = String::new();
     let mut pos = 0;
     for f in j[0]["findings"].as_array().unwrap() {
-        let (s, e) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+        let (s, e) = (
+            f["start"].as_u64().unwrap() as usize,
+            f["end"].as_u64().unwrap() as usize,
+        );
         rebuilt.push_str(&text[pos..s]);
         rebuilt.push_str(f["suggestion"].as_str().unwrap());
         pos = e;
@@ -94,21 +135,35 @@ fn restore_keeps_lines_and_untouched_bytes() {
 #[test]
 fn jsonl_pipeline_keeps_ids_and_order() {
     let input = b"{\"id\":\"a\",\"text\":\"Street repairs are excessive on their agenda.\"}\n{\"id\":\"b\",\"text\":\"\"}\n";
-    let o = unspin(&["check", "--input", "jsonl", "--format", "jsonl", "-"], Some(input));
+    let o = unspin(
+        &["check", "--input", "jsonl", "--format", "jsonl", "-"],
+        Some(input),
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout).unwrap();
     let ids: Vec<String> = out
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(ids, ["a", "b"]);
 }
 
 #[test]
 fn fail_over_sets_exit_status() {
-    let o = unspin(&["check", "--fail-over", "0.01", &example("spun-news.txt")], None);
+    let o = unspin(
+        &["check", "--fail-over", "0.01", &example("spun-news.txt")],
+        None,
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let o = unspin(&["check", "--fail-over", "1", &example("clean-news.txt")], None);
+    let o = unspin(
+        &["check", "--fail-over", "1", &example("clean-news.txt")],
+        None,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
@@ -133,7 +188,10 @@ fn html_offsets_point_into_the_html() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = json(&o);
     for f in v[0]["findings"].as_array().unwrap() {
-        let (s, e) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+        let (s, e) = (
+            f["start"].as_u64().unwrap() as usize,
+            f["end"].as_u64().unwrap() as usize,
+        );
         assert_eq!(&html[s..e], f["text"].as_str().unwrap());
         assert!(s < html.find("<a ").unwrap(), "anchor text is left alone");
     }
@@ -168,10 +226,18 @@ fn bad_input_binary_and_invalid_utf8() {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("x.bin");
     std::fs::write(&bin, b"\x7fELF\x00\x00\x01binary").unwrap();
-    assert_clean_error(&unspin(&["check", bin.to_str().unwrap()], None), "x.bin", "binary");
+    assert_clean_error(
+        &unspin(&["check", bin.to_str().unwrap()], None),
+        "x.bin",
+        "binary",
+    );
     let bad = dir.path().join("latin1.txt");
     std::fs::write(&bad, b"caf\xe9 au lait").unwrap();
-    assert_clean_error(&unspin(&["restore", bad.to_str().unwrap()], None), "latin1.txt", "UTF-8");
+    assert_clean_error(
+        &unspin(&["restore", bad.to_str().unwrap()], None),
+        "latin1.txt",
+        "UTF-8",
+    );
 }
 
 #[test]
@@ -194,25 +260,42 @@ fn bad_input_one_gigabyte_single_line_is_refused_without_reading_it() {
     let p = dir.path().join("huge.txt");
     // A sparse file: 1 GB on paper, nothing on disk.
     std::fs::File::create(&p).unwrap().set_len(1 << 30).unwrap();
-    assert_clean_error(&unspin(&["check", p.to_str().unwrap()], None), "huge.txt", "larger than");
+    assert_clean_error(
+        &unspin(&["check", p.to_str().unwrap()], None),
+        "huge.txt",
+        "larger than",
+    );
 }
 
 #[test]
 fn bad_input_long_single_line_within_limit_is_checked() {
     // 2 MB on one line: analysed in bounded chunks, offsets stay valid.
-    let line = "Street repairs are excessive on their agenda and the plan would be prepared. ".repeat(27_000);
+    let line = "Street repairs are excessive on their agenda and the plan would be prepared. "
+        .repeat(27_000);
     let o = unspin(&["check", "--format", "jsonl", "-"], Some(line.as_bytes()));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     for f in v["findings"].as_array().unwrap() {
-        let (s, e) = (f["start"].as_u64().unwrap() as usize, f["end"].as_u64().unwrap() as usize);
+        let (s, e) = (
+            f["start"].as_u64().unwrap() as usize,
+            f["end"].as_u64().unwrap() as usize,
+        );
         assert_eq!(&line[s..e], f["text"].as_str().unwrap());
     }
 }
 
 #[test]
 fn bad_input_one_bad_file_does_not_stop_the_others() {
-    let o = unspin(&["check", "--format", "jsonl", "/nonexistent.txt", &example("clean-news.txt")], None);
+    let o = unspin(
+        &[
+            "check",
+            "--format",
+            "jsonl",
+            "/nonexistent.txt",
+            &example("clean-news.txt"),
+        ],
+        None,
+    );
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
 }
