@@ -629,7 +629,10 @@ fn main() -> R<()> {
             let (spun, log) = spinner()?.spin(&text, every, seed);
             print!("{spun}");
             for s in log {
-                eprintln!("{}", json!({"orig": s.orig, "spun": s.spun, "from": s.from, "to": s.to}));
+                eprintln!(
+                    "{}",
+                    json!({"orig": s.orig, "spun": s.spun, "from": s.from, "to": s.to})
+                );
             }
             Ok(())
         }

@@ -102,7 +102,10 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
             row.extend(js.iter().map(|&j| (j, true)));
         }
         let classed = !w.is_immutable() && w.flags & COMMON == 0;
-        if let Some(js) = by_key.get(&w.key).filter(|v| classed && v.len() <= p.max_occ) {
+        if let Some(js) = by_key
+            .get(&w.key)
+            .filter(|v| classed && v.len() <= p.max_occ)
+        {
             for &j in js {
                 if src[j as usize].exact != w.exact {
                     row.push((j, false));
@@ -125,17 +128,21 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
     };
     let mut active: Vec<Chain> = Vec::new();
     let mut done: Vec<Chain> = Vec::new();
+    let mut current_i = u32::MAX;
     for &(i, j, exact) in &seeds {
-        // retire chains that can no longer be extended
-        let mut k = 0;
-        while k < active.len() {
-            if active[k].last.0 + p.max_gap < i {
-                let c = active.swap_remove(k);
-                if good(&c) {
-                    done.push(c);
+        // retire chains that can no longer be extended (once per suspect word)
+        if i != current_i {
+            current_i = i;
+            let mut k = 0;
+            while k < active.len() {
+                if active[k].last.0 + p.max_gap < i {
+                    let c = active.swap_remove(k);
+                    if good(&c) {
+                        done.push(c);
+                    }
+                } else {
+                    k += 1;
                 }
-            } else {
-                k += 1;
             }
         }
         let mut best: Option<usize> = None;
