@@ -13,7 +13,7 @@ mod serve;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Params};
+use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -78,6 +78,10 @@ struct EngineOpts {
     /// Refuse inputs larger than this many bytes.
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
     max_bytes: u64,
+    /// Override a decoder parameter (experts; see `Params` in unspin-engine), e.g.
+    /// `--set prior_spun=0.05`.
+    #[arg(long = "set", value_name = "NAME=VALUE", hide_short_help = true)]
+    overrides: Vec<String>,
 }
 
 #[derive(Args)]
@@ -116,7 +120,8 @@ fn parse_unit(s: &str) -> Result<f64, String> {
 }
 
 fn engine(o: &EngineOpts) -> Result<unspin_engine::Engine> {
-    models::load_engine(o.model.as_deref(), &o.lexicons, Params::default())
+    let params = model_cmd::params_with(&o.overrides)?;
+    models::load_engine(o.model.as_deref(), &o.lexicons, params)
 }
 
 fn run() -> Result<i32> {

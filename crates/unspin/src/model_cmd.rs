@@ -261,16 +261,7 @@ pub struct EvalArgs {
 
 impl EvalArgs {
     pub fn run(self) -> Result<i32> {
-        let mut params = Params::default();
-        for kv in &self.overrides {
-            let (k, v) = kv
-                .split_once('=')
-                .with_context(|| format!("--set {kv}: expected NAME=VALUE"))?;
-            let v: f64 = v
-                .parse()
-                .with_context(|| format!("--set {kv}: not a number"))?;
-            params.set(k, v).map_err(anyhow::Error::msg)?;
-        }
+        let params = params_with(&self.overrides)?;
         let engine = crate::models::load_engine(self.model.as_deref(), &[], params)?;
         let name = self.set.display().to_string();
         let f = std::fs::File::open(&self.set).with_context(|| format!("{name}: cannot open"))?;
@@ -376,6 +367,21 @@ impl EvalArgs {
         }
         Ok(0)
     }
+}
+
+/// Default parameters with `NAME=VALUE` overrides applied.
+pub fn params_with(overrides: &[String]) -> Result<Params> {
+    let mut params = Params::default();
+    for kv in overrides {
+        let (k, v) = kv
+            .split_once('=')
+            .with_context(|| format!("--set {kv}: expected NAME=VALUE"))?;
+        let v: f64 = v
+            .parse()
+            .with_context(|| format!("--set {kv}: not a number"))?;
+        params.set(k, v).map_err(anyhow::Error::msg)?;
+    }
+    Ok(params)
 }
 
 fn context(text: &str, start: usize, end: usize) -> String {
