@@ -285,7 +285,11 @@ impl Lexicon {
             let Some((id, q, sources)) = format::decode_candidate(cands, &mut at) else {
                 break;
             };
-            out.push((id, format::dequantise(q, self.header.q_lo, self.header.q_step), sources));
+            out.push((
+                id,
+                format::dequantise(q, self.header.q_lo, self.header.q_step),
+                sources,
+            ));
         }
     }
 

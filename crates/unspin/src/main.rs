@@ -116,7 +116,11 @@ struct RestoreArgs {
 
 fn parse_unit(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(format!("{v} is not between 0 and 1")) }
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 1"))
+    }
 }
 
 fn engine(o: &EngineOpts) -> Result<unspin_engine::Engine> {
@@ -129,12 +133,17 @@ fn run() -> Result<i32> {
     match cli.cmd {
         Cmd::Check(a) => {
             if let Some(j) = a.jobs {
-                rayon::ThreadPoolBuilder::new().num_threads(j.max(1)).build_global().ok();
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(j.max(1))
+                    .build_global()
+                    .ok();
             }
             let engine = engine(&a.engine)?;
             let run = check::CheckRun {
                 engine: &engine,
-                opts: CheckOptions { threshold: a.engine.threshold },
+                opts: CheckOptions {
+                    threshold: a.engine.threshold,
+                },
                 format: a.format,
                 input: a.engine.input,
                 color: check::use_color(a.color),
@@ -146,14 +155,20 @@ fn run() -> Result<i32> {
         Cmd::Restore(a) => {
             let engine = engine(&a.engine)?;
             let docs = input::read_docs(&a.file, a.engine.input, a.engine.max_bytes)?;
-            let opts = CheckOptions { threshold: a.engine.threshold };
+            let opts = CheckOptions {
+                threshold: a.engine.threshold,
+            };
             let mut out = std::io::stdout().lock();
             for d in docs {
                 let jsonl = d.id.is_some();
                 let rep = check::check_doc(&engine, d, &opts);
                 use std::io::Write;
                 if jsonl {
-                    writeln!(out, "{}", serde_json::json!({"id": rep.id, "text": rep.restored}))?;
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::json!({"id": rep.id, "text": rep.restored})
+                    )?;
                 } else {
                     out.write_all(rep.restored.as_bytes())?;
                 }
