@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     /// An I/O operation on `path` failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {err}")]
     Io {
         /// File or directory concerned.
         path: PathBuf,
-        /// Underlying error.
-        source: std::io::Error,
+        /// Underlying error (shown in the message, so not chained as a source).
+        err: std::io::Error,
     },
     /// A file exists but its content is not what the format requires.
     #[error("{path}: corrupt index data: {problem}")]
@@ -58,7 +58,7 @@ impl IndexError {
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         IndexError::Io {
             path: path.as_ref().to_path_buf(),
-            source,
+            err: source,
         }
     }
 

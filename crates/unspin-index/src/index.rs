@@ -239,10 +239,8 @@ impl Index {
                         classes,
                     });
                 }
-                Err(IndexError::Io { path, source })
-                    if source.kind() == std::io::ErrorKind::NotFound =>
-                {
-                    last = Some(IndexError::Io { path, source });
+                Err(IndexError::Io { path, err }) if err.kind() == std::io::ErrorKind::NotFound => {
+                    last = Some(IndexError::Io { path, err });
                 }
                 Err(e) => return Err(e),
             }
