@@ -252,22 +252,16 @@ impl Lexicon {
     /// is unknown. Records that fail to decode (corrupt file) are skipped.
     pub fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>) {
         out.clear();
-        let Some(v) = self.map.get(observed_key) else {
-            return;
-        };
-        let (mut at, count) = ((v >> 8) as usize, (v & 0xff) as usize);
-        let cands = self.section(1);
-        for _ in 0..count {
-            let Some((id, q, sources)) = format::decode_candidate(cands, &mut at) else {
-                break;
-            };
+        let mut ids = Vec::new();
+        self.candidate_ids(observed_key, &mut ids);
+        for (id, ln_channel, sources) in ids {
             let Some(original) = self.original(id) else {
                 continue;
             };
             out.push(Candidate {
                 original: original.to_string(),
                 original_id: id,
-                ln_channel: format::dequantise(q, self.header.q_lo, self.header.q_step),
+                ln_channel,
                 sources,
             });
         }
