@@ -178,6 +178,8 @@ struct Tok {
     /// Can start or be part of a spun key.
     spinnable: bool,
     name_like: bool,
+    /// Normalised text (lowercase), for lexicon keys.
+    norm: String,
 }
 
 /// The decoder: a language model, a candidate source and parameters.
@@ -202,7 +204,7 @@ impl Decoder<'_> {
         let tokens = unspin_text::tokenize(text);
         let toks = self.prepare(text, &tokens);
         let words = toks.iter().filter(|t| t.spinnable).count();
-        let mut edges = self.lattice(text, &toks, &tokens);
+        let mut edges = self.lattice(&toks, &tokens);
         let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, words);
         let mut findings = Vec::new();
         // Decode sentence by sentence (segments of bounded length).
@@ -244,12 +246,10 @@ impl Decoder<'_> {
 
     fn prepare(&self, text: &str, tokens: &[Token]) -> Vec<Tok> {
         let mut out = Vec::with_capacity(tokens.len());
-        let mut buf = String::new();
         for (k, t) in tokens.iter().enumerate() {
             let raw = t.text(text);
-            buf.clear();
-            buf.push_str(&unspin_text::normalize(raw));
-            let id = self.lm.id(&buf);
+            let norm = unspin_text::normalize(raw);
+            let id = self.lm.id(&norm);
             let case = unspin_text::case_of(raw);
             let prev_open = k > 0 && tokens[k - 1].kind == TokenKind::Punct && {
                 let p = tokens[k - 1].text(text);
@@ -267,6 +267,7 @@ impl Decoder<'_> {
                 id,
                 spinnable,
                 name_like,
+                norm,
             });
         }
         out
@@ -332,7 +333,7 @@ impl Decoder<'_> {
         (lp, eos)
     }
 
-    fn lattice(&self, text: &str, toks: &[Tok], tokens: &[Token]) -> Vec<Edge> {
+    fn lattice(&self, toks: &[Tok], tokens: &[Token]) -> Vec<Edge> {
         let n_ctx = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
         let max_words = self.lex.max_key_words().clamp(1, 6);
         let mut edges = Vec::new();
@@ -367,7 +368,7 @@ impl Decoder<'_> {
                 if j - 1 > i {
                     key.push(' ');
                 }
-                key.push_str(&unspin_text::normalize(&text[t.start..t.end]));
+                key.push_str(&t.norm);
                 cands.clear();
                 self.lex.candidates(&key, &mut cands);
                 if cands.is_empty() {
