@@ -85,7 +85,7 @@ impl Default for Params {
             prior_spun: 0.002,
             em_iterations: 4,
             gate: -3.0,
-            max_candidates: 32,
+            max_candidates: 20,
             beam: 6,
             name_penalty: -2.0,
             max_scored: 8,
