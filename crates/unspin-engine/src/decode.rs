@@ -45,6 +45,9 @@ pub struct Params {
     pub prior_strength: f64,
     /// Prior probability that a text is spun.
     pub prior_spun: f64,
+    /// Texts of at least this many words get the full prior against "spun" (see
+    /// [`Params::prior_log_odds`]).
+    pub prior_words: f64,
     /// EM iterations for the spun rate.
     pub em_iterations: usize,
     /// Edges whose LLR (nats) is below this are not considered at all.
@@ -83,6 +86,7 @@ impl Default for Params {
             prior_rate: 0.12,
             prior_strength: 20.0,
             prior_spun: 0.002,
+            prior_words: 15.0,
             em_iterations: 4,
             gate: -3.0,
             max_candidates: 20,
@@ -100,6 +104,15 @@ impl Default for Params {
 }
 
 impl Params {
+    /// Prior log-odds that a text of `words` words is spun. The prior against "spun" absorbs
+    /// the chance preferences of the language model that any clean text shows, and those grow
+    /// with length: so it scales with the number of words up to `prior_words`, and a short
+    /// snippet (a phrase, a sentence) is judged mostly on its own evidence.
+    pub fn prior_log_odds(&self, words: usize) -> f64 {
+        let full = (self.prior_spun / (1.0 - self.prior_spun)).ln();
+        full * (words as f64 / self.prior_words.max(1.0)).min(1.0)
+    }
+
     /// Sets a parameter by name (for experiments: `unspin eval --set name=value`).
     pub fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
         match name {
@@ -107,6 +120,7 @@ impl Params {
             "prior_rate" => self.prior_rate = value,
             "prior_strength" => self.prior_strength = value,
             "prior_spun" => self.prior_spun = value,
+            "prior_words" => self.prior_words = value,
             "em_iterations" => self.em_iterations = value as usize,
             "gate" => self.gate = value,
             "max_candidates" => self.max_candidates = value as usize,
@@ -462,7 +476,7 @@ impl Decoder<'_> {
             rate = ((expected + a) / (words as f64 + a + b)).clamp(p.clean_rate * 2.0, MAX_RATE);
         }
         let llr = doc_llr(edges, rate) - doc_llr(edges, p.clean_rate);
-        let prior = (p.prior_spun / (1.0 - p.prior_spun)).ln();
+        let prior = p.prior_log_odds(words);
         let p_spun = sigmoid(llr + prior);
         let eff = p_spun * rate + (1.0 - p_spun) * p.clean_rate;
         set_rate(edges, eff);
@@ -687,4 +701,22 @@ fn doc_llr(edges: &[Edge], rate: f64) -> f64 {
         total += ((1.0 - rate) + sum).ln();
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prior_against_spun_grows_with_length_then_caps() {
+        let p = Params::default();
+        let full = (p.prior_spun / (1.0 - p.prior_spun)).ln();
+        assert!(full < 0.0);
+        let short = p.prior_log_odds(2);
+        let mid = p.prior_log_odds(p.prior_words as usize / 2);
+        assert!(short > mid && mid > full, "{short} {mid} {full}");
+        assert_eq!(p.prior_log_odds(p.prior_words as usize), full);
+        assert_eq!(p.prior_log_odds(10_000), full);
+        assert_eq!(p.prior_log_odds(0), 0.0);
+    }
 }

@@ -163,7 +163,7 @@ impl Engine {
         if out.words > 0 {
             out.rate = rate_words / out.words as f64;
             // P(spun) of the whole text: the chunks' evidence adds up.
-            let prior = (self.params.prior_spun / (1.0 - self.params.prior_spun)).ln();
+            let prior = self.params.prior_log_odds(out.words);
             let x = llr + prior;
             out.score = ((1.0 / (1.0 + (-x).exp())) * 1000.0).round() / 1000.0;
         }
