@@ -254,7 +254,7 @@ pub struct EvalArgs {
     /// Write each finding with its truth here (JSONL), for error analysis.
     #[arg(long)]
     dump: Option<PathBuf>,
-    /// Override a decoder parameter (experiments), e.g. `--set freq_weight=0.5`.
+    /// Override a decoder parameter (experiments), e.g. `--set lm_weight=0.8`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     overrides: Vec<String>,
 }
