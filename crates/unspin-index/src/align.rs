@@ -536,6 +536,14 @@ pub fn phrase_key(text: &str) -> String {
         .join(" ")
 }
 
+/// Byte range in the text of the words `span.0..span.1` (a non-empty word range).
+fn byte_span(words: &[WordFeat], span: (u32, u32)) -> (usize, usize) {
+    (
+        words[span.0 as usize].start as usize,
+        words[span.1 as usize - 1].end as usize,
+    )
+}
+
 /// Coverage and similarity of passages over the suspect.
 pub fn coverage(sus: &[WordFeat], ps: &[PassageMatch]) -> (f64, f64) {
     let total = sus.iter().filter(|w| w.is_content()).count();
@@ -592,14 +600,8 @@ pub fn compare(
     let mut passages_out = Vec::new();
     let mut subs = Vec::new();
     for m in &ms {
-        let tb = (
-            sus[m.suspect.0 as usize].start as usize,
-            sus[m.suspect.1 as usize - 1].end as usize,
-        );
-        let sb = (
-            src[m.source.0 as usize].start as usize,
-            src[m.source.1 as usize - 1].end as usize,
-        );
+        let tb = byte_span(&sus, m.suspect);
+        let sb = byte_span(&src, m.source);
         let (to, te) = (cs.at(tb.0), cs.at(tb.1));
         let (so, se) = (cd.at(sb.0), cd.at(sb.1));
         passages_out.push(Passage {
@@ -612,14 +614,8 @@ pub fn compare(
             seeds: m.seeds,
         });
         for s in substitutions(&sus, &src, m, p) {
-            let sb = (
-                src[s.source.0 as usize].start as usize,
-                src[s.source.1 as usize - 1].end as usize,
-            );
-            let tb = (
-                sus[s.suspect.0 as usize].start as usize,
-                sus[s.suspect.1 as usize - 1].end as usize,
-            );
+            let sb = byte_span(&src, s.source);
+            let tb = byte_span(&sus, s.suspect);
             subs.push(Substitution {
                 source: source[sb.0..sb.1].to_string(),
                 spun: suspect[tb.0..tb.1].to_string(),
