@@ -5,9 +5,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 data=${BENCH_DATA:-$root/target/bench-index}
 mkdir -p "$data"
-cargo build --release -q -p unspin-index --example bench --example unspin-index-cli
+cargo build --release -q -p unspin-index --example bench
+cargo build --release -q -p unspin
 bench="$root/target/release/examples/bench"
-cli="$root/target/release/examples/unspin-index-cli"
+cli="$root/target/release/unspin"
 [ -s data/sources/moby.txt ] || scripts/fetch-sources.sh
 retrieval_data() {
   if [ ! -s "$data/retrieval/queries.jsonl" ]; then

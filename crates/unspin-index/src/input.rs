@@ -208,25 +208,3 @@ fn read_jsonl(
     }
     Ok(())
 }
-
-/// Reads a suspect/source text from a file (HTML converted) or `-` for standard input.
-pub fn read_text(path: &Path) -> Result<String, IndexError> {
-    let bytes = if path.as_os_str() == "-" {
-        let mut b = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut b)
-            .map_err(|e| IndexError::io("-", e))?;
-        b
-    } else {
-        std::fs::read(path).map_err(|e| IndexError::io(path, e))?
-    };
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let e = ext(path);
-    Ok(
-        if matches!(e.as_str(), "html" | "htm" | "xhtml") || looks_like_html(&text) {
-            html_to_text(&text)
-        } else {
-            text
-        },
-    )
-}

@@ -12,9 +12,22 @@ use std::time::Instant;
 use unspin_index::SynClasses;
 use unspin_index::align::{AlignParams, Comparison, compare};
 use unspin_index::index::{Index, IndexWriter, default_index_dir};
-use unspin_index::input::{Source, expand, read_source, read_text, size_of};
+use unspin_index::input::{Source, expand, read_source, size_of};
 use unspin_index::lexicon::Lexicon;
 use unspin_index::search::{FindOptions, find};
+
+/// Reads a suspect or source text (`-` is standard input) with the same checks as `check`
+/// (size limit, directories, binary data, invalid UTF-8); HTML becomes its visible text.
+fn read_text(path: &std::path::Path) -> Result<String> {
+    let name = path.to_string_lossy();
+    let text = crate::input::read_source(&name, crate::input::DEFAULT_MAX_BYTES)?;
+    let html = crate::input::is_html_name(&name) || unspin_index::html::looks_like_html(&text);
+    Ok(if html {
+        unspin_index::html::html_to_text(&text)
+    } else {
+        text
+    })
+}
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

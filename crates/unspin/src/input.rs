@@ -97,7 +97,11 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-fn is_html_name(path: &str) -> bool {
+/// The default `--max-bytes`: inputs larger than this are refused.
+pub const DEFAULT_MAX_BYTES: u64 = 64 << 20;
+
+/// True for `.html`, `.htm` and `.xhtml` file names.
+pub fn is_html_name(path: &str) -> bool {
     let l = path.to_ascii_lowercase();
     l.ends_with(".html") || l.ends_with(".htm") || l.ends_with(".xhtml")
 }

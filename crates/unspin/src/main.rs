@@ -76,7 +76,7 @@ struct EngineOpts {
     #[arg(long, value_enum, default_value_t = input::InputFormat::Auto)]
     input: input::InputFormat,
     /// Refuse inputs larger than this many bytes.
-    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
+    #[arg(long, default_value_t = input::DEFAULT_MAX_BYTES, value_name = "BYTES")]
     max_bytes: u64,
     /// Override a decoder parameter (experts; see `Params` in unspin-engine), e.g.
     /// `--set prior_spun=0.05`.

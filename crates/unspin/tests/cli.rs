@@ -305,3 +305,16 @@ fn bad_arguments_exit_2() {
     let o = unspin(&["check", "--threshold", "7", "x"], None);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn bad_input_compare_reads_like_check() {
+    // `compare` once read suspects lossily and without a size limit; it now shares `check`'s reader.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("latin1.txt");
+    std::fs::write(&bad, b"caf\xe9 au lait").unwrap();
+    let clean = example("clean-news.txt");
+    let o = unspin(&["compare", bad.to_str().unwrap(), &clean], None);
+    assert_clean_error(&o, "latin1.txt", "UTF-8");
+    let d = dir.path().to_str().unwrap();
+    assert_clean_error(&unspin(&["compare", &clean, d], None), d, "is a directory");
+}
