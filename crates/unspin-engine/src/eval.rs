@@ -107,6 +107,17 @@ impl Counts {
         self.clean_findings += findings;
     }
 
+    /// Adds another set of counts (e.g. from a parallel worker).
+    pub fn merge(&mut self, o: &Counts) {
+        self.truths += o.truths;
+        self.findings += o.findings;
+        self.detected_findings += o.detected_findings;
+        self.detected_truths += o.detected_truths;
+        self.restored += o.restored;
+        self.clean_words += o.clean_words;
+        self.clean_findings += o.clean_findings;
+    }
+
     /// Precision, recall, F1 and false-alarm rate.
     pub fn metrics(&self) -> Metrics {
         let div = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };

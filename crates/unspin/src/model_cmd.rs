@@ -317,7 +317,7 @@ impl EvalArgs {
                 let mut total = Counts::default();
                 let mut dump = Vec::new();
                 for (c, d) in parts {
-                    merge(&mut total, &c);
+                    total.merge(&c);
                     dump.extend(d);
                 }
                 (t, total, dump)
@@ -399,14 +399,4 @@ fn context(text: &str, start: usize, end: usize) -> String {
         &text[start..end],
         &text[end..b]
     )
-}
-
-fn merge(a: &mut Counts, b: &Counts) {
-    a.truths += b.truths;
-    a.findings += b.findings;
-    a.detected_findings += b.detected_findings;
-    a.detected_truths += b.detected_truths;
-    a.restored += b.restored;
-    a.clean_words += b.clean_words;
-    a.clean_findings += b.clean_findings;
 }
