@@ -23,13 +23,12 @@
 //!    hypotheses on their LM state, so that neighbouring edits are decided together and phrase
 //!    edits (*due to this fact* → *therefore*) compete whole against word edits.
 
-use crate::model::{Candidate, CandidateSource, LanguageModel, WordId};
+use crate::model::{Candidate, CandidateSource, LM_STATE_WORDS, LanguageModel, LmState, WordId};
 use unspin_text::{Token, TokenKind};
 
 const LN10: f64 = std::f64::consts::LN_10;
 /// Highest spin rate the EM may estimate.
 const MAX_RATE: f64 = 0.6;
-const MAX_STATE: usize = 4;
 /// Longest run of tokens decoded as one unit; longer sentences are cut (context carries over).
 const MAX_SEGMENT: usize = 256;
 
@@ -196,6 +195,27 @@ struct Tok {
     norm: String,
 }
 
+/// The observed text as the language model sees it.
+struct Observed {
+    /// ln P(token | observed context), with the unknown-word penalty.
+    lp: Vec<f64>,
+    /// ln P(`</s>` | context) after a sentence's last token (0 elsewhere).
+    eos: Vec<f64>,
+    /// The LM state after each token.
+    after: Vec<LmState>,
+}
+
+impl Observed {
+    /// The LM state before token `i`: the sentence start, or the state after the previous token.
+    fn before(&self, i: usize, tokens: &[Token], lm: &dyn LanguageModel) -> LmState {
+        if i == 0 || tokens[i].sentence_start {
+            lm.begin_sentence()
+        } else {
+            self.after[i - 1]
+        }
+    }
+}
+
 /// The decoder: a language model, a candidate source and parameters.
 pub struct Decoder<'a> {
     /// Language model.
@@ -218,7 +238,8 @@ impl Decoder<'_> {
         let tokens = unspin_text::tokenize(text);
         let toks = self.prepare(text, &tokens);
         let words = toks.iter().filter(|t| t.spinnable).count();
-        let mut edges = self.lattice(&toks, &tokens);
+        let obs = self.observed_scores(&toks, &tokens);
+        let mut edges = self.lattice(&toks, &tokens, &obs);
         let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, words);
         let mut findings = Vec::new();
         // Decode sentence by sentence (segments of bounded length).
@@ -243,7 +264,8 @@ impl Decoder<'_> {
             }
             let e = reach.min(toks.len());
             let sentence_end = e >= toks.len() || tokens[e].sentence_start;
-            let chosen = self.beam(&toks, &edges, &by_start, s, e, bias, sentence_end);
+            let init = obs.before(s, &tokens, self.lm);
+            let chosen = self.beam(&toks, &edges, &by_start, (s, e, init), bias, sentence_end);
             for k in chosen {
                 findings.push(self.finding(&edges, &by_start, k, &toks));
             }
@@ -287,92 +309,68 @@ impl Decoder<'_> {
         out
     }
 
-    /// LM log-probability (nats) of emitting `emitted` then `right` after `left`.
-    fn window(&self, left: &[WordId], emitted: &[WordId], right: &[WordId]) -> f64 {
-        let n = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
-        // Context ring: the last `n` ids, oldest first, in a fixed buffer (no allocation).
-        let mut ctx = [0 as WordId; 2 * MAX_STATE + 8];
-        let mut len = 0usize;
-        for &w in left.iter().rev().take(n).rev() {
-            ctx[len] = w;
-            len += 1;
-        }
-        let mut lp = 0.0f64;
+    /// LM log-probability (nats) of `words` after `state`, with the unknown-word penalty.
+    fn extend(&self, mut state: LmState, words: impl Iterator<Item = WordId>) -> f64 {
         let unk = self.lm.unk();
+        let mut lp = 0.0f64;
         let mut penalty = 0.0;
-        for &w in emitted.iter().chain(right) {
-            lp += self.lm.log10_prob(&ctx[len.saturating_sub(n)..len], w) as f64;
+        let mut next = LmState::default();
+        for w in words {
+            lp += self.lm.score(&state, w, &mut next) as f64;
             if w == unk {
                 penalty += self.params.unk_penalty;
             }
-            if len == ctx.len() {
-                ctx.copy_within(len - n.., 0);
-                len = n;
-            }
-            ctx[len] = w;
-            len += 1;
+            state = next;
         }
         lp * LN10 + penalty
     }
 
-    /// (ln P(token | observed context) for every token, ln P(`</s>` | context) at every
-    /// sentence's last token), with the unknown-word penalty; the same numbers `window` gives.
-    fn observed_scores(&self, toks: &[Tok], tokens: &[Token]) -> (Vec<f64>, Vec<f64>) {
-        let n_ctx = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
+    /// ln P(token | observed context) for every token, ln P(`</s>` | context) at every
+    /// sentence's last token (both with the unknown-word penalty), and the LM state after
+    /// every token.
+    fn observed_scores(&self, toks: &[Tok], tokens: &[Token]) -> Observed {
         let mut lp = vec![0.0; toks.len()];
         let mut eos = vec![0.0; toks.len()];
-        let mut ctx: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
+        let mut after = Vec::with_capacity(toks.len());
+        let mut state = self.lm.begin_sentence();
+        let mut next = LmState::default();
         for k in 0..toks.len() {
             if tokens[k].sentence_start || k == 0 {
-                ctx.clear();
-                ctx.push(self.lm.bos());
+                state = self.lm.begin_sentence();
             }
-            let c = &ctx[ctx.len().saturating_sub(n_ctx)..];
             let w = toks[k].id;
-            lp[k] = self.lm.log10_prob(c, w) as f64 * LN10
+            lp[k] = self.lm.score(&state, w, &mut next) as f64 * LN10
                 + if w == self.lm.unk() {
                     self.params.unk_penalty
                 } else {
                     0.0
                 };
-            if ctx.len() > n_ctx {
-                ctx.remove(0);
-            }
-            ctx.push(w);
+            state = next;
+            after.push(state);
             if k + 1 == toks.len() || tokens[k + 1].sentence_start {
-                let c = &ctx[ctx.len().saturating_sub(n_ctx)..];
-                eos[k] = self.lm.log10_prob(c, self.lm.eos()) as f64 * LN10;
+                eos[k] = self.lm.score(&state, self.lm.eos(), &mut next) as f64 * LN10;
             }
         }
-        (lp, eos)
+        Observed { lp, eos, after }
     }
 
-    fn lattice(&self, toks: &[Tok], tokens: &[Token]) -> Vec<Edge> {
-        let n_ctx = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
+    fn lattice(&self, toks: &[Tok], tokens: &[Token], obs: &Observed) -> Vec<Edge> {
+        let n_ctx = self.lm.order().clamp(1, LM_STATE_WORDS + 1) - 1;
         let max_words = self.lex.max_key_words().clamp(1, 6);
         let mut edges = Vec::new();
         let mut key = String::new();
         let mut cands: Vec<Candidate> = Vec::new();
-        let mut scored: Vec<(f64, usize, Vec<WordId>)> = Vec::new();
-        // Every observed token's log-probability in its observed context, computed once: the
-        // observed windows of all edges are sums of these.
-        let (obs_lp, eos_lp) = self.observed_scores(toks, tokens);
-        let mut sent_start = 0;
+        // (bound, candidate index, words, ln P(first word | left), state after it)
+        let mut scored: Vec<(f64, usize, Vec<WordId>, f64, LmState)> = Vec::new();
+        let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
         for i in 0..toks.len() {
-            if tokens[i].sentence_start {
-                sent_start = i;
-            }
             // A word the language model finds likely where it stands was almost surely
             // written that way: spinners' choices rarely fit that well.
-            if !toks[i].spinnable || obs_lp[i] > self.params.likely {
+            if !toks[i].spinnable || obs.lp[i] > self.params.likely {
                 continue;
             }
-            // Left context: previous tokens of the same sentence, else <s>.
-            let lo = i.saturating_sub(n_ctx).max(sent_start);
-            let mut left: Vec<WordId> = toks[lo..i].iter().map(|t| t.id).collect();
-            if left.len() < n_ctx && lo == sent_start {
-                left.insert(0, self.lm.bos());
-            }
+            // Left context: the observed text of the sentence so far.
+            let left = obs.before(i, tokens, self.lm);
             key.clear();
             for j in i + 1..=(i + max_words).min(toks.len()) {
                 let t = &toks[j - 1];
@@ -390,7 +388,7 @@ impl Decoder<'_> {
                 }
                 cands.truncate(self.params.max_candidates);
                 // Right context: up to n_ctx following tokens of the sentence, then </s>.
-                let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
+                right.clear();
                 let mut k = j;
                 while right.len() < n_ctx {
                     if k >= toks.len() || tokens[k].sentence_start {
@@ -401,12 +399,11 @@ impl Decoder<'_> {
                     k += 1;
                 }
 
-                let mut obs_score: f64 = obs_lp[i..k].iter().sum();
+                let mut obs_score: f64 = obs.lp[i..k].iter().sum();
                 if right.last() == Some(&self.lm.eos()) {
-                    obs_score += eos_lp[k - 1];
+                    obs_score += obs.eos[k - 1];
                 }
-                let ctx_left = &left[left.len().saturating_sub(n_ctx)..];
-                let obs_first = obs_lp[i];
+                let obs_first = obs.lp[i];
                 let name = if toks[i..j].iter().any(|t| t.name_like) {
                     self.params.name_penalty
                 } else {
@@ -428,23 +425,24 @@ impl Decoder<'_> {
                     {
                         continue;
                     }
-                    let first = self.lm.log10_prob(ctx_left, words[0]) as f64 * LN10;
+                    let mut st = LmState::default();
+                    let first = self.lm.score(&left, words[0], &mut st) as f64 * LN10;
                     let bound = self.params.lm_weight
                         * (first - obs_first + self.params.prune_margin)
                         + c.ln_channel as f64
                         + name
                         + (MAX_RATE / (1.0 - MAX_RATE)).ln();
                     if bound >= self.params.gate {
-                        scored.push((bound, ci, words));
+                        scored.push((bound, ci, words, first, st));
                     }
                 }
                 scored.sort_by(|a, b| b.0.total_cmp(&a.0));
                 scored.truncate(self.params.max_scored);
-                // Stage two: the whole window.
-                for (_, ci, words) in scored.drain(..) {
+                // Stage two: the whole window, continuing from the first word's state.
+                for (_, ci, words, first, st) in scored.drain(..) {
                     let c = &cands[ci];
-                    let gain =
-                        self.params.lm_weight * (self.window(&left, &words, &right) - obs_score);
+                    let rest = self.extend(st, words[1..].iter().chain(&right).copied());
+                    let gain = self.params.lm_weight * (first + rest - obs_score);
                     let base = gain + c.ln_channel as f64 + name;
                     edges.push(Edge {
                         i,
@@ -483,100 +481,73 @@ impl Decoder<'_> {
         (eff, llr, p_spun)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Decodes tokens `s..e` (`span`, with the LM state before `s`): the best sequence of
+    /// edits by full LM score plus the edits' other terms. Returns the chosen edges.
     fn beam(
         &self,
         toks: &[Tok],
         edges: &[Edge],
         by_start: &[Vec<usize>],
-        s: usize,
-        e: usize,
+        span: (usize, usize, LmState),
         bias: f64,
         sentence_end: bool,
     ) -> Vec<usize> {
         #[derive(Clone, Copy)]
         struct Hyp {
             score: f64,
-            state: [WordId; MAX_STATE],
+            state: LmState,
             back: u32,
         }
         struct Back {
             prev: u32,
             edge: u32,
         }
-        let n_ctx = self.lm.order().clamp(1, MAX_STATE + 1) - 1;
-        // Initial state: <s> at a sentence start, else the preceding tokens.
-        let mut init = [0 as WordId; MAX_STATE];
-        let mut hist: Vec<WordId> = Vec::new();
-        let mut k = s;
-        while k > 0 && hist.len() < n_ctx {
-            k -= 1;
-            hist.push(toks[k].id);
-        }
-        if hist.len() < n_ctx {
-            hist.push(self.lm.bos());
-        }
-        hist.reverse();
-        let hl = hist.len().min(n_ctx);
-        let off = n_ctx - hl;
-        init[off..n_ctx].copy_from_slice(&hist[hist.len() - hl..]);
-        // For a short history at sentence start the leading slots repeat <s>; harmless because
-        // the context passed to the LM starts at the first real slot.
-        let filled0 = hl;
-
+        let (s, e, init) = span;
         let mut arena: Vec<Back> = vec![Back {
             prev: u32::MAX,
             edge: u32::MAX,
         }];
-        let mut at: Vec<Vec<(Hyp, usize)>> = vec![Vec::new(); e - s + 1];
-        at[0].push((
-            Hyp {
-                score: 0.0,
-                state: init,
-                back: 0,
-            },
-            filled0,
-        ));
-        let push = |v: &mut Vec<(Hyp, usize)>, h: Hyp, f: usize| {
-            if let Some(x) = v.iter_mut().find(|(x, _)| x.state == h.state) {
-                if h.score > x.0.score {
-                    *x = (h, f);
+        let mut at: Vec<Vec<Hyp>> = vec![Vec::new(); e - s + 1];
+        at[0].push(Hyp {
+            score: 0.0,
+            state: init,
+            back: 0,
+        });
+        // Hypotheses in the same LM state score the same from here on: keep the better.
+        let push = |v: &mut Vec<Hyp>, h: Hyp| {
+            if let Some(x) = v.iter_mut().find(|x| x.state == h.state) {
+                if h.score > x.score {
+                    *x = h;
                 }
             } else {
-                v.push((h, f));
+                v.push(h);
             }
         };
-        let advance = |h: &Hyp, filled: usize, w: WordId| -> (Hyp, usize, f64) {
-            let ctx_start = n_ctx - filled.min(n_ctx);
-            let mut lp = self.lm.log10_prob(&h.state[ctx_start..n_ctx], w) as f64 * LN10;
+        let advance = |h: &Hyp, w: WordId| -> (Hyp, f64) {
+            let mut nh = *h;
+            let mut lp = self.lm.score(&h.state, w, &mut nh.state) as f64 * LN10;
             if w == self.lm.unk() {
                 lp += self.params.unk_penalty;
             }
-            lp *= self.params.lm_weight;
-            let mut nh = *h;
-            if n_ctx > 0 {
-                nh.state.copy_within(1..n_ctx, 0);
-                nh.state[n_ctx - 1] = w;
-            }
-            (nh, (filled + 1).min(n_ctx), lp)
+            (nh, lp * self.params.lm_weight)
         };
         for pos in s..e {
             let mut cur = std::mem::take(&mut at[pos - s]);
             if cur.is_empty() {
                 continue;
             }
-            cur.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+            cur.sort_by(|a, b| b.score.total_cmp(&a.score));
             cur.truncate(self.params.beam.max(1));
-            for (h, filled) in &cur {
+            for h in &cur {
                 // Keep the observed token.
-                let (mut nh, nf, lp) = advance(h, *filled, toks[pos].id);
+                let (mut nh, lp) = advance(h, toks[pos].id);
                 nh.score += lp;
                 nh.back = arena.len() as u32;
                 arena.push(Back {
                     prev: h.back,
                     edge: u32::MAX,
                 });
-                push(&mut at[pos + 1 - s], nh, nf);
+                push(&mut at[pos + 1 - s], nh);
                 // Or undo one of the edits starting here.
                 for &k in &by_start[pos] {
                     let ed = &edges[k];
@@ -584,12 +555,10 @@ impl Decoder<'_> {
                         continue;
                     }
                     let mut x = *h;
-                    let mut f = *filled;
                     let mut score = h.score;
                     for &w in &ed.words {
-                        let (y, g, lp) = advance(&x, f, w);
+                        let (y, lp) = advance(&x, w);
                         x = y;
-                        f = g;
                         score += lp;
                     }
                     // The beam scores the LM itself: add only the edit's other terms.
@@ -599,16 +568,16 @@ impl Decoder<'_> {
                         prev: h.back,
                         edge: k as u32,
                     });
-                    push(&mut at[ed.j - s], x, f);
+                    push(&mut at[ed.j - s], x);
                 }
             }
         }
         let last = std::mem::take(&mut at[e - s]);
         let best = last
             .iter()
-            .map(|(h, f)| {
+            .map(|h| {
                 let end = if sentence_end {
-                    advance(h, *f, self.lm.eos()).2
+                    advance(h, self.lm.eos()).1
                 } else {
                     0.0
                 };

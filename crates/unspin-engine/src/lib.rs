@@ -18,7 +18,10 @@ pub mod model;
 pub mod toy;
 
 pub use decode::Params;
-pub use model::{Candidate, CandidateSource, LanguageModel, Sources, UserLexicon, WordId};
+pub use model::{
+    Candidate, CandidateSource, LM_STATE_WORDS, LanguageModel, LmState, Sources, UserLexicon,
+    WordId,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -18,6 +18,66 @@ pub trait LanguageModel: Send + Sync {
     fn eos(&self) -> WordId;
     /// log10 P(word | context), context most recent last.
     fn log10_prob(&self, context: &[WordId], word: WordId) -> f32;
+    /// The state at the start of a sentence (context `<s>`).
+    fn begin_sentence(&self) -> LmState {
+        let mut s = LmState::default();
+        if self.order() > 1 {
+            s.words[0] = self.bos();
+            s.len = 1;
+        }
+        s
+    }
+    /// log10 P(word | state) — the same number as [`LanguageModel::log10_prob`] with the
+    /// state's words as context — and the state after `word` in `out`. Models override this
+    /// to keep only the context that can still matter and the backoffs they need (KenLM's
+    /// state), which saves lookups; the default keeps the last `order - 1` words.
+    fn score(&self, state: &LmState, word: WordId, out: &mut LmState) -> f32 {
+        let ctx = state.context();
+        let mut rev = [0 as WordId; LM_STATE_WORDS];
+        for (r, &w) in rev.iter_mut().zip(ctx.iter().rev()) {
+            *r = w;
+        }
+        let p = self.log10_prob(&rev[..ctx.len()], word);
+        let keep = self.order().saturating_sub(1).min(LM_STATE_WORDS);
+        let mut next = LmState::default();
+        if keep > 0 {
+            next.words[0] = word;
+            let n = ctx.len().min(keep - 1);
+            next.words[1..=n].copy_from_slice(&ctx[..n]);
+            next.len = (n + 1) as u8;
+        }
+        *out = next;
+        p
+    }
+}
+
+/// Most context words an [`LmState`] holds (models up to 7-grams).
+pub const LM_STATE_WORDS: usize = 6;
+
+/// A language model's query state: the context words that can still matter, most recent
+/// first, with model-specific numbers (backoff weights) that make the next lookup cheaper.
+/// Two states are equal when their context words are: what follows scores the same.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LmState {
+    /// Context words, most recent first; only the first `len` are meaningful.
+    pub words: [WordId; LM_STATE_WORDS],
+    /// Per-word numbers the model keeps (for n-gram models: backoff weights, log10).
+    pub aux: [f32; LM_STATE_WORDS],
+    /// Number of words in use.
+    pub len: u8,
+}
+
+impl LmState {
+    /// The context words in use, most recent first.
+    pub fn context(&self) -> &[WordId] {
+        &self.words[..(self.len as usize).min(LM_STATE_WORDS)]
+    }
+}
+
+impl PartialEq for LmState {
+    fn eq(&self, other: &Self) -> bool {
+        self.context() == other.context()
+    }
 }
 
 /// A candidate original for an observed word or phrase: an id that its source resolves (see

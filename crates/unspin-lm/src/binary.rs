@@ -644,6 +644,22 @@ impl State {
     pub fn words(&self) -> &[WordId] {
         self.words.get(..self.len as usize).unwrap_or(&[])
     }
+
+    /// The raw parts (words most recent first, their backoffs, the number in use), for
+    /// callers that keep states in their own type.
+    pub fn into_parts(self) -> ([WordId; MAX_ORDER], [f32; MAX_ORDER], u8) {
+        (self.words, self.backoff, self.len)
+    }
+
+    /// A state from parts made by [`State::into_parts`]. Parts that did not come from this
+    /// model give wrong scores, never a panic.
+    pub fn from_parts(words: [WordId; MAX_ORDER], backoff: [f32; MAX_ORDER], len: u8) -> State {
+        State {
+            words,
+            backoff,
+            len: len.min(MAX_ORDER as u8),
+        }
+    }
 }
 
 fn rd_u32(b: &[u8], at: usize) -> Option<u32> {

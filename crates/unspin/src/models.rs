@@ -4,8 +4,21 @@ use anyhow::{Context, Result, bail};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use unspin_engine::{
-    Candidate, CandidateSource, Engine, LanguageModel, Params, Sources, UserLexicon, WordId,
+    Candidate, CandidateSource, Engine, LM_STATE_WORDS, LanguageModel, LmState, Params, Sources,
+    UserLexicon, WordId,
 };
+
+// The engine's state holds the LM crate's state unchanged.
+const _: () = assert!(LM_STATE_WORDS == unspin_lm::MAX_ORDER);
+
+fn to_lm(s: &LmState) -> unspin_lm::State {
+    unspin_lm::State::from_parts(s.words, s.aux, s.len)
+}
+
+fn from_lm(s: unspin_lm::State) -> LmState {
+    let (words, aux, len) = s.into_parts();
+    LmState { words, aux, len }
+}
 
 /// The language model behind the engine's trait.
 pub struct Lm(pub unspin_lm::Model);
@@ -28,6 +41,16 @@ impl LanguageModel for Lm {
     }
     fn log10_prob(&self, context: &[WordId], word: WordId) -> f32 {
         self.0.log10_prob(context, word)
+    }
+    fn begin_sentence(&self) -> LmState {
+        from_lm(self.0.begin_sentence())
+    }
+    #[inline]
+    fn score(&self, state: &LmState, word: WordId, out: &mut LmState) -> f32 {
+        let mut next = unspin_lm::State::default();
+        let p = self.0.score(&to_lm(state), word, &mut next);
+        *out = from_lm(next);
+        p
     }
 }
 
