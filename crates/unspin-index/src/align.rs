@@ -69,12 +69,133 @@ impl PassageMatch {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Chain {
     start: (u32, u32),
     last: (u32, u32),
     seeds: usize,
     anchors: Vec<(u32, u32)>,
+}
+
+/// Chains seeds (in suspect order) into passages: each seed extends the active chain with
+/// the most seeds (the earliest in `active` order on a tie) that ends within `max_gap` words
+/// before it on both sides with a drift of at most `max_drift`, or starts a new chain.
+/// Chains that can no longer be extended are retired; the `good` ones are returned in
+/// retirement order, followed by the good ones still active.
+///
+/// Active chains are also filed by the source position of their last seed, so a seed only
+/// looks at the chains that end in the `max_gap` source words before it (the result is the
+/// same as scanning every active chain).
+fn chain_seeds(
+    seeds: &[(u32, u32, bool)],
+    src_len: usize,
+    p: &AlignParams,
+    good: &dyn Fn(&Chain) -> bool,
+) -> Vec<Chain> {
+    let mut chains: Vec<Chain> = Vec::new();
+    // chain ids in the order of a plain active list (swap_remove on retirement)
+    let mut active: Vec<u32> = Vec::new();
+    // chain id -> position in `active`
+    let mut slot: Vec<u32> = Vec::new();
+    // source position -> active chains whose last seed is there
+    let mut by_src: Vec<Vec<u32>> = vec![Vec::new(); src_len];
+    let mut done: Vec<u32> = Vec::new();
+    let unfile = |by_src: &mut Vec<Vec<u32>>, j: u32, id: u32| {
+        let b = &mut by_src[j as usize];
+        if let Some(x) = b.iter().position(|&y| y == id) {
+            b.swap_remove(x);
+        }
+    };
+    let mut current_i = u32::MAX;
+    for &(i, j, exact) in seeds {
+        // retire chains that can no longer be extended (once per suspect word)
+        if i != current_i {
+            current_i = i;
+            let mut k = 0;
+            while k < active.len() {
+                let id = active[k];
+                let c = &chains[id as usize];
+                if c.last.0 + p.max_gap < i {
+                    active.swap_remove(k);
+                    if let Some(&moved) = active.get(k) {
+                        slot[moved as usize] = k as u32;
+                    }
+                    unfile(&mut by_src, c.last.1, id);
+                    if good(c) {
+                        done.push(id);
+                    }
+                } else {
+                    k += 1;
+                }
+            }
+        }
+        let mut best: Option<(usize, u32)> = None; // (seeds, slot)
+        let mut best_id = 0u32;
+        for lj in j.saturating_sub(p.max_gap)..j {
+            for &id in &by_src[lj as usize] {
+                let c = &chains[id as usize];
+                let li = c.last.0;
+                if li >= i {
+                    continue;
+                }
+                if (i - li).abs_diff(j - lj) > p.max_drift {
+                    continue;
+                }
+                let s = slot[id as usize];
+                if best.is_none_or(|(bs, bslot)| c.seeds > bs || (c.seeds == bs && s < bslot)) {
+                    best = Some((c.seeds, s));
+                    best_id = id;
+                }
+            }
+        }
+        match best {
+            Some(_) => {
+                let c = &mut chains[best_id as usize];
+                let old_j = c.last.1;
+                c.last = (i, j);
+                c.seeds += 1;
+                if exact {
+                    c.anchors.push((i, j));
+                }
+                unfile(&mut by_src, old_j, best_id);
+                by_src[j as usize].push(best_id);
+            }
+            None => {
+                if active.len() >= 512 {
+                    // keep the work bounded on pathological input: drop the weakest chain
+                    if let Some((k, _)) = active
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, id)| chains[**id as usize].seeds)
+                    {
+                        let id = active.swap_remove(k);
+                        if let Some(&moved) = active.get(k) {
+                            slot[moved as usize] = k as u32;
+                        }
+                        let c = &chains[id as usize];
+                        unfile(&mut by_src, c.last.1, id);
+                        if good(c) {
+                            done.push(id);
+                        }
+                    }
+                }
+                let id = chains.len() as u32;
+                chains.push(Chain {
+                    start: (i, j),
+                    last: (i, j),
+                    seeds: 1,
+                    anchors: if exact { vec![(i, j)] } else { Vec::new() },
+                });
+                slot.push(active.len() as u32);
+                active.push(id);
+                by_src[j as usize].push(id);
+            }
+        }
+    }
+    done.extend(active.into_iter().filter(|id| good(&chains[*id as usize])));
+    done.into_iter()
+        .map(|id| std::mem::take(&mut chains[id as usize]))
+        .collect()
 }
 
 /// Finds the passages of `sus` that come from `src`.
@@ -126,69 +247,7 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
         let content = content_before[c.last.0 as usize + 1] - content_before[c.start.0 as usize];
         c.seeds >= p.min_seeds && c.seeds as f64 >= p.min_density * f64::from(content)
     };
-    let mut active: Vec<Chain> = Vec::new();
-    let mut done: Vec<Chain> = Vec::new();
-    let mut current_i = u32::MAX;
-    for &(i, j, exact) in &seeds {
-        // retire chains that can no longer be extended (once per suspect word)
-        if i != current_i {
-            current_i = i;
-            let mut k = 0;
-            while k < active.len() {
-                if active[k].last.0 + p.max_gap < i {
-                    let c = active.swap_remove(k);
-                    if good(&c) {
-                        done.push(c);
-                    }
-                } else {
-                    k += 1;
-                }
-            }
-        }
-        let mut best: Option<usize> = None;
-        for (k, c) in active.iter().enumerate() {
-            let (li, lj) = c.last;
-            if li >= i || lj >= j || j - lj > p.max_gap {
-                continue;
-            }
-            let di = i - li;
-            let dj = j - lj;
-            if di.abs_diff(dj) > p.max_drift {
-                continue;
-            }
-            if best.is_none_or(|b| c.seeds > active[b].seeds) {
-                best = Some(k);
-            }
-        }
-        match best {
-            Some(k) => {
-                let c = &mut active[k];
-                c.last = (i, j);
-                c.seeds += 1;
-                if exact {
-                    c.anchors.push((i, j));
-                }
-            }
-            None => {
-                if active.len() >= 512 {
-                    // keep the work bounded on pathological input: drop the weakest chain
-                    if let Some((k, _)) = active.iter().enumerate().min_by_key(|(_, c)| c.seeds) {
-                        let c = active.swap_remove(k);
-                        if good(&c) {
-                            done.push(c);
-                        }
-                    }
-                }
-                active.push(Chain {
-                    start: (i, j),
-                    last: (i, j),
-                    seeds: 1,
-                    anchors: if exact { vec![(i, j)] } else { Vec::new() },
-                });
-            }
-        }
-    }
-    done.extend(active.into_iter().filter(|c| good(c)));
+    let mut done = chain_seeds(&seeds, src.len(), p, &good);
     // strongest first; drop chains mostly overlapping a stronger one in the suspect
     done.sort_by(|a, b| b.seeds.cmp(&a.seeds).then(a.start.cmp(&b.start)));
     let mut kept: Vec<Chain> = Vec::new();
@@ -652,6 +711,136 @@ pub fn compare(
 
 #[cfg(test)]
 mod tests {
+
+    /// The plain chaining loop [`chain_seeds`] must reproduce.
+    fn chain_seeds_reference(
+        seeds: &[(u32, u32, bool)],
+        p: &AlignParams,
+        good: &dyn Fn(&Chain) -> bool,
+    ) -> Vec<Chain> {
+        let mut active: Vec<Chain> = Vec::new();
+        let mut done: Vec<Chain> = Vec::new();
+        let mut current_i = u32::MAX;
+        for &(i, j, exact) in seeds {
+            // retire chains that can no longer be extended (once per suspect word)
+            if i != current_i {
+                current_i = i;
+                let mut k = 0;
+                while k < active.len() {
+                    if active[k].last.0 + p.max_gap < i {
+                        let c = active.swap_remove(k);
+                        if good(&c) {
+                            done.push(c);
+                        }
+                    } else {
+                        k += 1;
+                    }
+                }
+            }
+            let mut best: Option<usize> = None;
+            for (k, c) in active.iter().enumerate() {
+                let (li, lj) = c.last;
+                if li >= i || lj >= j || j - lj > p.max_gap {
+                    continue;
+                }
+                let di = i - li;
+                let dj = j - lj;
+                if di.abs_diff(dj) > p.max_drift {
+                    continue;
+                }
+                if best.is_none_or(|b| c.seeds > active[b].seeds) {
+                    best = Some(k);
+                }
+            }
+            match best {
+                Some(k) => {
+                    let c = &mut active[k];
+                    c.last = (i, j);
+                    c.seeds += 1;
+                    if exact {
+                        c.anchors.push((i, j));
+                    }
+                }
+                None => {
+                    if active.len() >= 512 {
+                        // keep the work bounded on pathological input: drop the weakest chain
+                        if let Some((k, _)) = active.iter().enumerate().min_by_key(|(_, c)| c.seeds)
+                        {
+                            let c = active.swap_remove(k);
+                            if good(&c) {
+                                done.push(c);
+                            }
+                        }
+                    }
+                    active.push(Chain {
+                        start: (i, j),
+                        last: (i, j),
+                        seeds: 1,
+                        anchors: if exact { vec![(i, j)] } else { Vec::new() },
+                    });
+                }
+            }
+        }
+        done.extend(active.into_iter().filter(|c| good(c)));
+        done
+    }
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn random_range(&mut self, r: std::ops::Range<u32>) -> u32 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            r.start + ((self.0 >> 33) as u32) % (r.end - r.start)
+        }
+        fn random_bool(&mut self, p: f64) -> bool {
+            f64::from(self.random_range(0..1_000_000)) < p * 1e6
+        }
+    }
+
+    #[test]
+    fn chaining_matches_reference() {
+        let mut rng = Lcg(7);
+        for round in 0..300 {
+            let p = AlignParams {
+                max_gap: rng.random_range(1..16),
+                max_drift: rng.random_range(0..8),
+                ..AlignParams::default()
+            };
+            // every 10th round: dense random seeds, so that more than 512 chains are active
+            let dense = round % 10 == 0;
+            let n_src = rng.random_range(1..if dense { 20_000 } else { 400u32 });
+            let n_sus = rng.random_range(1..if dense { 16 } else { 400u32 });
+            let density = if dense {
+                rng.random_range(300..900)
+            } else {
+                rng.random_range(1..30)
+            };
+            let mut seeds = Vec::new();
+            for i in 0..n_sus {
+                let mut row: Vec<(u32, bool)> = (0..rng.random_range(0..density))
+                    .map(|_| {
+                        // near the diagonal most of the time
+                        let j = if rng.random_bool(if dense { 0.1 } else { 0.7 }) {
+                            (i + rng.random_range(0..5)).min(n_src - 1)
+                        } else {
+                            rng.random_range(0..n_src)
+                        };
+                        (j, rng.random_bool(0.5))
+                    })
+                    .collect();
+                row.sort_unstable();
+                row.dedup_by_key(|x| x.0);
+                seeds.extend(row.into_iter().map(|(j, e)| (i, j, e)));
+            }
+            let min = rng.random_range(1..6);
+            let good = |c: &Chain| c.seeds >= min as usize;
+            let a = chain_seeds(&seeds, n_src as usize, &p, &good);
+            let b = chain_seeds_reference(&seeds, &p, &good);
+            assert_eq!(a, b, "round {round}");
+        }
+    }
     use super::*;
     use crate::SynClasses;
     use crate::testspin::Spinner;
