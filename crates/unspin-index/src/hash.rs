@@ -3,7 +3,7 @@
 
 /// Mixes a 64-bit value (splitmix64 finaliser).
 #[inline]
-pub fn mix64(mut x: u64) -> u64 {
+pub const fn mix64(mut x: u64) -> u64 {
     x ^= x >> 30;
     x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x ^= x >> 27;
@@ -30,7 +30,7 @@ pub fn hash_str(s: &str) -> u64 {
 
 /// Combines two hashes (order-sensitive).
 #[inline]
-pub fn combine(a: u64, b: u64) -> u64 {
+pub const fn combine(a: u64, b: u64) -> u64 {
     mix64(a.rotate_left(17) ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 

@@ -14,6 +14,29 @@ pub type Signature = [u32; K];
 
 const SEED: u64 = 0x6d69_6e68_6173_6831;
 
+/// Densification probes precomputed per bin: `PROBES[i][a]` is the bin tried by attempt `a`
+/// for empty bin `i` (attempts beyond the table are computed).
+const PROBE_LEN: usize = 48;
+const PROBES: [[u8; PROBE_LEN]; K] = {
+    let mut t = [[0u8; PROBE_LEN]; K];
+    let mut i = 0;
+    while i < K {
+        let mut a = 0;
+        while a < PROBE_LEN {
+            t[i][a] = probe(i, a as u64) as u8;
+            a += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The bin tried by densification attempt `attempt` for empty bin `i`.
+#[inline]
+const fn probe(i: usize, attempt: u64) -> usize {
+    (mix64(combine(i as u64, attempt) ^ SEED) % K as u64) as usize
+}
+
 /// Computes the densified one-permutation signature of a feature set (duplicates allowed).
 /// Returns `None` for an empty set.
 pub fn signature(features: &[u64]) -> Option<Signature> {
@@ -37,9 +60,13 @@ pub fn signature(features: &[u64]) -> Option<Signature> {
             continue;
         }
         // optimal densification: probe bins with a per-bin hash sequence until a filled one
-        let mut attempt = 0u64;
+        if let Some(&j) = PROBES[i].iter().find(|&&j| filled[j as usize]) {
+            out[i] = bins[j as usize];
+            continue;
+        }
+        let mut attempt = PROBE_LEN as u64;
         loop {
-            let j = (mix64(combine(i as u64, attempt) ^ SEED) % K as u64) as usize;
+            let j = probe(i, attempt);
             if filled[j] {
                 out[i] = bins[j];
                 break;
@@ -79,6 +106,57 @@ mod tests {
             let mut w = v.clone();
             w.reverse();
             prop_assert_eq!(signature(&v), signature(&w));
+        }
+    }
+
+    /// The signature as first written (densification probes computed one by one).
+    fn signature_reference(features: &[u64]) -> Option<Signature> {
+        if features.is_empty() {
+            return None;
+        }
+        let mut bins = [u32::MAX; K];
+        let mut filled = [false; K];
+        for &f in features {
+            let h = mix64(f ^ SEED);
+            let bin = (((h >> 32) * K as u64) >> 32) as usize;
+            let v = h as u32;
+            if !filled[bin] || v < bins[bin] {
+                bins[bin] = v;
+                filled[bin] = true;
+            }
+        }
+        let mut out = bins;
+        for i in 0..K {
+            if filled[i] {
+                continue;
+            }
+            let mut attempt = 0u64;
+            loop {
+                let j = (mix64(combine(i as u64, attempt) ^ SEED) % K as u64) as usize;
+                if filled[j] {
+                    out[i] = bins[j];
+                    break;
+                }
+                attempt += 1;
+            }
+        }
+        Some(out)
+    }
+
+    proptest! {
+        #[test]
+        fn probe_table_changes_nothing(v in proptest::collection::vec(any::<u64>(), 0..120)) {
+            prop_assert_eq!(signature(&v), signature_reference(&v));
+        }
+    }
+
+    #[test]
+    fn sparse_sets_use_computed_probes() {
+        for n in 1..4u64 {
+            for t in 0..200u64 {
+                let v: Vec<u64> = (0..n).map(|i| i * 7919 + t * 104_729).collect();
+                assert_eq!(signature(&v), signature_reference(&v));
+            }
         }
     }
 
