@@ -246,6 +246,17 @@ fn is_stop_hash(h: u64) -> bool {
 const CLASS_SALT: u64 = 0x5c1a_55e5_0000_0001;
 const NUM_SALT: u64 = 0x0a11_0000_0000_0003;
 
+/// [`hash_str`] of the lowercase form of an ASCII word, without building it.
+#[inline]
+fn hash_ascii_lower(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &c in b {
+        h ^= u64::from(c.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    crate::hash::mix64(h)
+}
+
 /// Computes the word features of `text`.
 pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
     let toks = tokenize(text);
@@ -256,15 +267,19 @@ pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
             continue;
         }
         let raw = &text[t.start..t.end];
-        buf.clear();
-        for c in raw.chars() {
-            if c == '\u{2019}' {
-                buf.push('\'');
-            } else {
-                buf.extend(c.to_lowercase());
+        let exact = if raw.is_ascii() {
+            hash_ascii_lower(raw.as_bytes())
+        } else {
+            buf.clear();
+            for c in raw.chars() {
+                if c == '\u{2019}' {
+                    buf.push('\'');
+                } else {
+                    buf.extend(c.to_lowercase());
+                }
             }
-        }
-        let exact = hash_str(&buf);
+            hash_str(&buf)
+        };
         let (key, flags) = if t.kind == TokenKind::Number {
             (combine(NUM_SALT, exact), IMM | NUM)
         } else if is_stop_hash(exact) {
@@ -373,6 +388,13 @@ pub fn query_windows(n: usize) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_hash_is_the_lowercase_hash() {
+        for w in ["river", "River", "RIVER", "it's", "Zyxwv", "1990", "a", ""] {
+            assert_eq!(hash_ascii_lower(w.as_bytes()), hash_str(&w.to_lowercase()));
+        }
+    }
 
     #[test]
     fn stopwords_sorted() {
