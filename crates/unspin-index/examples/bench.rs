@@ -587,28 +587,32 @@ fn phases(a: &[String]) -> R<()> {
         "features + minhash + bands: {:.2} s ({c} chunks)",
         t.elapsed().as_secs_f64()
     );
-    let t = Instant::now();
-    let mut bytes = 0usize;
-    for ch in docs.chunks(64) {
-        let raw: Vec<u8> = ch
-            .iter()
-            .flat_map(|d| d.text.as_bytes().iter().copied())
-            .collect();
-        bytes += zstd::bulk::compress(&raw, 6)?.len();
+    // texts in blocks of about 32 KB, as the segment writer cuts them
+    let mut blocks: Vec<Vec<u8>> = vec![Vec::new()];
+    for d in &docs {
+        let last = blocks.last_mut().expect("one block");
+        if !last.is_empty() && last.len() + d.text.len() > unspin_index::segment::BLOCK_BYTES {
+            blocks.push(Vec::new());
+        }
+        blocks
+            .last_mut()
+            .expect("one block")
+            .extend_from_slice(d.text.as_bytes());
     }
-    println!(
-        "zstd level 6: {:.2} s ({bytes} bytes)",
-        t.elapsed().as_secs_f64()
-    );
-    let t = Instant::now();
-    for ch in docs.chunks(64) {
-        let raw: Vec<u8> = ch
-            .iter()
-            .flat_map(|d| d.text.as_bytes().iter().copied())
-            .collect();
-        zstd::bulk::compress(&raw, 3)?;
+    let raw: usize = blocks.iter().map(Vec::len).sum();
+    for level in [1, 2, 3, 4, 5, 6] {
+        let t = Instant::now();
+        let mut c = zstd::bulk::Compressor::new(level)?;
+        let mut bytes = 0usize;
+        for b in &blocks {
+            bytes += c.compress(b)?.len();
+        }
+        println!(
+            "zstd level {level}: {:.2} s, {bytes} bytes ({:.3} of {raw})",
+            t.elapsed().as_secs_f64(),
+            bytes as f64 / raw as f64
+        );
     }
-    println!("zstd level 3: {:.2} s", t.elapsed().as_secs_f64());
     Ok(())
 }
 
