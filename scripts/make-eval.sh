@@ -2,6 +2,7 @@
 # Builds the labelled evaluation sets from ../shared/corpora/enwiki2018.jsonl.zst (not committed):
 #   data/eval/{dev,test}-clean.jsonl       clean paragraphs (40-200 words of prose)
 #   data/eval/{dev,test}-{moby,wordnet}-{2,4}.jsonl   spun every 2nd/4th word, truth logged
+#   data/eval/calib-clean.jsonl            3,000 further clean paragraphs (threshold calibration)
 # dev (300 paragraphs) is for development; test (1,000 other paragraphs) is what BENCHMARKS.md reports.
 # Usage: scripts/make-eval.sh [path/to/unspin]
 set -euo pipefail
@@ -30,6 +31,9 @@ with open("data/eval/dev-clean.jsonl", "w") as f:
     for r in paras[:300]: f.write(json.dumps(r) + "\n")
 with open("data/eval/test-clean.jsonl", "w") as f:
     for r in paras[300:1300]: f.write(json.dumps(r) + "\n")
+# calibration: 3,000 further clean paragraphs for choosing the default threshold
+with open("data/eval/calib-clean.jsonl", "w") as f:
+    for r in paras[1300:4300]: f.write(json.dumps(r) + "\n")
 '
 for split in dev test; do
   for src in moby wordnet; do

@@ -29,10 +29,29 @@ pub struct Labelled {
     pub id: String,
     /// The spun text.
     pub text: String,
-    /// The clean original.
+    /// The clean original. Absent in a clean-only record (`{"id", "text"}`), whose text
+    /// [`Labelled::normalize`] moves here.
+    #[serde(default)]
     pub original: String,
     /// The substitutions, in text order.
+    #[serde(default)]
     pub edits: Vec<TrueEdit>,
+}
+
+impl Labelled {
+    /// A record without an original is clean text: it becomes the original, with no spun
+    /// side (empty `text`), so that it counts towards false alarms only.
+    pub fn normalize(mut self) -> Labelled {
+        if self.original.is_empty() && self.edits.is_empty() {
+            self.original = std::mem::take(&mut self.text);
+        }
+        self
+    }
+
+    /// Whether the record has a spun side.
+    pub fn has_spun(&self) -> bool {
+        !self.text.is_empty()
+    }
 }
 
 /// Counts accumulated over documents.

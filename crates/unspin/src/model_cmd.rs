@@ -273,7 +273,7 @@ impl EvalArgs {
             }
             let rec: Labelled = serde_json::from_str(&line)
                 .with_context(|| format!("{name}: line {}: not a labelled record", n + 1))?;
-            set.push(rec);
+            set.push(rec.normalize());
         }
         let mut thresholds = vec![self.threshold];
         thresholds.extend(self.sweep.iter().copied());
@@ -290,7 +290,11 @@ impl EvalArgs {
                     .par_iter()
                     .map(|r| {
                         let mut c = Counts::default();
-                        let spun = engine.check(&r.text, &opts);
+                        let spun = if r.has_spun() {
+                            engine.check(&r.text, &opts)
+                        } else {
+                            Default::default()
+                        };
                         c.add_spun(&r.edits, &spun.findings);
                         let clean = engine.check(&r.original, &opts);
                         c.add_clean(count_words(&r.original), clean.findings.len());
