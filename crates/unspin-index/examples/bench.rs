@@ -325,6 +325,7 @@ fn queries(a: &[String]) -> R<()> {
         find(&ix, q["text"].as_str().unwrap_or(""), &opt)?;
     }
     let mut lat: Vec<f64> = Vec::new();
+    let mut kind_s: std::collections::BTreeMap<String, f64> = Default::default();
     let mut per_kind: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     let mut false_src = 0usize;
     let mut max_false_cov = 0.0f64;
@@ -344,6 +345,9 @@ fn queries(a: &[String]) -> R<()> {
         let t = Instant::now();
         let hits = find(&ix, text, &opt)?;
         lat.push(t.elapsed().as_secs_f64() * 1e3);
+        *kind_s
+            .entry(q["kind"].as_str().unwrap_or("").to_string())
+            .or_default() += t.elapsed().as_secs_f64();
         if let Some(dump) = dump.as_mut() {
             for (rank, h) in hits.iter().enumerate() {
                 let correct = expect.contains(&h.id.as_str());
@@ -430,6 +434,11 @@ fn queries(a: &[String]) -> R<()> {
     let _ = unrel;
     let total_s: f64 = lat.iter().sum::<f64>() / 1e3;
     println!("find total {:.2} s for {} queries", total_s, lat.len());
+    let by_kind: Vec<String> = kind_s
+        .iter()
+        .map(|(k, s)| format!("{k} {s:.3} s"))
+        .collect();
+    println!("find total by kind: {}", by_kind.join(", "));
     println!(
         "find latency (warm, single thread): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         pct(&mut lat, 0.5),

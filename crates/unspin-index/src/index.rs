@@ -358,6 +358,20 @@ impl BucketStore for Index {
         }
         Ok(())
     }
+
+    fn get_bands(
+        &self,
+        keys: &[u32; BANDS],
+        skip: u32,
+        f: &mut dyn FnMut(usize, ChunkRef),
+    ) -> Result<(), IndexError> {
+        for (s, o) in self.segs.iter().enumerate() {
+            o.seg.lookup_bands(keys, skip, &mut |b, c| {
+                f(b, ((s as u64) << 32) | u64::from(c))
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// A document in an open index.

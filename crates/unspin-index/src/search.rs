@@ -6,7 +6,7 @@ use crate::error::IndexError;
 use crate::features::{content_positions, query_windows, window_features, word_features};
 use crate::hash::FxMap;
 use crate::index::{DocRef, Index};
-use crate::minhash::{band_keys, signature};
+use crate::minhash::{BANDS, band_keys, signature};
 use crate::store::BucketStore;
 use serde::Serialize;
 
@@ -89,33 +89,50 @@ pub fn find(index: &Index, text: &str, opt: &FindOptions) -> Result<Vec<Hit>, In
     let mut resolved: FxMap<u64, Option<DocRef>> = FxMap::default();
     let windows = query_windows(pos.len());
     let n_windows = windows.len();
+    // documents behind each band's last key: consecutive windows share many band keys, and
+    // a key looked up for the previous window is not looked up again
+    let mut last_keys = [0u32; BANDS];
+    let mut last_docs: Vec<Vec<DocRef>> = vec![Vec::new(); BANDS];
+    let mut first = true;
     for (a, b) in windows {
         window_features(&q, &pos[a..b], &mut feats);
         let Some(sig) = signature(&feats) else {
             continue;
         };
-        per.clear();
-        let mut err = None;
-        for (band, key) in band_keys(&sig).into_iter().enumerate() {
-            index.get(band, key, &mut |c| {
-                let r = match resolved.get(&c) {
-                    Some(r) => *r,
-                    None => {
-                        let r = index.chunk_doc(c).unwrap_or_else(|e| {
-                            err = Some(e);
-                            None
-                        });
-                        resolved.insert(c, r);
-                        r
-                    }
-                };
-                if let Some(d) = r {
-                    *per.entry(d).or_insert(0) += 1;
-                }
-            })?;
+        let keys = band_keys(&sig);
+        let mut skip = 0u32;
+        for (band, docs) in last_docs.iter_mut().enumerate() {
+            if !first && keys[band] == last_keys[band] {
+                skip |= 1 << band;
+            } else {
+                docs.clear();
+            }
         }
+        first = false;
+        last_keys = keys;
+        let mut err = None;
+        index.get_bands(&keys, skip, &mut |band, c| {
+            let r = match resolved.get(&c) {
+                Some(r) => *r,
+                None => {
+                    let r = index.chunk_doc(c).unwrap_or_else(|e| {
+                        err = Some(e);
+                        None
+                    });
+                    resolved.insert(c, r);
+                    r
+                }
+            };
+            if let Some(d) = r {
+                last_docs[band].push(d);
+            }
+        })?;
         if let Some(e) = err {
             return Err(e);
+        }
+        per.clear();
+        for d in last_docs.iter().flatten() {
+            *per.entry(*d).or_insert(0) += 1;
         }
         let mut v: Vec<(u32, DocRef)> = per
             .iter()

@@ -420,6 +420,59 @@ impl Segment {
         Ok(())
     }
 
+    /// Calls `f(band, chunk)` with every chunk filed under `keys[band]` in every band whose
+    /// bit in `skip` is clear (the same calls, in the same order, as [`Segment::lookup`] band
+    /// by band). The directory entries and the first postings of all bands are read before
+    /// any band is scanned, so that their cache misses overlap.
+    pub fn lookup_bands(
+        &self,
+        keys: &[u32; BANDS],
+        skip: u32,
+        f: &mut dyn FnMut(usize, u32),
+    ) -> Result<(), IndexError> {
+        let total = (self.offs[6] - self.offs[5]) / POSTING;
+        let slots = (1usize << self.bits) + 1;
+        let base = self.offs[5];
+        let mut range = [(0usize, 0usize); BANDS];
+        for (b, r) in range.iter_mut().enumerate() {
+            if skip >> b & 1 != 0 {
+                continue;
+            }
+            let h = (u64::from(keys[b]) >> (32 - self.bits)) as usize;
+            let d = self.offs[4] + 4 * (b * slots + h);
+            let (lo, hi) = (self.u32_at(d) as usize, self.u32_at(d + 4) as usize);
+            if lo > hi || hi > total {
+                return Err(self.corrupt("bucket directory out of range"));
+            }
+            *r = (lo, hi);
+        }
+        let key16 = |a: usize| {
+            let o = base + POSTING * a;
+            u16::from_le_bytes([self.map[o], self.map[o + 1]])
+        };
+        let mut first = [u16::MAX; BANDS];
+        for (b, &(lo, hi)) in range.iter().enumerate() {
+            if lo < hi {
+                first[b] = key16(lo);
+            }
+        }
+        for (b, &(lo, hi)) in range.iter().enumerate() {
+            let low = keys[b] as u16;
+            if lo >= hi || first[b] > low {
+                continue;
+            }
+            for a in lo..hi {
+                let k = key16(a);
+                if k == low {
+                    f(b, self.u32_at(base + POSTING * a + 2));
+                } else if k > low {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Local numbers of documents whose id hashes to the hash of `id` (verify with
     /// [`Segment::meta`]).
     pub fn find_id(&self, id: &str) -> Result<Vec<u32>, IndexError> {
@@ -564,6 +617,21 @@ mod tests {
             s.lookup(3, i as u32 + 1000, &mut |c| got.push(c)).unwrap();
             assert_eq!(got.len(), 1);
             assert_eq!(s.chunk_doc(got[0]).unwrap(), i as u32);
+            // all bands at once: the same chunks as band by band
+            let keys: [u32; BANDS] = std::array::from_fn(|b| (i + b % 3 * 1000) as u32);
+            for skip in [0u32, 0b1010_0110, u32::MAX] {
+                let mut one = Vec::new();
+                for (b, &k) in keys.iter().enumerate() {
+                    if skip >> b & 1 == 0 {
+                        s.lookup(b, k, &mut |c| one.push((b, c))).unwrap();
+                    }
+                }
+                let mut all = Vec::new();
+                s.lookup_bands(&keys, skip, &mut |b, c| all.push((b, c)))
+                    .unwrap();
+                assert_eq!(all, one);
+                assert_eq!(all.is_empty(), skip == u32::MAX);
+            }
         }
         assert!(s.find_id("nope").unwrap().is_empty());
     }

@@ -3,6 +3,7 @@
 //! the embedded segment files.
 
 use crate::error::IndexError;
+use crate::minhash::BANDS;
 use std::collections::HashMap;
 
 /// A chunk of an indexed document: `(segment number << 32) | chunk number in the segment`.
@@ -23,6 +24,22 @@ pub struct Posting {
 pub trait BucketStore: Send + Sync {
     /// Calls `f` with every chunk filed under `key` in `band`.
     fn get(&self, band: usize, key: u32, f: &mut dyn FnMut(ChunkRef)) -> Result<(), IndexError>;
+
+    /// Calls `f(band, chunk)` with every chunk filed under `keys[band]`, for every band
+    /// whose bit in `skip` is clear, band by band. Stores may batch the look-ups.
+    fn get_bands(
+        &self,
+        keys: &[u32; BANDS],
+        skip: u32,
+        f: &mut dyn FnMut(usize, ChunkRef),
+    ) -> Result<(), IndexError> {
+        for (b, &k) in keys.iter().enumerate() {
+            if skip >> b & 1 == 0 {
+                self.get(b, k, &mut |c| f(b, c))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Write side of a bucket store.
