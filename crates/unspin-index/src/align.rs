@@ -77,88 +77,212 @@ struct Chain {
     anchors: Vec<(u32, u32)>,
 }
 
+/// Source positions by word hash: the positions of each hash, ascending, in one array.
+struct Occurrences {
+    pos: Vec<u32>,
+    index: FxMap<u64, (u32, u32)>,
+}
+
+impl Occurrences {
+    /// From `(hash, position)` pairs in ascending position order.
+    fn new(mut pairs: Vec<(u64, u32)>) -> Self {
+        pairs.sort_unstable();
+        let mut index = FxMap::with_capacity_and_hasher(pairs.len(), Default::default());
+        let mut pos = Vec::with_capacity(pairs.len());
+        let mut a = 0;
+        while a < pairs.len() {
+            let h = pairs[a].0;
+            let mut b = a;
+            while b < pairs.len() && pairs[b].0 == h {
+                pos.push(pairs[b].1);
+                b += 1;
+            }
+            index.insert(h, (a as u32, b as u32));
+            a = b;
+        }
+        Occurrences { pos, index }
+    }
+    fn get(&self, h: u64) -> Option<&[u32]> {
+        self.index
+            .get(&h)
+            .map(|&(a, b)| &self.pos[a as usize..b as usize])
+    }
+}
+
+/// Doubly linked lists of chain ids, one list per word position.
+struct Buckets {
+    head: Vec<u32>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+}
+
+const NIL: u32 = u32::MAX;
+
+impl Buckets {
+    fn new(positions: usize) -> Self {
+        Buckets {
+            head: vec![NIL; positions],
+            next: Vec::new(),
+            prev: Vec::new(),
+        }
+    }
+    /// Makes room for one more chain id (ids are numbered from 0 without gaps).
+    fn grow(&mut self) {
+        self.next.push(NIL);
+        self.prev.push(NIL);
+    }
+    /// Files chain `id` under `pos`.
+    fn link(&mut self, pos: u32, id: u32) {
+        let i = id as usize;
+        let h = self.head[pos as usize];
+        self.next[i] = h;
+        self.prev[i] = NIL;
+        if h != NIL {
+            self.prev[h as usize] = id;
+        }
+        self.head[pos as usize] = id;
+    }
+    fn unlink(&mut self, pos: u32, id: u32) {
+        let (n, p) = (self.next[id as usize], self.prev[id as usize]);
+        if p == NIL {
+            self.head[pos as usize] = n;
+        } else {
+            self.next[p as usize] = n;
+        }
+        if n != NIL {
+            self.prev[n as usize] = p;
+        }
+    }
+}
+
 /// Chains seeds (in suspect order) into passages: each seed extends the active chain with
 /// the most seeds (the earliest in `active` order on a tie) that ends within `max_gap` words
 /// before it on both sides with a drift of at most `max_drift`, or starts a new chain.
-/// Chains that can no longer be extended are retired; the `good` ones are returned in
-/// retirement order, followed by the good ones still active.
+/// Chains that can no longer be extended are retired (removed from `active` by
+/// `swap_remove`, scanning it from the front); the `good` ones are returned in retirement
+/// order, followed by the good ones still active.
 ///
-/// Active chains are also filed by the source position of their last seed, so a seed only
-/// looks at the chains that end in the `max_gap` source words before it (the result is the
-/// same as scanning every active chain).
+/// Active chains are also filed by the source and by the suspect position of their last
+/// seed, so a seed only looks at the chains that end in the `max_gap` source words before
+/// it, and retirement only visits the chains that retire (the result is the same as
+/// scanning every active chain each time).
 fn chain_seeds(
     seeds: &[(u32, u32, bool)],
     src_len: usize,
     p: &AlignParams,
     good: &dyn Fn(&Chain) -> bool,
 ) -> Vec<Chain> {
-    let mut chains: Vec<Chain> = Vec::new();
-    // chain ids in the order of a plain active list (swap_remove on retirement)
+    let sus_len = seeds.last().map_or(0, |s| s.0 as usize + 1);
+    // chains under construction; their anchors are kept in one arena as backward lists
+    // (index of the last anchor, each anchor with the index of the one before it)
+    struct Live {
+        start: (u32, u32),
+        last: (u32, u32),
+        seeds: usize,
+        anchor: u32,
+    }
+    let mut arena: Vec<((u32, u32), u32)> = Vec::new();
+    let finish = |c: &Live, arena: &[((u32, u32), u32)]| {
+        let mut anchors = Vec::new();
+        let mut a = c.anchor;
+        while a != NIL {
+            anchors.push(arena[a as usize].0);
+            a = arena[a as usize].1;
+        }
+        anchors.reverse();
+        Chain {
+            start: c.start,
+            last: c.last,
+            seeds: c.seeds,
+            anchors,
+        }
+    };
+    let is_good = |c: &Live| {
+        good(&Chain {
+            start: c.start,
+            last: c.last,
+            seeds: c.seeds,
+            anchors: Vec::new(),
+        })
+    };
+    let mut chains: Vec<Live> = Vec::new();
+    // chain ids in the order of a plain active list
     let mut active: Vec<u32> = Vec::new();
     // chain id -> position in `active`
     let mut slot: Vec<u32> = Vec::new();
-    // source position -> active chains whose last seed is there
-    let mut by_src: Vec<Vec<u32>> = vec![Vec::new(); src_len];
-    let mut done: Vec<u32> = Vec::new();
-    let unfile = |by_src: &mut Vec<Vec<u32>>, j: u32, id: u32| {
-        let b = &mut by_src[j as usize];
-        if let Some(x) = b.iter().position(|&y| y == id) {
-            b.swap_remove(x);
-        }
-    };
+    let mut by_src = Buckets::new(src_len);
+    let mut by_sus = Buckets::new(sus_len);
+    let mut done: Vec<Chain> = Vec::new();
+    let mut retiring: Vec<u32> = Vec::new();
+    // suspect positions below this hold no active chain
+    let mut retired_below = 0u32;
     let mut current_i = u32::MAX;
     for &(i, j, exact) in seeds {
         // retire chains that can no longer be extended (once per suspect word)
         if i != current_i {
             current_i = i;
-            let mut k = 0;
-            while k < active.len() {
-                let id = active[k];
-                let c = &chains[id as usize];
-                if c.last.0 + p.max_gap < i {
-                    active.swap_remove(k);
-                    if let Some(&moved) = active.get(k) {
-                        slot[moved as usize] = k as u32;
+            let limit = i.saturating_sub(p.max_gap); // last.0 < limit: retire
+            if limit > retired_below {
+                retiring.clear();
+                for li in retired_below..limit {
+                    let mut id = by_sus.head[li as usize];
+                    while id != NIL {
+                        retiring.push(slot[id as usize]);
+                        id = by_sus.next[id as usize];
                     }
-                    unfile(&mut by_src, c.last.1, id);
-                    if good(c) {
-                        done.push(id);
+                }
+                retired_below = limit;
+                retiring.sort_unstable();
+                // what a front-to-back scan with swap_remove does: visit the retiring
+                // positions in order; a chain moved into a visited position is checked there
+                for &k in &retiring {
+                    let k = k as usize;
+                    while k < active.len() && chains[active[k] as usize].last.0 < limit {
+                        let id = active.swap_remove(k);
+                        if let Some(&moved) = active.get(k) {
+                            slot[moved as usize] = k as u32;
+                        }
+                        let c = &chains[id as usize];
+                        by_src.unlink(c.last.1, id);
+                        by_sus.unlink(c.last.0, id);
+                        if is_good(c) {
+                            done.push(finish(c, &arena));
+                        }
                     }
-                } else {
-                    k += 1;
                 }
             }
         }
         let mut best: Option<(usize, u32)> = None; // (seeds, slot)
         let mut best_id = 0u32;
         for lj in j.saturating_sub(p.max_gap)..j {
-            for &id in &by_src[lj as usize] {
+            let mut id = by_src.head[lj as usize];
+            while id != NIL {
                 let c = &chains[id as usize];
                 let li = c.last.0;
-                if li >= i {
-                    continue;
+                if li < i && (i - li).abs_diff(j - lj) <= p.max_drift {
+                    let s = slot[id as usize];
+                    if best.is_none_or(|(bs, bslot)| c.seeds > bs || (c.seeds == bs && s < bslot)) {
+                        best = Some((c.seeds, s));
+                        best_id = id;
+                    }
                 }
-                if (i - li).abs_diff(j - lj) > p.max_drift {
-                    continue;
-                }
-                let s = slot[id as usize];
-                if best.is_none_or(|(bs, bslot)| c.seeds > bs || (c.seeds == bs && s < bslot)) {
-                    best = Some((c.seeds, s));
-                    best_id = id;
-                }
+                id = by_src.next[id as usize];
             }
         }
         match best {
             Some(_) => {
                 let c = &mut chains[best_id as usize];
-                let old_j = c.last.1;
+                let old = c.last;
                 c.last = (i, j);
                 c.seeds += 1;
                 if exact {
-                    c.anchors.push((i, j));
+                    arena.push(((i, j), c.anchor));
+                    c.anchor = arena.len() as u32 - 1;
                 }
-                unfile(&mut by_src, old_j, best_id);
-                by_src[j as usize].push(best_id);
+                by_src.unlink(old.1, best_id);
+                by_src.link(j, best_id);
+                by_sus.unlink(old.0, best_id);
+                by_sus.link(i, best_id);
             }
             None => {
                 if active.len() >= 512 {
@@ -173,44 +297,59 @@ fn chain_seeds(
                             slot[moved as usize] = k as u32;
                         }
                         let c = &chains[id as usize];
-                        unfile(&mut by_src, c.last.1, id);
-                        if good(c) {
-                            done.push(id);
+                        by_src.unlink(c.last.1, id);
+                        by_sus.unlink(c.last.0, id);
+                        if is_good(c) {
+                            done.push(finish(c, &arena));
                         }
                     }
                 }
                 let id = chains.len() as u32;
-                chains.push(Chain {
+                let anchor = if exact {
+                    arena.push(((i, j), NIL));
+                    arena.len() as u32 - 1
+                } else {
+                    NIL
+                };
+                chains.push(Live {
                     start: (i, j),
                     last: (i, j),
                     seeds: 1,
-                    anchors: if exact { vec![(i, j)] } else { Vec::new() },
+                    anchor,
                 });
+                by_src.grow();
+                by_sus.grow();
                 slot.push(active.len() as u32);
                 active.push(id);
-                by_src[j as usize].push(id);
+                by_src.link(j, id);
+                by_sus.link(i, id);
             }
         }
     }
-    done.extend(active.into_iter().filter(|id| good(&chains[*id as usize])));
-    done.into_iter()
-        .map(|id| std::mem::take(&mut chains[id as usize]))
-        .collect()
+    for id in active {
+        let c = &chains[id as usize];
+        if is_good(c) {
+            done.push(finish(c, &arena));
+        }
+    }
+    done
 }
 
 /// Finds the passages of `sus` that come from `src`.
 pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<PassageMatch> {
-    let mut by_exact: FxMap<u64, Vec<u32>> = FxMap::default();
-    let mut by_key: FxMap<u64, Vec<u32>> = FxMap::default();
+    let mut exact_pairs: Vec<(u64, u32)> = Vec::with_capacity(src.len());
+    let mut key_pairs: Vec<(u64, u32)> = Vec::with_capacity(src.len());
     for (j, w) in src.iter().enumerate() {
         if !w.is_content() {
             continue;
         }
-        by_exact.entry(w.exact).or_default().push(j as u32);
+        exact_pairs.push((w.exact, j as u32));
         if !w.is_immutable() && w.flags & COMMON == 0 {
-            by_key.entry(w.key).or_default().push(j as u32);
+            key_pairs.push((w.key, j as u32));
         }
     }
+    let by_exact = Occurrences::new(exact_pairs);
+    let by_key = Occurrences::new(key_pairs);
     // seeds in suspect order; (i, j, exact)
     let mut seeds: Vec<(u32, u32, bool)> = Vec::new();
     let mut row: Vec<(u32, bool)> = Vec::new();
@@ -219,12 +358,12 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
             continue;
         }
         row.clear();
-        if let Some(js) = by_exact.get(&w.exact).filter(|v| v.len() <= p.max_occ) {
+        if let Some(js) = by_exact.get(w.exact).filter(|v| v.len() <= p.max_occ) {
             row.extend(js.iter().map(|&j| (j, true)));
         }
         let classed = !w.is_immutable() && w.flags & COMMON == 0;
         if let Some(js) = by_key
-            .get(&w.key)
+            .get(w.key)
             .filter(|v| classed && v.len() <= p.max_occ)
         {
             for &j in js {
