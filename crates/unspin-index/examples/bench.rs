@@ -312,6 +312,9 @@ fn queries(a: &[String]) -> R<()> {
     if let Some(m) = arg(a, "--min-passage") {
         opt.min_passage = m.parse()?;
     }
+    if let Some(m) = arg(a, "--max-candidates") {
+        opt.max_candidates = m.parse()?;
+    }
     if a.iter().any(|x| x == "--no-threshold") {
         opt.min_passage = 0;
         opt.min_coverage = 0.0;

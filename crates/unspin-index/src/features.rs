@@ -286,12 +286,10 @@ pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
             (exact, STOP)
         } else {
             let capitalised = raw.chars().next().is_some_and(char::is_uppercase);
-            match classes.class_by_hash(exact) {
-                Some(c) if !capitalised || t.sentence_start => (
-                    combine(CLASS_SALT, u64::from(c)),
-                    if classes.is_common(c) { COMMON } else { 0 },
-                ),
-                _ => (exact, IMM),
+            if !capitalised || t.sentence_start {
+                (exact, CLASS_PENDING) // keyed by its class if the thesauri know it
+            } else {
+                (exact, IMM) // a name
             }
         };
         out.push(WordFeat {
@@ -302,8 +300,22 @@ pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
             flags,
         });
     }
+    // class look-ups in a second pass: they are independent of each other, so their cache
+    // misses overlap
+    for w in out.iter_mut().filter(|w| w.flags == CLASS_PENDING) {
+        (w.key, w.flags) = match classes.class_by_hash(w.exact) {
+            Some(c) => (
+                combine(CLASS_SALT, u64::from(c)),
+                if classes.is_common(c) { COMMON } else { 0 },
+            ),
+            None => (w.exact, IMM),
+        };
+    }
     out
 }
+
+/// Internal flag of [`word_features`]: class not looked up yet.
+const CLASS_PENDING: u8 = 0x80;
 
 /// Indices (into `words`) of the content words.
 pub fn content_positions(words: &[WordFeat]) -> Vec<u32> {
