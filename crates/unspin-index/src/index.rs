@@ -389,7 +389,7 @@ pub struct IndexWriter {
     _lock: File,
     manifest: Manifest,
     pending: Vec<NewDoc>,
-    preparing: Vec<std::thread::JoinHandle<Vec<PreparedDoc>>>,
+    preparing: Vec<std::sync::mpsc::Receiver<Vec<PreparedDoc>>>,
     prepared: Vec<PreparedDoc>,
     pending_bytes: usize,
     /// Documents per segment batch.
@@ -464,12 +464,23 @@ impl IndexWriter {
         self.pending_bytes += doc.text.len();
         self.pending.push(doc);
         if self.pending.len() >= PREPARE_CHUNK {
-            // fingerprint in the background while the caller reads more input
+            // fingerprint in the background (on the rayon pool: one thread per core, so few
+            // malloc arenas and no lock convoys) while the caller reads more input
             let classes = self.classes;
             let docs = std::mem::take(&mut self.pending);
-            self.preparing.push(std::thread::spawn(move || {
-                docs.into_iter().map(|d| prepare_doc(d, classes)).collect()
-            }));
+            let (tx, rx) = std::sync::mpsc::channel();
+            rayon::spawn(move || {
+                // a panic drops `tx`: `prepare` then reports the job as failed
+                let v = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    docs.into_iter()
+                        .map(|d| prepare_doc(d, classes))
+                        .collect::<Vec<_>>()
+                }));
+                if let Ok(v) = v {
+                    let _ = tx.send(v);
+                }
+            });
+            self.preparing.push(rx);
         }
         if self.pending() >= self.batch_docs || self.pending_bytes >= self.batch_bytes {
             self.commit()?;
@@ -480,10 +491,10 @@ impl IndexWriter {
 
     /// Waits for background fingerprinting and fingerprints what is still queued.
     fn prepare(&mut self) -> Result<(), IndexError> {
-        for h in std::mem::take(&mut self.preparing) {
-            let v = h
-                .join()
-                .map_err(|_| IndexError::corrupt(&self.dir, "fingerprinting thread failed"))?;
+        for rx in std::mem::take(&mut self.preparing) {
+            let v = rx
+                .recv()
+                .map_err(|_| IndexError::corrupt(&self.dir, "fingerprinting job failed"))?;
             self.prepared.extend(v);
         }
         let docs = std::mem::take(&mut self.pending);

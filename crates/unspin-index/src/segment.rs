@@ -141,25 +141,35 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     ids.sort_unstable();
     // chunks and postings
     let mut chunk_doc: Vec<u32> = Vec::new();
-    let mut postings: Vec<Vec<(u32, u32)>> = vec![Vec::new(); BANDS];
     for (i, d) in docs.iter().enumerate() {
-        for keys in &d.chunks {
-            let c = chunk_doc.len() as u32;
-            chunk_doc.push(i as u32);
-            for (b, &k) in keys.iter().enumerate() {
-                postings[b].push((k, c));
-            }
-        }
+        chunk_doc.extend(std::iter::repeat_n(i as u32, d.chunks.len()));
     }
     // order within a band: directory slot (top `bits` of the key), then the low 16 bits that
     // the posting stores (with fewer than 16 directory bits the bits in between are not
-    // stored: a rare spurious match, never a missed one)
+    // stored: a rare spurious match, never a missed one), then the chunk. Bands are built
+    // and sorted in parallel, each as `(order << 32) | chunk` (key recovered from the order
+    // below), which sorts like `(order, chunk)`.
     let bits = dir_bits(chunk_doc.len());
     let order = |k: u32| (u64::from(k >> (32 - bits)) << 16) | u64::from(k & 0xffff);
-    for p in postings.iter_mut() {
-        p.sort_unstable_by_key(|&(k, c)| (order(k), c));
-        p.dedup();
-    }
+    let postings: Vec<Vec<u64>> = {
+        use rayon::prelude::*;
+        (0..BANDS)
+            .into_par_iter()
+            .map(|b| {
+                let mut p: Vec<u64> = Vec::with_capacity(chunk_doc.len());
+                let mut c = 0u64;
+                for d in docs {
+                    for keys in &d.chunks {
+                        p.push((order(keys[b]) << 32) | c);
+                        c += 1;
+                    }
+                }
+                p.sort_unstable();
+                p.dedup();
+                p
+            })
+            .collect()
+    };
     // section sizes
     let s_docs = n_docs * 20;
     let s_meta = meta.len();
@@ -226,7 +236,7 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     for p in &postings {
         let mut k = 0usize;
         for h in 0..(1u64 << bits) {
-            while k < p.len() && u64::from(p[k].0) >> (32 - bits) < h {
+            while k < p.len() && p[k] >> 48 < h {
                 k += 1;
             }
             w32(&mut buf, (base + k) as u32);
@@ -237,9 +247,9 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     w.write_all(&buf).map_err(io)?;
     for p in &postings {
         buf.clear();
-        for (k, c) in p {
-            buf.extend_from_slice(&(*k as u16).to_le_bytes());
-            w32(&mut buf, *c);
+        for &x in p {
+            buf.extend_from_slice(&((x >> 32) as u16).to_le_bytes());
+            w32(&mut buf, x as u32);
         }
         w.write_all(&buf).map_err(io)?;
     }
