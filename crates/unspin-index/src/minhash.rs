@@ -44,35 +44,45 @@ pub fn signature(features: &[u64]) -> Option<Signature> {
         return None;
     }
     let mut bins = [u32::MAX; K];
-    let mut filled = [false; K];
+    let mut filled = 0u128; // bit per bin
     for &f in features {
         let h = mix64(f ^ SEED);
         let bin = (((h >> 32) * K as u64) >> 32) as usize; // multiply-shift into 0..K
-        let v = h as u32;
-        if !filled[bin] || v < bins[bin] {
-            bins[bin] = v;
-            filled[bin] = true;
-        }
+        bins[bin] = bins[bin].min(h as u32);
+        filled |= 1 << bin;
     }
     let mut out = bins;
-    for i in 0..K {
-        if filled[i] {
-            continue;
-        }
-        // optimal densification: probe bins with a per-bin hash sequence until a filled one
-        if let Some(&j) = PROBES[i].iter().find(|&&j| filled[j as usize]) {
-            out[i] = bins[j as usize];
-            continue;
-        }
-        let mut attempt = PROBE_LEN as u64;
-        loop {
-            let j = probe(i, attempt);
-            if filled[j] {
-                out[i] = bins[j];
+    let mut empty = !filled & ((1u128 << K) - 1);
+    while empty != 0 {
+        let i = empty.trailing_zeros() as usize;
+        empty &= empty - 1;
+        // optimal densification: probe bins with a per-bin hash sequence until a filled one;
+        // the table's probes are tested 8 at a time without branching
+        let mut found = None;
+        for group in PROBES[i].chunks_exact(8) {
+            let mut hits = 0u32;
+            for (a, &j) in group.iter().enumerate() {
+                hits |= ((filled >> j) as u32 & 1) << a;
+            }
+            if hits != 0 {
+                found = Some(group[hits.trailing_zeros() as usize] as usize);
                 break;
             }
-            attempt += 1;
         }
+        let j = match found {
+            Some(j) => j,
+            None => {
+                let mut attempt = PROBE_LEN as u64;
+                loop {
+                    let j = probe(i, attempt);
+                    if filled >> j & 1 != 0 {
+                        break j;
+                    }
+                    attempt += 1;
+                }
+            }
+        };
+        out[i] = bins[j];
     }
     Some(out)
 }
