@@ -15,7 +15,7 @@
 
 use crate::classes::SynClasses;
 use crate::hash::{combine, hash_str};
-use unspin_text::{TokenKind, tokenize};
+use unspin_text::{Token, TokenKind};
 
 /// Flag: the word is a stop word (no feature).
 pub const STOP: u8 = 1;
@@ -246,39 +246,32 @@ fn is_stop_hash(h: u64) -> bool {
 const CLASS_SALT: u64 = 0x5c1a_55e5_0000_0001;
 const NUM_SALT: u64 = 0x0a11_0000_0000_0003;
 
-/// [`hash_str`] of the lowercase form of an ASCII word, without building it.
-#[inline]
-fn hash_ascii_lower(b: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &c in b {
-        h ^= u64::from(c.to_ascii_lowercase());
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    crate::hash::mix64(h)
-}
-
 /// Computes the word features of `text`.
+///
+/// Tokenises like [`unspin_text::tokenize`] (same tokens, kinds and sentence starts; a test
+/// checks it against that function) without building the token list, hashing ASCII words
+/// while it scans them.
 pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
-    let toks = tokenize(text);
-    let mut out = Vec::with_capacity(toks.len());
+    let mut out = Vec::with_capacity(text.len() / 6 + 1);
     let mut buf = String::new();
-    for t in &toks {
+    for_each_token(text, |t, ascii_hash| {
         if t.kind == TokenKind::Punct {
-            continue;
+            return;
         }
         let raw = &text[t.start..t.end];
-        let exact = if raw.is_ascii() {
-            hash_ascii_lower(raw.as_bytes())
-        } else {
-            buf.clear();
-            for c in raw.chars() {
-                if c == '\u{2019}' {
-                    buf.push('\'');
-                } else {
-                    buf.extend(c.to_lowercase());
+        let exact = match ascii_hash {
+            Some(h) => h,
+            None => {
+                buf.clear();
+                for c in raw.chars() {
+                    if c == '\u{2019}' {
+                        buf.push('\'');
+                    } else {
+                        buf.extend(c.to_lowercase());
+                    }
                 }
+                hash_str(&buf)
             }
-            hash_str(&buf)
         };
         let (key, flags) = if t.kind == TokenKind::Number {
             (combine(NUM_SALT, exact), IMM | NUM)
@@ -299,7 +292,7 @@ pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
             key,
             flags,
         });
-    }
+    });
     // class look-ups in a second pass: they are independent of each other, so their cache
     // misses overlap
     for w in out.iter_mut().filter(|w| w.flags == CLASS_PENDING) {
@@ -313,6 +306,139 @@ pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
     }
     out
 }
+
+/// The character at byte `i` of `text` and its length (ASCII without decoding).
+#[inline]
+fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
+    let b = *text.as_bytes().get(i)?;
+    if b < 0x80 {
+        Some((b as char, 1))
+    } else {
+        let c = text[i..].chars().next()?;
+        Some((c, c.len_utf8()))
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
+}
+
+fn is_open_quote(c: char) -> bool {
+    matches!(c, '"' | '\u{201c}' | '\u{2018}' | '(' | '[')
+}
+
+fn is_closer(c: char) -> bool {
+    matches!(c, '"' | '\'' | '\u{201d}' | '\u{2019}' | ')' | ']')
+}
+
+/// Calls `f` with every token of `text`, exactly as [`unspin_text::tokenize`] would return
+/// them, plus, for an all-ASCII word or number, the [`hash_str`] of its lowercase form.
+fn for_each_token(text: &str, mut f: impl FnMut(Token, Option<u64>)) {
+    let mut i = 0usize;
+    let mut pending_break = true; // next token starts a sentence
+    let mut after_terminal = false; // saw . ! ? and only closers since
+    let mut newline_seen = false;
+    let mut last_end = usize::MAX; // end of the previous token
+    while let Some((c, len)) = char_at(text, i) {
+        if c.is_whitespace() {
+            if c == '\n' || c == '\u{2029}' {
+                newline_seen = true;
+            }
+            i += len;
+            continue;
+        }
+        let start = i;
+        let mut hash = None;
+        let (end, kind) = if c.is_alphanumeric() {
+            let mut end = i + len;
+            let mut all_digits = c.is_numeric();
+            // FNV-1a of the lowercase bytes while they are ASCII
+            let mut ascii = len == 1;
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            if ascii {
+                h = (h ^ u64::from((c as u8).to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
+            }
+            loop {
+                match char_at(text, end) {
+                    Some((d, dl)) if d.is_alphanumeric() => {
+                        all_digits &= d.is_numeric();
+                        if dl == 1 {
+                            h = (h ^ u64::from((d as u8).to_ascii_lowercase()))
+                                .wrapping_mul(FNV_PRIME);
+                        } else {
+                            ascii = false;
+                        }
+                        end += dl;
+                    }
+                    Some((d, dl)) if is_apostrophe(d) || d == '.' || d == ',' => {
+                        // internal joiner: keep only if followed by an alphanumeric of the
+                        // right sort (letters after apostrophes, digits after . and , in
+                        // numbers)
+                        let ok = match char_at(text, end + dl) {
+                            Some((n, _)) if is_apostrophe(d) => n.is_alphabetic() && !all_digits,
+                            Some((n, _)) => all_digits && n.is_ascii_digit(),
+                            None => false,
+                        };
+                        if !ok {
+                            break;
+                        }
+                        if dl == 1 {
+                            h = (h ^ u64::from(d as u8)).wrapping_mul(FNV_PRIME);
+                        } else {
+                            ascii = false;
+                        }
+                        end += dl;
+                    }
+                    _ => break,
+                }
+            }
+            if ascii {
+                hash = Some(crate::hash::mix64(h));
+            }
+            (
+                end,
+                if all_digits {
+                    TokenKind::Number
+                } else {
+                    TokenKind::Word
+                },
+            )
+        } else {
+            (i + len, TokenKind::Punct)
+        };
+        // a straight double quote glued to the `.` before it closes the sentence's quotation
+        let closing_quote = c == '"' && last_end == i;
+        let starts = pending_break
+            || newline_seen
+            || (after_terminal
+                && !closing_quote
+                && (c.is_uppercase() || c.is_numeric() || is_open_quote(c)));
+        f(
+            Token {
+                start,
+                end,
+                kind,
+                sentence_start: starts,
+            },
+            hash,
+        );
+        last_end = end;
+        pending_break = false;
+        newline_seen = false;
+        if kind == TokenKind::Punct {
+            if matches!(c, '.' | '!' | '?' | '\u{2026}') {
+                after_terminal = true;
+            } else if starts || !(after_terminal && is_closer(c)) {
+                after_terminal = false;
+            }
+        } else {
+            after_terminal = false;
+        }
+        i = end;
+    }
+}
+
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// Internal flag of [`word_features`]: class not looked up yet.
 const CLASS_PENDING: u8 = 0x80;
@@ -401,10 +527,53 @@ pub fn query_windows(n: usize) -> Vec<(usize, usize)> {
 mod tests {
     use super::*;
 
+    /// Text that exercises the tokenizer: joiners, quotes after terminals, newlines,
+    /// non-ASCII letters, digits and marks.
+    const TRICKY: &[&str] = &[
+        "The committee's \"plan.\" Then 5.5 million, 1,000 and 3.x; it\u{2019}s O\u{2019}Brien (Z\u{fc}rich).",
+        "Stop. \"Quote\" and 'single' \u{201c}curly\u{201d} [x] \u{2026} Next\nline\u{2029}para  tab\there.",
+        "ends with joiner. 5. 6, a' b' 'c d\u{2019} 12'3 x.y 1.2.3 4,5,6, \u{0663}\u{0664} \u{2163} I\u{0307}stanbul STRASSE \u{1e9e}",
+        "",
+        "   ",
+        "\u{a0}nbsp\u{a0}. \u{3000}ideo \u{85}nel. \u{feff}bom",
+    ];
+
     #[test]
-    fn ascii_hash_is_the_lowercase_hash() {
-        for w in ["river", "River", "RIVER", "it's", "Zyxwv", "1990", "a", ""] {
-            assert_eq!(hash_ascii_lower(w.as_bytes()), hash_str(&w.to_lowercase()));
+    fn tokens_are_unspin_text_tokens() {
+        for t in TRICKY {
+            let mut ours = Vec::new();
+            for_each_token(t, |tok, h| {
+                if let Some(h) = h {
+                    assert_eq!(h, hash_str(&t[tok.start..tok.end].to_lowercase()), "{t}");
+                }
+                ours.push(tok);
+            });
+            assert_eq!(ours, unspin_text::tokenize(t), "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tokens_match_on_random_text(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "B", "z", "Q", "7", "0", " ", "  ", "\n", "\t", ".", ",", "'", "\"",
+                    "!", "?", "(", ")", "[", "]", "-", ";", "\u{2019}", "\u{2018}", "\u{201c}",
+                    "\u{201d}", "\u{2026}", "\u{2029}", "\u{e9}", "\u{c9}", "\u{df}", "\u{663}",
+                    "\u{2163}", "\u{a0}", "\u{3000}", "\u{85}", "\u{4e2d}", "\u{1f600}", "x1", "ab", "Cd",
+                ]),
+                0..60,
+            )
+        ) {
+            let t: String = parts.concat();
+            let mut ours = Vec::new();
+            for_each_token(&t, |tok, h| {
+                if let Some(h) = h {
+                    assert_eq!(h, hash_str(&t[tok.start..tok.end].to_lowercase()));
+                }
+                ours.push(tok);
+            });
+            proptest::prop_assert_eq!(ours, unspin_text::tokenize(&t));
         }
     }
 
