@@ -72,6 +72,9 @@ pub struct Params {
     /// How much (nats) the rest of a candidate's window may gain over the observed one, at
     /// most, for the pruning bound (see `Decoder::lattice`).
     pub prune_margin: f64,
+    /// Log-prior (nats) for an edit that completes a known term (and against one that breaks
+    /// a term standing in the text); see [`crate::Terms`].
+    pub term_bonus: f64,
     /// Calibration of confidences: confidence = σ(scale·llr + shift).
     pub calib_scale: f64,
     /// See `calib_scale`.
@@ -96,6 +99,7 @@ impl Default for Params {
             unk_penalty: -10.0,
             prune_margin: 8.0,
             likely: -1.0,
+            term_bonus: 3.0,
             calib_scale: 1.0,
             calib_shift: 0.0,
         }
@@ -130,6 +134,7 @@ impl Params {
             "unk_penalty" => self.unk_penalty = value,
             "prune_margin" => self.prune_margin = value,
             "likely" => self.likely = value,
+            "term_bonus" => self.term_bonus = value,
             "calib_scale" => self.calib_scale = value,
             "calib_shift" => self.calib_shift = value,
             _ => return Err(format!("unknown parameter `{name}`")),
@@ -176,12 +181,19 @@ struct Edge {
     j: usize,
     words: Vec<WordId>,
     cand: Candidate,
+    /// For an edge that completes a known term word by word: per token, the candidate put in
+    /// its place (`None`: kept). Empty for ordinary edges.
+    parts: Vec<Option<Candidate>>,
     /// Local LM gain of the edit (nats).
     gain: f64,
     /// LM gain + channel + name penalty, without the ρ terms (nats).
     base: f64,
     /// `base` plus the ρ terms at the current rate.
     llr: f64,
+    /// Spin events the edit undoes (1, or the replaced words of a term edge).
+    events: u32,
+    /// Tokens those events replaced.
+    covered: u32,
 }
 
 struct Tok {
@@ -194,6 +206,13 @@ struct Tok {
     /// Normalised text (lowercase), for lexicon keys.
     norm: String,
 }
+
+/// A word that may stand at a token inside a term: the observed word (`None`) or a candidate.
+type TermOption = (WordId, Option<Candidate>);
+
+/// A known term found at a token: (start, the term's words, per token the candidate put in
+/// its place or `None` where the observed word stays).
+type TermMatch = (usize, Vec<WordId>, Vec<Option<Candidate>>);
 
 /// The observed text as the language model sees it.
 struct Observed {
@@ -224,6 +243,8 @@ pub struct Decoder<'a> {
     pub lex: &'a dyn CandidateSource,
     /// Parameters.
     pub params: &'a Params,
+    /// Known terms, if any.
+    pub terms: Option<&'a crate::Terms>,
 }
 
 fn sigmoid(x: f64) -> f64 {
@@ -363,6 +384,9 @@ impl Decoder<'_> {
         // (bound, candidate index, words, ln P(first word | left), state after it)
         let mut scored: Vec<(f64, usize, Vec<WordId>, f64, LmState)> = Vec::new();
         let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
+        let want_terms = self.terms.is_some_and(|t| !t.is_empty()) && self.params.term_bonus > 0.0;
+        // Per token, the candidate words that occur in some known term (for term edges).
+        let mut term_options: Vec<Vec<TermOption>> = vec![Vec::new(); toks.len()];
         for i in 0..toks.len() {
             // A word the language model finds likely where it stands was almost surely
             // written that way: spinners' choices rarely fit that well.
@@ -383,10 +407,10 @@ impl Decoder<'_> {
                 key.push_str(&t.norm);
                 cands.clear();
                 self.lex.candidates(&key, &mut cands);
+                cands.truncate(self.params.max_candidates);
                 if cands.is_empty() {
                     continue;
                 }
-                cands.truncate(self.params.max_candidates);
                 // Right context: up to n_ctx following tokens of the sentence, then </s>.
                 right.clear();
                 let mut k = j;
@@ -425,6 +449,13 @@ impl Decoder<'_> {
                     {
                         continue;
                     }
+                    if want_terms
+                        && j == i + 1
+                        && words.len() == 1
+                        && self.terms.is_some_and(|t| t.has_word(words[0]))
+                    {
+                        term_options[i].push((words[0], Some(*c)));
+                    }
                     let mut st = LmState::default();
                     let first = self.lm.score(&left, words[0], &mut st) as f64 * LN10;
                     let bound = self.params.lm_weight
@@ -438,25 +469,204 @@ impl Decoder<'_> {
                 }
                 scored.sort_by(|a, b| b.0.total_cmp(&a.0));
                 scored.truncate(self.params.max_scored);
+                let obs_term = self.term_feature(toks, tokens, i, j, None);
                 // Stage two: the whole window, continuing from the first word's state.
                 for (_, ci, words, first, st) in scored.drain(..) {
                     let c = &cands[ci];
                     let rest = self.extend(st, words[1..].iter().chain(&right).copied());
                     let gain = self.params.lm_weight * (first + rest - obs_score);
-                    let base = gain + c.ln_channel as f64 + name;
+                    let term = self.term_feature(toks, tokens, i, j, Some(&words)) - obs_term;
+                    let base = gain + c.ln_channel as f64 + name + term;
                     edges.push(Edge {
                         i,
                         j,
                         words,
                         cand: *c,
+                        parts: Vec::new(),
                         gain,
                         base,
                         llr: base,
+                        events: 1,
+                        covered: (j - i) as u32,
                     });
                 }
             }
         }
+        if want_terms {
+            self.term_edges(toks, tokens, obs, term_options, &mut edges);
+        }
         edges
+    }
+
+    /// Edges that turn a span into a known term by replacing some of its words with their
+    /// candidates (*patient gathering* → *patient group*, *picture grouping* → *image
+    /// classification*): the term as one edit, with the channel of each replaced word.
+    fn term_edges(
+        &self,
+        toks: &[Tok],
+        tokens: &[Token],
+        obs: &Observed,
+        mut options: Vec<Vec<TermOption>>,
+        edges: &mut Vec<Edge>,
+    ) {
+        let Some(terms) = self.terms else { return };
+        let n_ctx = self.lm.order().clamp(1, LM_STATE_WORDS + 1) - 1;
+        // Per token, the words that could stand there inside a term: the observed one (when
+        // in some term) first, then the candidates collected by the lattice.
+        for (o, t) in options.iter_mut().zip(toks) {
+            if t.spinnable && terms.has_word(t.id) {
+                o.insert(0, (t.id, None));
+            }
+        }
+        let mut found: Vec<TermMatch> = Vec::new();
+        let mut pre: Vec<WordId> = Vec::new();
+        let mut parts: Vec<Option<Candidate>> = Vec::new();
+        for i in 0..toks.len() {
+            self.extend_terms(terms, tokens, &options, i, &mut pre, &mut parts, &mut found);
+        }
+        let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
+        for (i, words, parts) in found {
+            let j = i + words.len();
+            // Already an ordinary edge with the same words (a phrase candidate)? Keep that one.
+            if edges
+                .iter()
+                .any(|e| e.i == i && e.j == j && e.words == words)
+            {
+                continue;
+            }
+            right.clear();
+            let mut k = j;
+            while right.len() < n_ctx {
+                if k >= toks.len() || tokens[k].sentence_start {
+                    right.push(self.lm.eos());
+                    break;
+                }
+                right.push(toks[k].id);
+                k += 1;
+            }
+            let mut obs_score: f64 = obs.lp[i..k].iter().sum();
+            if right.last() == Some(&self.lm.eos()) {
+                obs_score += obs.eos[k - 1];
+            }
+            let left = obs.before(i, tokens, self.lm);
+            let lp = self.extend(left, words.iter().chain(&right).copied());
+            let gain = self.params.lm_weight * (lp - obs_score);
+            let channel: f64 = parts.iter().flatten().map(|c| c.ln_channel as f64).sum();
+            let name = if toks[i..j].iter().any(|t| t.name_like) {
+                self.params.name_penalty
+            } else {
+                0.0
+            };
+            let term = self.params.term_bonus - self.term_feature(toks, tokens, i, j, None);
+            // Each replaced word is a spin event: the ρ terms count them (see `set_rate`).
+            let base = gain + channel + name + term;
+            let cand = parts.iter().flatten().next().copied().unwrap_or(Candidate {
+                id: u32::MAX,
+                source: u32::MAX,
+                ln_channel: 0.0,
+            });
+            let events = parts.iter().flatten().count() as u32;
+            edges.push(Edge {
+                i,
+                j,
+                words,
+                cand,
+                parts,
+                gain,
+                base,
+                llr: base,
+                events,
+                covered: events,
+            });
+        }
+        edges.sort_by_key(|e| e.i);
+    }
+
+    /// Depth-first search for terms starting at token `i`, given the words chosen so far.
+    #[allow(clippy::too_many_arguments)]
+    fn extend_terms(
+        &self,
+        terms: &crate::Terms,
+        tokens: &[Token],
+        options: &[Vec<TermOption>],
+        i: usize,
+        pre: &mut Vec<WordId>,
+        parts: &mut Vec<Option<Candidate>>,
+        found: &mut Vec<TermMatch>,
+    ) {
+        let k = i + pre.len();
+        if k >= options.len() || (k > i && tokens[k].sentence_start) {
+            return;
+        }
+        for &(w, c) in &options[k] {
+            pre.push(w);
+            parts.push(c);
+            if parts.iter().any(Option::is_some) && terms.contains(pre) {
+                found.push((i, pre.clone(), parts.clone()));
+            }
+            if terms.is_prefix(pre) {
+                self.extend_terms(terms, tokens, options, i, pre, parts, found);
+            }
+            pre.pop();
+            parts.pop();
+        }
+    }
+
+    /// `term_bonus` if a known term overlaps tokens `i..j` — replaced by `words` when given —
+    /// within their sentence; else 0.
+    fn term_feature(
+        &self,
+        toks: &[Tok],
+        tokens: &[Token],
+        i: usize,
+        j: usize,
+        words: Option<&[WordId]>,
+    ) -> f64 {
+        let Some(terms) = self
+            .terms
+            .filter(|t| !t.is_empty() && self.params.term_bonus != 0.0)
+        else {
+            return 0.0;
+        };
+        // A term overlapping the span contains one of the span's words.
+        let in_terms = match words {
+            Some(w) => w.iter().any(|&x| terms.has_word(x)),
+            None => toks[i..j].iter().any(|t| terms.has_word(t.id)),
+        };
+        if !in_terms {
+            return 0.0;
+        }
+        let reach = terms.max_words().saturating_sub(1);
+        let mut lo = i;
+        while lo > 0 && i - lo < reach && !tokens[lo].sentence_start {
+            lo -= 1;
+        }
+        let mut hi = j;
+        while hi < toks.len() && hi - j < reach && !tokens[hi].sentence_start {
+            hi += 1;
+        }
+        // The window (sentence-bounded), on the stack: left context, span, right context.
+        let mut buf = [0 as WordId; 4 * crate::terms::MAX_TERM_WORDS];
+        let mut n = 0;
+        let mut put = |w: WordId| {
+            if let Some(x) = buf.get_mut(n) {
+                *x = w;
+                n += 1;
+            }
+        };
+        toks[lo..i].iter().for_each(|t| put(t.id));
+        let a = i - lo;
+        match words {
+            Some(w) => w.iter().for_each(|&x| put(x)),
+            None => toks[i..j].iter().for_each(|t| put(t.id)),
+        }
+        let b = a + words.map_or(j - i, <[WordId]>::len);
+        toks[j..hi].iter().for_each(|t| put(t.id));
+        if terms.overlapping(&buf[..n], a, b.min(n)) {
+            self.params.term_bonus
+        } else {
+            0.0
+        }
     }
 
     /// Two hypotheses about the chunk: written as is (spin rate `clean_rate`), or spun at a rate
@@ -598,6 +808,23 @@ impl Decoder<'_> {
         chosen
     }
 
+    /// The original an edge proposes (normalised).
+    fn suggestion(&self, ed: &Edge, toks: &[Tok]) -> String {
+        if ed.parts.is_empty() {
+            return self.lex.original(&ed.cand);
+        }
+        let words: Vec<String> = ed
+            .parts
+            .iter()
+            .zip(&toks[ed.i..ed.j])
+            .map(|(p, t)| match p {
+                Some(c) => self.lex.original(c),
+                None => t.norm.clone(),
+            })
+            .collect();
+        words.join(" ")
+    }
+
     fn finding(
         &self,
         edges: &[Edge],
@@ -617,16 +844,20 @@ impl Decoder<'_> {
         let sum: f64 = same.iter().map(|x| (x.llr - m).exp()).sum();
         let logit = m + sum.ln();
         let conf = sigmoid(self.params.calib_scale * logit + self.params.calib_shift);
-        let mut alts: Vec<&Edge> = same.iter().copied().filter(|x| x.cand != ed.cand).collect();
+        let mut alts: Vec<&Edge> = same
+            .iter()
+            .copied()
+            .filter(|x| x.words != ed.words)
+            .collect();
         alts.sort_by(|a, b| b.llr.total_cmp(&a.llr));
         RawFinding {
             start: toks[ed.i].start,
             end: toks[ed.j - 1].end,
-            suggestion: self.lex.original(&ed.cand),
+            suggestion: self.suggestion(ed, toks),
             alternatives: alts
                 .iter()
                 .take(3)
-                .map(|x| self.lex.original(&x.cand))
+                .map(|x| self.suggestion(x, toks))
                 .collect(),
             confidence: conf,
             llr: ed.llr,
@@ -636,7 +867,7 @@ impl Decoder<'_> {
 
 fn set_rate(edges: &mut [Edge], rate: f64) {
     for e in edges.iter_mut() {
-        e.llr = e.base + rate.ln() - (e.j - e.i) as f64 * (1.0 - rate).ln();
+        e.llr = e.base + e.events as f64 * rate.ln() - e.covered as f64 * (1.0 - rate).ln();
     }
 }
 
@@ -664,7 +895,9 @@ fn doc_llr(edges: &[Edge], rate: f64) -> f64 {
         let i = edges[k].i;
         let mut sum = 0.0;
         while k < edges.len() && edges[k].i == i {
-            sum += (edges[k].base + rate.ln()).min(50.0).exp();
+            sum += (edges[k].base + edges[k].events as f64 * rate.ln())
+                .min(50.0)
+                .exp();
             k += 1;
         }
         total += ((1.0 - rate) + sum).ln();

@@ -15,6 +15,7 @@
 pub mod decode;
 pub mod eval;
 pub mod model;
+pub mod terms;
 pub mod toy;
 
 pub use decode::Params;
@@ -22,6 +23,7 @@ pub use model::{
     Candidate, CandidateSource, LM_STATE_WORDS, LanguageModel, LmState, Sources, UserLexicon,
     WordId,
 };
+pub use terms::Terms;
 
 use serde::{Deserialize, Serialize};
 
@@ -106,12 +108,24 @@ pub struct Engine {
     lm: Box<dyn LanguageModel>,
     lex: Box<dyn CandidateSource>,
     params: Params,
+    terms: Option<Terms>,
 }
 
 impl Engine {
     /// An engine over the given models.
     pub fn new(lm: Box<dyn LanguageModel>, lex: Box<dyn CandidateSource>, params: Params) -> Self {
-        Engine { lm, lex, params }
+        Engine {
+            lm,
+            lex,
+            params,
+            terms: None,
+        }
+    }
+
+    /// The engine with a set of known terms (see [`Terms`]).
+    pub fn with_terms(mut self, terms: Terms) -> Self {
+        self.terms = Some(terms);
+        self
     }
 
     /// The parameters in use.
@@ -132,6 +146,7 @@ impl Engine {
             lm: self.lm.as_ref(),
             lex: self.lex.as_ref(),
             params: &self.params,
+            terms: self.terms.as_ref(),
         };
         let mut out = Analysis::default();
         let mut llr = 0.0;
@@ -250,6 +265,23 @@ mod tests {
         assert_eq!(r.findings[0].text, "carpet");
         assert_eq!(r.findings[0].suggestion, "mat");
         assert_eq!(restore(text, &r.findings), "the cat sat on the mat .");
+    }
+
+    #[test]
+    fn known_term_is_restored_whole() {
+        let lm = toy::lm();
+        let terms = Terms::parse("cat sat on the mat\n", &lm);
+        let engine = Engine::new(Box::new(lm), Box::new(toy::lexicon()), Params::default())
+            .with_terms(terms);
+        let text = "the feline sat on the rug .";
+        let r = engine.check(text, &CheckOptions { threshold: 0.5 });
+        assert_eq!(r.findings.len(), 1, "one edit for the whole term: {r:?}");
+        assert_eq!(r.findings[0].text, "feline sat on the rug");
+        assert_eq!(r.findings[0].suggestion, "cat sat on the mat");
+        assert_eq!(restore(text, &r.findings), "the cat sat on the mat .");
+        // The same term standing in clean text is left alone.
+        let clean = engine.check("the cat sat on the mat .", &CheckOptions::default());
+        assert!(clean.findings.is_empty(), "{clean:?}");
     }
 
     #[test]

@@ -158,6 +158,8 @@ pub struct BuildStats {
     pub bytes: usize,
     /// Learned word/phrase substitution pairs (before inflection).
     pub learned_pairs: usize,
+    /// Known terms written next to the lexicon ([`TERMS_FILE`]).
+    pub terms: usize,
     /// Estimated evidence likelihood ratio per pair category (bit 1: X's Moby list has Y;
     /// bit 2: Y's Moby list has X; bit 4: X and Y share a WordNet synset).
     pub evidence_lr: [f64; 8],
@@ -752,8 +754,36 @@ pub fn build(
         }
     }
     write_atomic(out, &bytes)?;
+    let terms = terms_text(&rows);
+    stats.terms = terms.lines().filter(|l| !l.starts_with('#')).count();
+    write_atomic(&out.with_file_name(TERMS_FILE), terms.as_bytes())?;
     stats.seconds = t0.elapsed().as_secs_f64();
     Ok(stats)
+}
+
+/// Name of the known-terms file [`build()`] writes next to the lexicon.
+pub const TERMS_FILE: &str = "terms.txt";
+
+/// The known terms: the established multi-word terms that tortured phrases replaced (the
+/// `expected` column of the rows learned from), normalised, one per line, sorted.
+fn terms_text(rows: &[TorturedRow]) -> String {
+    let mut terms: Vec<&str> = rows
+        .iter()
+        .map(|r| r.expected.as_str())
+        .filter(|t| t.split(' ').count() >= 2)
+        .collect();
+    terms.sort_unstable();
+    terms.dedup();
+    let mut out = format!(
+        "# unspin known terms: {} established multi-word terms that tortured phrases replaced,\n\
+         # from the rows of the tortured-phrases list the lexicon learned from. One per line.\n",
+        terms.len()
+    );
+    for t in terms {
+        out.push_str(t);
+        out.push('\n');
+    }
+    out
 }
 
 fn logsumexp(it: impl Iterator<Item = f64> + Clone) -> f64 {

@@ -49,7 +49,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use build::{
-    BuildOptions, BuildStats, DictSource, Holdout, Prune, build, holdout_split, key_of,
+    BuildOptions, BuildStats, DictSource, Holdout, Prune, TERMS_FILE, build, holdout_split, key_of,
     learn_pairs, write_spinner_dict,
 };
 pub use error::LexiconError;

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use unspin_engine::{
     Candidate, CandidateSource, Engine, LM_STATE_WORDS, LanguageModel, LmState, Params, Sources,
-    UserLexicon, WordId,
+    Terms, UserLexicon, WordId,
 };
 
 // The engine's state holds the LM crate's state unchanged.
@@ -135,6 +135,42 @@ static EMBEDDED_LEX: &[u8] = include_bytes!(concat!(
     "/../../model/en/lexicon.bin"
 ));
 
+#[cfg(embedded_model)]
+static EMBEDDED_TERMS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../model/en/terms.txt"
+));
+
+/// The known terms of the model (`terms.txt` in the model directory; optional there).
+fn load_terms(model: Option<&Path>, lm: &Lm) -> Result<Terms> {
+    let text: Option<std::borrow::Cow<'static, str>> = match resolve_dir(model) {
+        Some(dir) => {
+            let p = dir.join(unspin_lexicon::TERMS_FILE);
+            if p.is_file() {
+                Some(
+                    std::fs::read_to_string(&p)
+                        .with_context(|| format!("{}: cannot read the known terms", p.display()))?
+                        .into(),
+                )
+            } else {
+                None
+            }
+        }
+        None => embedded_terms().map(Into::into),
+    };
+    Ok(text.map(|t| Terms::parse(&t, lm)).unwrap_or_default())
+}
+
+#[cfg(embedded_model)]
+fn embedded_terms() -> Option<&'static str> {
+    Some(EMBEDDED_TERMS)
+}
+
+#[cfg(not(embedded_model))]
+fn embedded_terms() -> Option<&'static str> {
+    None
+}
+
 /// Where the model comes from, for messages.
 pub fn describe(model: Option<&Path>) -> String {
     match resolve_dir(model) {
@@ -192,8 +228,9 @@ pub fn load_engine(
     params: Params,
 ) -> Result<Engine> {
     let (lm, lex) = load_parts(model)?;
+    let terms = load_terms(model, &lm)?;
     if user_lexicons.is_empty() {
-        return Ok(Engine::new(Box::new(lm), Box::new(lex), params));
+        return Ok(Engine::new(Box::new(lm), Box::new(lex), params).with_terms(terms));
     }
     let mut sources: Vec<Box<dyn CandidateSource>> = vec![Box::new(lex)];
     for p in user_lexicons {
@@ -202,9 +239,5 @@ pub fn load_engine(
         let u = UserLexicon::parse(&text, &p.display().to_string())?;
         sources.push(Box::new(u));
     }
-    Ok(Engine::new(
-        Box::new(lm),
-        Box::new(Sources(sources)),
-        params,
-    ))
+    Ok(Engine::new(Box::new(lm), Box::new(Sources(sources)), params).with_terms(terms))
 }

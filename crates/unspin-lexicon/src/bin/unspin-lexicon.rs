@@ -1,7 +1,7 @@
 //! Command-line tool: build the lexicon, export spinner dictionaries, spin text, look up keys
 //! and measure coverage.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -94,6 +94,10 @@ enum Cmd {
         /// Print this many misses.
         #[arg(long, default_value_t = 0)]
         show_misses: usize,
+        /// Also write the held-out rows here as JSONL (`{"id", "text", "expected"}`), for
+        /// end-to-end evaluation with `unspin check` (bench/check/tortured.sh).
+        #[arg(long)]
+        jsonl: Option<PathBuf>,
     },
     /// Candidate recall on text spun by the evaluation spinner.
     EvalSpin {
@@ -211,10 +215,19 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             fraction,
             seed,
             show_misses,
+            jsonl,
         } => {
             let lex = Lexicon::open(&lexicon)?;
             let rows = load_tortured(&csv)?;
             let (_, test) = holdout_split(&rows, Holdout { fraction, seed });
+            if let Some(path) = &jsonl {
+                let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+                for (i, r) in test.iter().enumerate() {
+                    let rec = serde_json::json!({"id": i.to_string(), "text": r.tortured, "expected": r.expected});
+                    writeln!(w, "{rec}")?;
+                }
+                w.flush()?;
+            }
             let mut out: Vec<Candidate> = Vec::new();
             let (mut hit, mut eq_n, mut eq_hit, mut whole_hit, mut cands) = (0, 0, 0, 0, 0usize);
             let mut shown = 0;
