@@ -599,11 +599,14 @@ fn phases(a: &[String]) -> R<()> {
         "features + minhash + bands: {:.2} s ({c} chunks)",
         t.elapsed().as_secs_f64()
     );
-    // texts in blocks of about 32 KB, as the segment writer cuts them
+    // texts in blocks, cut as the segment writer cuts them (--block BYTES, default the
+    // writer's block size)
+    let block_bytes: usize =
+        arg(a, "--block").map_or(Ok(unspin_index::segment::BLOCK_BYTES), |s| s.parse())?;
     let mut blocks: Vec<Vec<u8>> = vec![Vec::new()];
     for d in &docs {
         let last = blocks.last_mut().expect("one block");
-        if !last.is_empty() && last.len() + d.text.len() > unspin_index::segment::BLOCK_BYTES {
+        if !last.is_empty() && last.len() + d.text.len() > block_bytes {
             blocks.push(Vec::new());
         }
         blocks
@@ -615,14 +618,23 @@ fn phases(a: &[String]) -> R<()> {
     for level in [1, 2, 3, 4, 5, 6] {
         let t = Instant::now();
         let mut c = zstd::bulk::Compressor::new(level)?;
-        let mut bytes = 0usize;
+        let mut frames = Vec::with_capacity(blocks.len());
         for b in &blocks {
-            bytes += c.compress(b)?.len();
+            frames.push(c.compress(b)?);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let bytes: usize = frames.iter().map(Vec::len).sum();
+        let t = Instant::now();
+        let mut d = zstd::bulk::Decompressor::new()?;
+        for (f, b) in frames.iter().zip(&blocks) {
+            d.decompress(f, b.len())?;
         }
         println!(
-            "zstd level {level}: {:.2} s, {bytes} bytes ({:.3} of {raw})",
-            t.elapsed().as_secs_f64(),
-            bytes as f64 / raw as f64
+            "zstd level {level}, {} blocks of <= {block_bytes} bytes: {secs:.2} s, {bytes} bytes \
+             ({:.3} of {raw}); decompressing all {:.2} s",
+            blocks.len(),
+            bytes as f64 / raw as f64,
+            t.elapsed().as_secs_f64()
         );
     }
     Ok(())

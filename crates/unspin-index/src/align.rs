@@ -109,11 +109,13 @@ impl Occurrences {
     }
 }
 
-/// Doubly linked lists of chain ids, one list per word position.
+/// Doubly linked lists of chain ids, one list per word position, and a bitmap of the
+/// positions whose list is not empty.
 struct Buckets {
     head: Vec<u32>,
     next: Vec<u32>,
     prev: Vec<u32>,
+    occupied: Vec<u64>,
 }
 
 const NIL: u32 = u32::MAX;
@@ -124,6 +126,26 @@ impl Buckets {
             head: vec![NIL; positions],
             next: Vec::new(),
             prev: Vec::new(),
+            occupied: vec![0; positions.div_ceil(64) + 1],
+        }
+    }
+    /// Calls `f` with every non-empty position in `lo..hi`, ascending.
+    #[inline]
+    fn occupied_in(&self, lo: u32, hi: u32, mut f: impl FnMut(u32)) {
+        let mut w = lo / 64;
+        while w * 64 < hi {
+            let mut bits = self.occupied[w as usize];
+            if w == lo / 64 {
+                bits &= u64::MAX << (lo % 64);
+            }
+            if (w + 1) * 64 > hi {
+                bits &= (1u64 << (hi % 64)) - 1;
+            }
+            while bits != 0 {
+                f(w * 64 + bits.trailing_zeros());
+                bits &= bits - 1;
+            }
+            w += 1;
         }
     }
     /// Makes room for one more chain id (ids are numbered from 0 without gaps).
@@ -141,11 +163,15 @@ impl Buckets {
             self.prev[h as usize] = id;
         }
         self.head[pos as usize] = id;
+        self.occupied[pos as usize / 64] |= 1 << (pos % 64);
     }
     fn unlink(&mut self, pos: u32, id: u32) {
         let (n, p) = (self.next[id as usize], self.prev[id as usize]);
         if p == NIL {
             self.head[pos as usize] = n;
+            if n == NIL {
+                self.occupied[pos as usize / 64] &= !(1 << (pos % 64));
+            }
         } else {
             self.next[p as usize] = n;
         }
@@ -254,7 +280,7 @@ fn chain_seeds(
         }
         let mut best: Option<(usize, u32)> = None; // (seeds, slot)
         let mut best_id = 0u32;
-        for lj in j.saturating_sub(p.max_gap)..j {
+        by_src.occupied_in(j.saturating_sub(p.max_gap), j, |lj| {
             let mut id = by_src.head[lj as usize];
             while id != NIL {
                 let c = &chains[id as usize];
@@ -268,7 +294,7 @@ fn chain_seeds(
                 }
                 id = by_src.next[id as usize];
             }
-        }
+        });
         match best {
             Some(_) => {
                 let c = &mut chains[best_id as usize];
