@@ -85,20 +85,25 @@ struct Occurrences {
 
 impl Occurrences {
     /// From `(hash, position)` pairs in ascending position order.
-    fn new(mut pairs: Vec<(u64, u32)>) -> Self {
-        pairs.sort_unstable();
-        let mut index = FxMap::with_capacity_and_hasher(pairs.len(), Default::default());
-        let mut pos = Vec::with_capacity(pairs.len());
-        let mut a = 0;
-        while a < pairs.len() {
-            let h = pairs[a].0;
-            let mut b = a;
-            while b < pairs.len() && pairs[b].0 == h {
-                pos.push(pairs[b].1);
-                b += 1;
+    fn new(pairs: Vec<(u64, u32)>) -> Self {
+        // count per hash, then give each hash its range and fill it in position order
+        let mut index: FxMap<u64, (u32, u32)> =
+            FxMap::with_capacity_and_hasher(pairs.len(), Default::default());
+        for &(h, _) in &pairs {
+            index.entry(h).or_insert((0, 0)).1 += 1;
+        }
+        let mut acc = 0u32;
+        for r in index.values_mut() {
+            let n = r.1;
+            *r = (acc, acc);
+            acc += n;
+        }
+        let mut pos = vec![0u32; pairs.len()];
+        for &(h, j) in &pairs {
+            if let Some(r) = index.get_mut(&h) {
+                pos[r.1 as usize] = j;
+                r.1 += 1;
             }
-            index.insert(h, (a as u32, b as u32));
-            a = b;
         }
         Occurrences { pos, index }
     }
@@ -377,7 +382,7 @@ pub fn passages(sus: &[WordFeat], src: &[WordFeat], p: &AlignParams) -> Vec<Pass
     let by_exact = Occurrences::new(exact_pairs);
     let by_key = Occurrences::new(key_pairs);
     // seeds in suspect order; (i, j, exact)
-    let mut seeds: Vec<(u32, u32, bool)> = Vec::new();
+    let mut seeds: Vec<(u32, u32, bool)> = Vec::with_capacity(4 * sus.len());
     let mut row: Vec<(u32, bool)> = Vec::new();
     for (i, w) in sus.iter().enumerate() {
         if !w.is_content() {
