@@ -44,25 +44,25 @@ pub fn signature(features: &[u64]) -> Option<Signature> {
         return None;
     }
     let mut bins = [u32::MAX; K];
-    let mut filled = 0u128; // bit per bin
+    let mut filled = [0u8; K]; // 1 for a filled bin
     for &f in features {
         let h = mix64(f ^ SEED);
         let bin = (((h >> 32) * K as u64) >> 32) as usize; // multiply-shift into 0..K
         bins[bin] = bins[bin].min(h as u32);
-        filled |= 1 << bin;
+        filled[bin] = 1;
     }
     let mut out = bins;
-    let mut empty = !filled & ((1u128 << K) - 1);
-    while empty != 0 {
-        let i = empty.trailing_zeros() as usize;
-        empty &= empty - 1;
+    for i in 0..K {
+        if filled[i] != 0 {
+            continue;
+        }
         // optimal densification: probe bins with a per-bin hash sequence until a filled one;
         // the table's probes are tested 8 at a time without branching
         let mut found = None;
         for group in PROBES[i].chunks_exact(8) {
             let mut hits = 0u32;
             for (a, &j) in group.iter().enumerate() {
-                hits |= ((filled >> j) as u32 & 1) << a;
+                hits |= u32::from(filled[j as usize]) << a;
             }
             if hits != 0 {
                 found = Some(group[hits.trailing_zeros() as usize] as usize);
@@ -75,7 +75,7 @@ pub fn signature(features: &[u64]) -> Option<Signature> {
                 let mut attempt = PROBE_LEN as u64;
                 loop {
                     let j = probe(i, attempt);
-                    if filled >> j & 1 != 0 {
+                    if filled[j] != 0 {
                         break j;
                     }
                     attempt += 1;
