@@ -87,7 +87,7 @@ impl Default for Params {
             clean_rate: 0.002,
             prior_rate: 0.12,
             prior_strength: 20.0,
-            prior_spun: 0.002,
+            prior_spun: 0.0005,
             prior_words: 15.0,
             em_iterations: 4,
             gate: -3.0,
