@@ -20,7 +20,7 @@ use crate::segment::{PreparedDoc, Segment, StoredDoc, write_segment};
 use crate::store::{BucketStore, ChunkRef};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -550,17 +550,23 @@ impl IndexWriter {
         let mut batch = std::mem::take(&mut self.prepared);
         self.pending_bytes = 0;
         // within a batch the last copy of an id wins
-        let mut last: HashMap<&str, usize> = HashMap::new();
+        let mut last: crate::hash::FxMap<&str, usize> =
+            crate::hash::FxMap::with_capacity_and_hasher(batch.len(), Default::default());
         for (i, d) in batch.iter().enumerate() {
             last.insert(d.id.as_str(), i);
         }
-        let keep: HashSet<usize> = last.into_values().collect();
-        let mut i = 0;
-        batch.retain(|_| {
-            let k = keep.contains(&i);
-            i += 1;
-            k
-        });
+        if last.len() < batch.len() {
+            let mut keep = vec![false; batch.len()];
+            for i in last.into_values() {
+                keep[i] = true;
+            }
+            let mut i = 0;
+            batch.retain(|_| {
+                let k = keep[i];
+                i += 1;
+                k
+            });
+        }
         let prepared = batch;
         let name = format!("seg-{:06}.useg", self.manifest.next_segment);
         let path = self.dir.join(&name);

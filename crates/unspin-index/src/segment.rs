@@ -151,25 +151,24 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     // below), which sorts like `(order, chunk)`.
     let bits = dir_bits(chunk_doc.len());
     let order = |k: u32| (u64::from(k >> (32 - bits)) << 16) | u64::from(k & 0xffff);
+    let keys: Vec<&[u32; BANDS]> = docs.iter().flat_map(|d| d.chunks.iter()).collect();
     let postings: Vec<Vec<u64>> = {
         use rayon::prelude::*;
         (0..BANDS)
             .into_par_iter()
             .map(|b| {
-                let mut p: Vec<u64> = Vec::with_capacity(chunk_doc.len());
-                let mut c = 0u64;
-                for d in docs {
-                    for keys in &d.chunks {
-                        p.push((order(keys[b]) << 32) | c);
-                        c += 1;
-                    }
-                }
+                let mut p: Vec<u64> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(c, k)| (order(k[b]) << 32) | c as u64)
+                    .collect();
                 p.sort_unstable();
                 p.dedup();
                 p
             })
             .collect()
     };
+    drop(keys);
     // section sizes
     let s_docs = n_docs * 20;
     let s_meta = meta.len();
