@@ -72,6 +72,9 @@ pub struct Params {
     /// How much (nats) the rest of a candidate's window may gain over the observed one, at
     /// most, for the pruning bound (see `Decoder::lattice`).
     pub prune_margin: f64,
+    /// Weight of the words without edges in the document likelihood ratio (1 = exact: each
+    /// was left alone with probability 1-ρ; 0 = ignore them, as before).
+    pub kept_weight: f64,
     /// Log-prior (nats) for an edit that completes a known term (and against one that breaks
     /// a term standing in the text); see [`crate::Terms`].
     pub term_bonus: f64,
@@ -100,6 +103,7 @@ impl Default for Params {
             prune_margin: 8.0,
             likely: -1.0,
             term_bonus: 3.0,
+            kept_weight: 1.0,
             calib_scale: 1.0,
             calib_shift: 0.0,
         }
@@ -135,6 +139,7 @@ impl Params {
             "prune_margin" => self.prune_margin = value,
             "likely" => self.likely = value,
             "term_bonus" => self.term_bonus = value,
+            "kept_weight" => self.kept_weight = value,
             "calib_scale" => self.calib_scale = value,
             "calib_shift" => self.calib_shift = value,
             _ => return Err(format!("unknown parameter `{name}`")),
@@ -683,7 +688,15 @@ impl Decoder<'_> {
             let expected: f64 = posteriors(edges).iter().map(|(_, p)| p).sum();
             rate = ((expected + a) / (words as f64 + a + b)).clamp(p.clean_rate * 2.0, MAX_RATE);
         }
-        let llr = doc_llr(edges, rate) - doc_llr(edges, p.clean_rate);
+        // Words with no edge were left alone: probability 1-ρ under each hypothesis.
+        let with_edges = edges
+            .iter()
+            .enumerate()
+            .filter(|(k, e)| *k == 0 || edges[k - 1].i != e.i)
+            .count();
+        let kept = words.saturating_sub(with_edges) as f64;
+        let llr = doc_llr(edges, rate) - doc_llr(edges, p.clean_rate)
+            + p.kept_weight * kept * ((1.0 - rate).ln() - (1.0 - p.clean_rate).ln());
         let prior = p.prior_log_odds(words);
         let p_spun = sigmoid(llr + prior);
         let eff = p_spun * rate + (1.0 - p_spun) * p.clean_rate;
@@ -908,6 +921,58 @@ fn doc_llr(edges: &[Edge], rate: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn edge(i: usize, base: f64) -> Edge {
+        Edge {
+            i,
+            j: i + 1,
+            words: vec![1],
+            cand: Candidate {
+                id: 0,
+                source: 0,
+                ln_channel: 0.0,
+            },
+            parts: Vec::new(),
+            gain: base,
+            base,
+            llr: base,
+            events: 1,
+            covered: 1,
+        }
+    }
+
+    #[test]
+    fn words_left_alone_count_against_spun() {
+        let lm = crate::toy::lm();
+        let lex = crate::toy::lexicon();
+        let params = Params::default();
+        let dec = Decoder {
+            lm: &lm,
+            lex: &lex,
+            params: &params,
+            terms: None,
+        };
+        // The same two suspicious positions in a short text and in a long one: the long
+        // text's many words without edges are evidence that it was written as is.
+        let mut short = vec![edge(0, 4.0), edge(3, 4.0)];
+        let mut long = short.clone();
+        let (_, llr_short, _) = dec.estimate_rate(&mut short, 10);
+        let (_, llr_long, _) = dec.estimate_rate(&mut long, 400);
+        assert!(llr_long < llr_short - 1.0, "{llr_long} vs {llr_short}");
+        // Without the kept words' term the two would be scored alike.
+        let flat = Params {
+            kept_weight: 0.0,
+            em_iterations: 0,
+            ..Params::default()
+        };
+        let dec = Decoder {
+            params: &flat,
+            ..dec
+        };
+        let (_, a, _) = dec.estimate_rate(&mut short.clone(), 10);
+        let (_, b, _) = dec.estimate_rate(&mut short.clone(), 400);
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
 
     #[test]
     fn prior_against_spun_grows_with_length_then_caps() {
