@@ -386,8 +386,10 @@ impl Decoder<'_> {
         let mut edges = Vec::new();
         let mut key = String::new();
         let mut cands: Vec<Candidate> = Vec::new();
-        // (bound, candidate index, words, ln P(first word | left), state after it)
-        let mut scored: Vec<(f64, usize, Vec<WordId>, f64, LmState)> = Vec::new();
+        // (bound, candidate index, its words' range in `wbuf`, ln P(first word | left), state
+        // after it)
+        let mut scored: Vec<(f64, usize, (usize, usize), f64, LmState)> = Vec::new();
+        let mut wbuf: Vec<WordId> = Vec::new();
         let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
         let want_terms = self.terms.is_some_and(|t| !t.is_empty()) && self.params.term_bonus > 0.0;
         // Per token, the candidate words that occur in some known term (for term edges).
@@ -444,9 +446,11 @@ impl Decoder<'_> {
                 // this bound get their whole window scored.
                 scored.clear();
                 let observed = &toks[i..j];
+                wbuf.clear();
                 for (ci, c) in cands.iter().enumerate() {
-                    let mut words = Vec::with_capacity(2);
-                    self.lex.words(c, self.lm, &mut words);
+                    let from = wbuf.len();
+                    self.lex.words(c, self.lm, &mut wbuf);
+                    let words = &wbuf[from..];
                     if words.is_empty()
                         || words.contains(&self.lm.unk())
                         || (words.len() == observed.len()
@@ -469,15 +473,16 @@ impl Decoder<'_> {
                         + name
                         + (MAX_RATE / (1.0 - MAX_RATE)).ln();
                     if bound >= self.params.gate {
-                        scored.push((bound, ci, words, first, st));
+                        scored.push((bound, ci, (from, wbuf.len()), first, st));
                     }
                 }
                 scored.sort_by(|a, b| b.0.total_cmp(&a.0));
                 scored.truncate(self.params.max_scored);
                 let obs_term = self.term_feature(toks, tokens, i, j, None);
                 // Stage two: the whole window, continuing from the first word's state.
-                for (_, ci, words, first, st) in scored.drain(..) {
+                for (_, ci, (from, to), first, st) in scored.drain(..) {
                     let c = &cands[ci];
+                    let words = wbuf[from..to].to_vec();
                     let rest = self.extend(st, words[1..].iter().chain(&right).copied());
                     let gain = self.params.lm_weight * (first + rest - obs_score);
                     let term = self.term_feature(toks, tokens, i, j, Some(&words)) - obs_term;
