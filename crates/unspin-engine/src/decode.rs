@@ -212,6 +212,10 @@ struct Tok {
     norm: String,
 }
 
+/// A candidate after stage one of the lattice: (pruning bound, candidate index, its words'
+/// range in the word buffer, ln P(first word | left context), LM state after it).
+type Scored = (f64, usize, (usize, usize), f64, LmState);
+
 /// A word that may stand at a token inside a term: the observed word (`None`) or a candidate.
 type TermOption = (WordId, Option<Candidate>);
 
@@ -386,9 +390,7 @@ impl Decoder<'_> {
         let mut edges = Vec::new();
         let mut key = String::new();
         let mut cands: Vec<Candidate> = Vec::new();
-        // (bound, candidate index, its words' range in `wbuf`, ln P(first word | left), state
-        // after it)
-        let mut scored: Vec<(f64, usize, (usize, usize), f64, LmState)> = Vec::new();
+        let mut scored: Vec<Scored> = Vec::new();
         let mut wbuf: Vec<WordId> = Vec::new();
         let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
         let want_terms = self.terms.is_some_and(|t| !t.is_empty()) && self.params.term_bonus > 0.0;
