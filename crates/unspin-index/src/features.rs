@@ -358,7 +358,18 @@ fn for_each_token(text: &str, mut f: impl FnMut(Token, Option<u64>)) {
             if ascii {
                 h = (h ^ u64::from((c as u8).to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
             }
+            let bytes = text.as_bytes();
             loop {
+                // ASCII letters and digits (most of every word) without decoding
+                if let Some(&b) = bytes.get(end) {
+                    let class = ASCII_CLASS[usize::from(b & 0x7f)];
+                    if b < 0x80 && class != 0 {
+                        all_digits &= class == DIGIT;
+                        h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
+                        end += 1;
+                        continue;
+                    }
+                }
                 match char_at(text, end) {
                     Some((d, dl)) if d.is_alphanumeric() => {
                         all_digits &= d.is_numeric();
@@ -439,6 +450,27 @@ fn for_each_token(text: &str, mut f: impl FnMut(Token, Option<u64>)) {
 }
 
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// [`ASCII_CLASS`] of a digit.
+const DIGIT: u8 = 1;
+/// [`ASCII_CLASS`] of a letter.
+const LETTER: u8 = 2;
+/// Class of each ASCII byte: [`DIGIT`], [`LETTER`] or 0.
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = if (b as u8).is_ascii_digit() {
+            DIGIT
+        } else if (b as u8).is_ascii_alphabetic() {
+            LETTER
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Internal flag of [`word_features`]: class not looked up yet.
 const CLASS_PENDING: u8 = 0x80;
