@@ -444,6 +444,12 @@ impl IndexWriter {
                 let _ = std::fs::remove_file(e.path());
             }
         }
+        // build the synonym classes' hash table (tens of milliseconds) while the caller
+        // starts reading input, not in the first fingerprinting job
+        let classes = SynClasses::embedded();
+        rayon::spawn(move || {
+            classes.class_by_hash(0);
+        });
         Ok(IndexWriter {
             dir: dir.to_path_buf(),
             _lock: lock,
@@ -454,7 +460,7 @@ impl IndexWriter {
             pending_bytes: 0,
             batch_docs: 100_000,
             batch_bytes: 128 << 20,
-            classes: SynClasses::embedded(),
+            classes,
         })
     }
 
