@@ -318,3 +318,31 @@ fn bad_input_compare_reads_like_check() {
     let d = dir.path().to_str().unwrap();
     assert_clean_error(&unspin(&["compare", &clean, d], None), d, "is a directory");
 }
+
+#[test]
+fn eval_counts_clean_only_records_as_clean_text() {
+    let dir = std::env::temp_dir().join(format!("unspin-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let set = dir.join("set.jsonl");
+    // One labelled record (spun text, original, the logged edit) and one clean-only record.
+    std::fs::write(
+        &set,
+        concat!(
+            r#"{"id":"a","text":"The metropolis council will meet on Tuesday.","original":"The city council will meet on Tuesday.","edits":[{"start":4,"end":14,"original":"city","spun":"metropolis"}]}"#,
+            "\n",
+            r#"{"id":"b","text":"The city council will meet on Tuesday to discuss the budget."}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let o = unspin(&["eval", "--json", set.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    let c = &v[0]["metrics"]["counts"];
+    assert_eq!(c["truths"], 1, "{v}");
+    // 7 words of the first original + 11 of the clean-only text; the clean-only text is not
+    // also checked as a spun text.
+    assert_eq!(c["clean_words"], 18, "{v}");
+    assert!(c["findings"].as_u64().unwrap() <= 1, "{v}");
+    std::fs::remove_dir_all(&dir).ok();
+}
