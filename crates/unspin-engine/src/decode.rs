@@ -420,28 +420,9 @@ impl Decoder<'_> {
                 if cands.is_empty() {
                     continue;
                 }
-                // Right context: up to n_ctx following tokens of the sentence, then </s>.
-                right.clear();
-                let mut k = j;
-                while right.len() < n_ctx {
-                    if k >= toks.len() || tokens[k].sentence_start {
-                        right.push(self.lm.eos());
-                        break;
-                    }
-                    right.push(toks[k].id);
-                    k += 1;
-                }
-
-                let mut obs_score: f64 = obs.lp[i..k].iter().sum();
-                if right.last() == Some(&self.lm.eos()) {
-                    obs_score += obs.eos[k - 1];
-                }
+                let obs_score = self.right_context(toks, tokens, obs, i, j, &mut right);
                 let obs_first = obs.lp[i];
-                let name = if toks[i..j].iter().any(|t| t.name_like) {
-                    self.params.name_penalty
-                } else {
-                    0.0
-                };
+                let name = self.name_prior(toks, i, j);
                 // Stage one: the candidate's first word against the observed one, in the left
                 // context. The pruning bound assumes the rest of the window gains at most
                 // `prune_margin` nats, at the highest spin rate; only the `max_scored` best by
@@ -546,29 +527,12 @@ impl Decoder<'_> {
             {
                 continue;
             }
-            right.clear();
-            let mut k = j;
-            while right.len() < n_ctx {
-                if k >= toks.len() || tokens[k].sentence_start {
-                    right.push(self.lm.eos());
-                    break;
-                }
-                right.push(toks[k].id);
-                k += 1;
-            }
-            let mut obs_score: f64 = obs.lp[i..k].iter().sum();
-            if right.last() == Some(&self.lm.eos()) {
-                obs_score += obs.eos[k - 1];
-            }
+            let obs_score = self.right_context(toks, tokens, obs, i, j, &mut right);
             let left = obs.before(i, tokens, self.lm);
             let lp = self.extend(left, words.iter().chain(&right).copied());
             let gain = self.params.lm_weight * (lp - obs_score);
             let channel: f64 = parts.iter().flatten().map(|c| c.ln_channel as f64).sum();
-            let name = if toks[i..j].iter().any(|t| t.name_like) {
-                self.params.name_penalty
-            } else {
-                0.0
-            };
+            let name = self.name_prior(toks, i, j);
             let term = self.params.term_bonus - self.term_feature(toks, tokens, i, j, None);
             // Each replaced word is a spin event: the ρ terms count them (see `set_rate`).
             let base = gain + channel + name + term;
@@ -592,6 +556,45 @@ impl Decoder<'_> {
             });
         }
         edges.sort_by_key(|e| e.i);
+    }
+
+    /// Fills `right` with the right context of span `i..j` (up to `order - 1` following tokens
+    /// of the sentence, then `</s>`) and returns the observed log-probability (nats) of the span
+    /// and that context.
+    fn right_context(
+        &self,
+        toks: &[Tok],
+        tokens: &[Token],
+        obs: &Observed,
+        i: usize,
+        j: usize,
+        right: &mut Vec<WordId>,
+    ) -> f64 {
+        let n_ctx = self.lm.order().clamp(1, LM_STATE_WORDS + 1) - 1;
+        right.clear();
+        let mut k = j;
+        while right.len() < n_ctx {
+            if k >= toks.len() || tokens[k].sentence_start {
+                right.push(self.lm.eos());
+                break;
+            }
+            right.push(toks[k].id);
+            k += 1;
+        }
+        let mut score: f64 = obs.lp[i..k].iter().sum();
+        if right.last() == Some(&self.lm.eos()) {
+            score += obs.eos[k - 1];
+        }
+        score
+    }
+
+    /// The name penalty when the span holds a likely name, else 0.
+    fn name_prior(&self, toks: &[Tok], i: usize, j: usize) -> f64 {
+        if toks[i..j].iter().any(|t| t.name_like) {
+            self.params.name_penalty
+        } else {
+            0.0
+        }
     }
 
     /// Depth-first search for terms starting at token `i`, given the words chosen so far.
