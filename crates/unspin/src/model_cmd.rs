@@ -86,6 +86,7 @@ impl ModelCmd {
             ModelCmd::Info { model } => {
                 let t = Instant::now();
                 let (lm, lex) = crate::models::load_parts(model.as_deref())?;
+                let terms = crate::models::load_terms(model.as_deref(), &lm)?;
                 let ms = t.elapsed().as_secs_f64() * 1000.0;
                 println!("model: {}", crate::models::describe(model.as_deref()));
                 println!("loaded in {ms:.1} ms");
@@ -102,6 +103,11 @@ impl ModelCmd {
                     lex.inner().max_key_words(),
                     lex.inner().num_pairs(),
                     lex.inner().num_originals()
+                );
+                println!(
+                    "known terms: {} (up to {} words)",
+                    terms.len(),
+                    terms.max_words()
                 );
                 Ok(0)
             }

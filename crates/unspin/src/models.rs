@@ -142,7 +142,7 @@ static EMBEDDED_TERMS: &str = include_str!(concat!(
 ));
 
 /// The known terms of the model (`terms.txt` in the model directory; optional there).
-fn load_terms(model: Option<&Path>, lm: &Lm) -> Result<Terms> {
+pub fn load_terms(model: Option<&Path>, lm: &Lm) -> Result<Terms> {
     let text: Option<std::borrow::Cow<'static, str>> = match resolve_dir(model) {
         Some(dir) => {
             let p = dir.join(unspin_lexicon::TERMS_FILE);
