@@ -34,6 +34,9 @@ pub const BLOCK_BYTES: usize = 32 * 1024;
 /// of the raw text); decompression speed is about the same.
 const ZSTD_LEVEL: i32 = 3;
 
+/// Target compressed size of the zstd blocks inside a text block's frame.
+const TARGET_CBLOCK: u32 = 2048;
+
 /// Compresses one text block with a per-thread compression context.
 fn compress_block(raw: &[u8]) -> std::io::Result<Vec<u8>> {
     thread_local! {
@@ -42,7 +45,10 @@ fn compress_block(raw: &[u8]) -> std::io::Result<Vec<u8>> {
     CCTX.with(|c| {
         let mut c = c.borrow_mut();
         if c.is_none() {
-            *c = Some(zstd::bulk::Compressor::new(ZSTD_LEVEL)?);
+            let mut z = zstd::bulk::Compressor::new(ZSTD_LEVEL)?;
+            // small zstd blocks inside the frame: a reader decodes only up to its document
+            z.set_parameter(zstd::zstd_safe::CParameter::TargetCBlockSize(TARGET_CBLOCK))?;
+            *c = Some(z);
         }
         match c.as_mut() {
             Some(z) => z.compress(raw),
@@ -540,6 +546,13 @@ impl Segment {
 
     /// Decompresses one text block.
     pub fn block(&self, b: u32) -> Result<Vec<u8>, IndexError> {
+        self.block_prefix(b, usize::MAX)
+    }
+
+    /// Decompresses the first `want` bytes of a text block (all of it when it is shorter):
+    /// the writer cuts blocks into small zstd blocks, and decoding stops after the one that
+    /// holds byte `want - 1`.
+    pub fn block_prefix(&self, b: u32, want: usize) -> Result<Vec<u8>, IndexError> {
         if b >= self.n_blocks {
             return Err(self.corrupt("block number out of range"));
         }
@@ -557,26 +570,39 @@ impl Segment {
             Ok(Some(n)) if n <= MAX_BLOCK => n as usize,
             _ => return Err(err(&"bad frame header")),
         };
+        let want = want.min(size);
         thread_local! {
-            static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
+            static DCTX: std::cell::RefCell<Option<zstd::stream::raw::Decoder<'static>>> = const { std::cell::RefCell::new(None) };
         }
         DCTX.with(|c| {
+            use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
             let mut c = c.borrow_mut();
             if c.is_none() {
-                *c = Some(zstd::bulk::Decompressor::new().map_err(|e| err(&e))?);
+                *c = Some(zstd::stream::raw::Decoder::new().map_err(|e| err(&e))?);
             }
-            match c.as_mut() {
-                Some(d) => d.decompress(frame, size).map_err(|e| err(&e)),
-                None => Err(err(&"no decompressor")),
+            let Some(d) = c.as_mut() else {
+                return Err(err(&"no decompressor"));
+            };
+            d.reinit().map_err(|e| err(&e))?;
+            let mut out = vec![0u8; want];
+            let mut input = InBuffer::around(frame);
+            let mut output = OutBuffer::around(&mut out[..]);
+            while output.pos() < want {
+                let before = (input.pos(), output.pos());
+                let hint = d.run(&mut input, &mut output).map_err(|e| err(&e))?;
+                if output.pos() < want && (hint == 0 || before == (input.pos(), output.pos())) {
+                    return Err(err(&"frame ends before its content size"));
+                }
             }
+            Ok(out)
         })
     }
 
     /// The text of a document.
     pub fn text(&self, doc: u32) -> Result<String, IndexError> {
         let r = self.row(doc)?;
-        let block = self.block(r[0])?;
         let (a, len) = (r[1] as usize, r[2] as usize);
+        let block = self.block_prefix(r[0], a.saturating_add(len))?;
         if a + len > block.len() {
             return Err(self.corrupt("text out of its block"));
         }
