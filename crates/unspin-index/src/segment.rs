@@ -669,6 +669,14 @@ mod tests {
             }
         }
         assert!(s.find_id("nope").unwrap().is_empty());
+        // partial decoding returns a prefix of the block
+        for b in 0..s.n_blocks {
+            let full = s.block(b).unwrap();
+            for want in [0, 1, 4000, full.len() / 2, full.len(), full.len() + 10] {
+                let part = s.block_prefix(b, want).unwrap();
+                assert_eq!(part, full[..want.min(full.len())], "block {b} want {want}");
+            }
+        }
     }
 
     #[test]
