@@ -497,10 +497,21 @@ impl IndexWriter {
 
     /// Waits for background fingerprinting and fingerprints what is still queued.
     fn prepare(&mut self) -> Result<(), IndexError> {
+        let failed = || IndexError::corrupt(&self.dir, "fingerprinting job failed");
         for rx in std::mem::take(&mut self.preparing) {
-            let v = rx
-                .recv()
-                .map_err(|_| IndexError::corrupt(&self.dir, "fingerprinting job failed"))?;
+            let v = loop {
+                match rx.try_recv() {
+                    Ok(v) => break v,
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => return Err(failed()),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {}
+                }
+                // called from a rayon worker, the job may be queued behind us: run queued
+                // work instead of blocking the worker (with one thread it would never run)
+                if rayon::yield_now() == Some(rayon::Yield::Executed) {
+                    continue;
+                }
+                break rx.recv().map_err(|_| failed())?;
+            };
             self.prepared.extend(v);
         }
         let docs = std::mem::take(&mut self.pending);

@@ -293,3 +293,28 @@ fn write_fixture() {
     let _ = std::fs::remove_file(dir.join("LOCK"));
     std::fs::write(dir.join("doc-7.txt"), &docs[7].1).unwrap();
 }
+
+#[test]
+fn writer_inside_a_one_thread_rayon_pool() {
+    // the writer fingerprints batches on the current rayon pool; used from the pool's only
+    // thread it must not wait for a job that needs that thread
+    let dir = tempfile::tempdir().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let mut w = IndexWriter::open(dir.path()).unwrap();
+        for i in 0..5000 {
+            w.add(NewDoc {
+                id: format!("d{i}"),
+                title: String::new(),
+                url: String::new(),
+                text: format!("document number {i} about rivers and mountains"),
+            })
+            .unwrap();
+        }
+        w.commit().unwrap();
+    });
+    assert_eq!(Index::open(dir.path()).unwrap().stats().docs, 5000);
+}
