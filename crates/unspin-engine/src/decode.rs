@@ -94,7 +94,7 @@ impl Default for Params {
             prior_words: 15.0,
             em_iterations: 4,
             gate: -3.0,
-            max_candidates: 20,
+            max_candidates: 16,
             beam: 6,
             name_penalty: -2.0,
             max_scored: 8,
@@ -355,6 +355,50 @@ impl Decoder<'_> {
         lp * LN10 + penalty
     }
 
+    /// ln P(window with the edit) − ln P(window as written), nats, for span `i..j` replaced by
+    /// a candidate: `lp` (the candidate's words already scored, ending in `state`), then `rest`
+    /// of its words and the right context `right` (from [`Decoder::right_context`]). Exact, and
+    /// stops early: once the candidate's LM state after a right-context token equals the
+    /// observed state there, every later term is the same on both sides.
+    fn window_diff(
+        &self,
+        mut state: LmState,
+        mut lp: f64,
+        rest: &[WordId],
+        (i, j): (usize, usize),
+        right: &[WordId],
+        obs: &Observed,
+    ) -> f64 {
+        let mut next = LmState::default();
+        for &w in rest {
+            lp += self.lm.score(&state, w, &mut next) as f64 * LN10;
+            if w == self.lm.unk() {
+                lp += self.params.unk_penalty;
+            }
+            state = next;
+        }
+        let mut seen: f64 = obs.lp[i..j].iter().sum();
+        let ends = right.last() == Some(&self.lm.eos());
+        let real = right.len() - usize::from(ends);
+        for (m, &w) in right[..real].iter().enumerate() {
+            let k = j + m;
+            lp += self.lm.score(&state, w, &mut next) as f64 * LN10;
+            if w == self.lm.unk() {
+                lp += self.params.unk_penalty;
+            }
+            seen += obs.lp[k];
+            state = next;
+            if obs.after.get(k) == Some(&state) {
+                return lp - seen;
+            }
+        }
+        if ends {
+            lp += self.lm.score(&state, self.lm.eos(), &mut next) as f64 * LN10;
+            seen += obs.eos[j + real - 1];
+        }
+        lp - seen
+    }
+
     /// ln P(token | observed context) for every token, ln P(`</s>` | context) at every
     /// sentence's last token (both with the unknown-word penalty), and the LM state after
     /// every token.
@@ -466,8 +510,15 @@ impl Decoder<'_> {
                 for (_, ci, (from, to), first, st) in scored.drain(..) {
                     let c = &cands[ci];
                     let words = wbuf[from..to].to_vec();
-                    let rest = self.extend(st, words[1..].iter().chain(&right).copied());
-                    let gain = self.params.lm_weight * (first + rest - obs_score);
+                    let diff = self.window_diff(st, first, &words[1..], (i, j), &right, obs);
+                    debug_assert!(
+                        (diff
+                            - (first + self.extend(st, words[1..].iter().chain(&right).copied())
+                                - obs_score))
+                            .abs()
+                            < 1e-6
+                    );
+                    let gain = self.params.lm_weight * diff;
                     let term = self.term_feature(toks, tokens, i, j, Some(&words)) - obs_term;
                     let base = gain + c.ln_channel as f64 + name + term;
                     edges.push(Edge {
@@ -527,10 +578,10 @@ impl Decoder<'_> {
             {
                 continue;
             }
-            let obs_score = self.right_context(toks, tokens, obs, i, j, &mut right);
+            self.right_context(toks, tokens, obs, i, j, &mut right);
             let left = obs.before(i, tokens, self.lm);
-            let lp = self.extend(left, words.iter().chain(&right).copied());
-            let gain = self.params.lm_weight * (lp - obs_score);
+            let gain =
+                self.params.lm_weight * self.window_diff(left, 0.0, &words, (i, j), &right, obs);
             let channel: f64 = parts.iter().flatten().map(|c| c.ln_channel as f64).sum();
             let name = self.name_prior(toks, i, j);
             let term = self.params.term_bonus - self.term_feature(toks, tokens, i, j, None);
