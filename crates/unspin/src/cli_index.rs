@@ -207,15 +207,30 @@ fn add(a: AddArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// `unspin find`: ranked sources of a suspect text.
+/// Output format of `find`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FindFormat {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// JSON: one object for one suspect, an array for several.
+    Json,
+    /// One JSON object per line and suspect (pipelines).
+    Jsonl,
+}
+
+/// `unspin find`: ranked sources of suspect texts.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  unspin find suspect.txt --index ./idx\n  unspin find --format json - < suspect.txt\n\nExit status: 0 ok (1 with --fail-if-found when a source is found), 2 error.\n\nIndex location: --index DIR, else $UNSPIN_INDEX, else $XDG_DATA_HOME/unspin/index, else ~/.local/share/unspin/index."
+    after_help = "Examples:\n  unspin find suspect.txt --index ./idx\n  unspin find --format json - < suspect.txt\n  unspin find --input jsonl --format jsonl crawl.jsonl --index ./idx   many suspects, all cores\n\nExit status: 0 ok (1 with --fail-if-found when a source is found), 2 error (a suspect that cannot be read is reported and the others are still searched).\n\nIndex location: --index DIR, else $UNSPIN_INDEX, else $XDG_DATA_HOME/unspin/index, else ~/.local/share/unspin/index."
 )]
 pub struct FindArgs {
-    /// Suspect text (text or HTML file), or `-` for standard input.
+    /// Suspect texts (text, HTML or JSONL files), or `-` for standard input.
     #[arg(default_value = "-")]
-    file: PathBuf,
+    files: Vec<PathBuf>,
+    /// How to read the suspects (JSONL: lines of {"id", "text"}).
+    #[arg(long, value_enum, default_value_t = crate::input::InputFormat::Auto)]
+    input: crate::input::InputFormat,
     /// Index directory.
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
@@ -231,71 +246,158 @@ pub struct FindArgs {
     min_passage: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    format: FindFormat,
     /// Exit with status 1 when at least one source is found.
     #[arg(long)]
     fail_if_found: bool,
+    /// Worker threads for many suspects (default: one per core).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+}
+
+/// One suspect to search for: its name for the report and its text (HTML already reduced).
+struct Suspect {
+    name: String,
+    id: Option<String>,
+    text: String,
 }
 
 impl FindArgs {
     /// Runs `find`; returns the exit code.
     pub fn run(self) -> Result<i32> {
+        use rayon::prelude::*;
         let dir = index_dir(&self.index);
         let ix = Index::open(&dir)?;
-        let text = read_text(&self.file)?;
+        let mut failed = false;
+        let mut suspects = Vec::new();
+        for f in &self.files {
+            let name = f.to_string_lossy();
+            match crate::input::read_docs(&name, self.input, crate::input::DEFAULT_MAX_BYTES) {
+                Ok(docs) => suspects.extend(docs.into_iter().map(|d| {
+                    let html = d.html
+                        || (d.id.is_none()
+                            && (crate::input::is_html_name(&d.path)
+                                || unspin_index::html::looks_like_html(&d.text)));
+                    Suspect {
+                        name: d.path,
+                        id: d.id,
+                        text: if html {
+                            unspin_index::html::html_to_text(&d.text)
+                        } else {
+                            d.text
+                        },
+                    }
+                })),
+                Err(e) => {
+                    eprintln!("unspin: error: {e:#}");
+                    failed = true;
+                }
+            }
+        }
         let opt = FindOptions {
             limit: self.limit,
             min_coverage: self.min_coverage,
             min_passage: self.min_passage,
             ..FindOptions::default()
         };
-        let t = Instant::now();
-        let hits = find(&ix, &text, &opt)?;
-        let ms = t.elapsed().as_secs_f64() * 1e3;
-        let name = self.file.display().to_string();
+        let search = |s: &Suspect| {
+            let t = Instant::now();
+            let hits = find(&ix, &s.text, &opt);
+            (hits, t.elapsed().as_secs_f64() * 1e3)
+        };
+        let results: Vec<_> = match self.jobs {
+            Some(j) => rayon::ThreadPoolBuilder::new()
+                .num_threads(j.max(1))
+                .build()?
+                .install(|| suspects.par_iter().map(search).collect()),
+            None => suspects.par_iter().map(search).collect(),
+        };
+        let threshold = serde_json::json!({ "min_coverage": self.min_coverage, "min_passage": self.min_passage });
         let mut out = std::io::stdout().lock();
-        match self.format {
-            Format::Json => {
-                let v = serde_json::json!({ "suspect": name, "sources": hits, "threshold": { "min_coverage": self.min_coverage, "min_passage": self.min_passage } });
-                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
-            }
-            Format::Text => {
-                if hits.is_empty() {
-                    writeln!(out, "{name}: no source found ({ms:.1} ms)")?;
-                } else {
-                    writeln!(
-                        out,
-                        "{name}: {} source{} ({ms:.1} ms)",
-                        hits.len(),
-                        if hits.len() == 1 { "" } else { "s" }
-                    )?;
-                    writeln!(
-                        out,
-                        "{:>3}  {:<28} {:>10} {:>8} {:>7} {:>8}  title",
-                        "#", "id", "similarity", "coverage", "matched", "passages"
-                    )?;
-                    for (k, h) in hits.iter().enumerate() {
-                        writeln!(
-                            out,
-                            "{:>3}  {:<28} {:>10.2} {:>8.2} {:>7} {:>8}  {}",
-                            k + 1,
-                            h.id,
-                            h.similarity,
-                            h.coverage,
-                            h.matched,
-                            h.passages,
-                            h.title
-                        )?;
+        let mut found = false;
+        let mut objects = Vec::new();
+        for (s, (hits, ms)) in suspects.iter().zip(results) {
+            let label = match &s.id {
+                Some(id) => format!("{}#{id}", s.name),
+                None => s.name.clone(),
+            };
+            let hits = match hits {
+                Ok(h) => h,
+                Err(e) => {
+                    eprintln!("unspin: error: {label}: {e:#}");
+                    failed = true;
+                    continue;
+                }
+            };
+            found |= !hits.is_empty();
+            match self.format {
+                FindFormat::Json | FindFormat::Jsonl => {
+                    let mut v = serde_json::json!({ "suspect": s.name, "sources": hits, "threshold": threshold });
+                    if let Some(id) = &s.id {
+                        v["id"] = serde_json::json!(id);
+                    }
+                    if self.format == FindFormat::Jsonl {
+                        writeln!(out, "{}", serde_json::to_string(&v)?)?;
+                    } else {
+                        objects.push(v);
                     }
                 }
+                FindFormat::Text => write_hits_text(&mut out, &label, &hits, ms)?,
             }
         }
-        Ok(if self.fail_if_found && !hits.is_empty() {
+        if self.format == FindFormat::Json {
+            let v = if objects.len() == 1 && suspects.len() == 1 {
+                objects.pop().unwrap_or_default()
+            } else {
+                serde_json::Value::Array(objects)
+            };
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        Ok(if failed {
+            2
+        } else if self.fail_if_found && found {
             1
         } else {
             0
         })
     }
+}
+
+fn write_hits_text(
+    out: &mut impl Write,
+    name: &str,
+    hits: &[unspin_index::search::Hit],
+    ms: f64,
+) -> Result<()> {
+    if hits.is_empty() {
+        writeln!(out, "{name}: no source found ({ms:.1} ms)")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{name}: {} source{} ({ms:.1} ms)",
+        hits.len(),
+        if hits.len() == 1 { "" } else { "s" }
+    )?;
+    writeln!(
+        out,
+        "{:>3}  {:<28} {:>10} {:>8} {:>7} {:>8}  title",
+        "#", "id", "similarity", "coverage", "matched", "passages"
+    )?;
+    for (k, h) in hits.iter().enumerate() {
+        writeln!(
+            out,
+            "{:>3}  {:<28} {:>10.2} {:>8.2} {:>7} {:>8}  {}",
+            k + 1,
+            h.id,
+            h.similarity,
+            h.coverage,
+            h.matched,
+            h.passages,
+            h.title
+        )?;
+    }
+    Ok(())
 }
 
 /// `unspin compare`: aligned passages and the substitution table.

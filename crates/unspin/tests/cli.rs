@@ -346,3 +346,84 @@ fn eval_counts_clean_only_records_as_clean_text() {
     assert!(c["findings"].as_u64().unwrap() <= 1, "{v}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn find_searches_many_suspects_and_reports_each() {
+    let dir = std::env::temp_dir().join(format!("unspin-find-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let river = "The river authority opened the new flood barrier on Monday after six years of \
+                 building work along the estuary. Engineers said the gates can close in under \
+                 twenty minutes when a storm surge is forecast, protecting thousands of homes and \
+                 the old harbour district from the highest tides recorded in the last century.";
+    let garden = "Volunteers planted more than four hundred fruit trees in the community garden \
+                  this spring, choosing old local varieties of apple, pear and plum that had \
+                  almost disappeared from the valley. The harvest will be shared among the \
+                  families who look after the orchard and the school kitchen next door.";
+    let archive = dir.join("archive.jsonl");
+    std::fs::write(
+        &archive,
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": "river", "text": river}),
+            serde_json::json!({"id": "garden", "text": garden})
+        ),
+    )
+    .unwrap();
+    let idx = dir.join("idx");
+    let o = unspin(
+        &[
+            "index",
+            "add",
+            "--quiet",
+            "--index",
+            idx.to_str().unwrap(),
+            archive.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let queries = dir.join("queries.jsonl");
+    let unrelated = "A short note about the weather in the mountains, which was cold and bright \
+                     all week, with fresh snow on the higher paths and clear skies at night.";
+    std::fs::write(
+        &queries,
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": "q1", "text": garden}),
+            serde_json::json!({"id": "q2", "text": unrelated})
+        ),
+    )
+    .unwrap();
+    let missing = dir.join("missing.txt");
+    let o = unspin(
+        &[
+            "find",
+            "--index",
+            idx.to_str().unwrap(),
+            "--input",
+            "jsonl",
+            "--format",
+            "jsonl",
+            queries.to_str().unwrap(),
+            missing.to_str().unwrap(),
+        ],
+        None,
+    );
+    // The unreadable suspect is an error (exit 2) but the others are still searched.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("missing.txt"), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSONL"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["id"], "q1");
+    assert_eq!(lines[0]["sources"][0]["id"], "garden", "{lines:?}");
+    assert_eq!(lines[1]["id"], "q2");
+    assert_eq!(
+        lines[1]["sources"].as_array().map(Vec::len),
+        Some(0),
+        "{lines:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
