@@ -114,6 +114,34 @@ impl Occurrences {
     }
 }
 
+/// A chain of seeds under construction in [`passages`].
+struct Live {
+    start: (u32, u32),
+    last: (u32, u32),
+    seeds: usize,
+    anchor: u32,
+}
+
+/// Takes the chain at position `k` of the active list out (the last one moves into its place)
+/// and off both position indexes; returns its id.
+fn retire(
+    k: usize,
+    active: &mut Vec<u32>,
+    slot: &mut [u32],
+    by_src: &mut Buckets,
+    by_sus: &mut Buckets,
+    chains: &[Live],
+) -> u32 {
+    let id = active.swap_remove(k);
+    if let Some(&moved) = active.get(k) {
+        slot[moved as usize] = k as u32;
+    }
+    let c = &chains[id as usize];
+    by_src.unlink(c.last.1, id);
+    by_sus.unlink(c.last.0, id);
+    id
+}
+
 /// Doubly linked lists of chain ids, one list per word position, and a bitmap of the
 /// positions whose list is not empty.
 struct Buckets {
@@ -204,14 +232,8 @@ fn chain_seeds(
     good: &dyn Fn(&Chain) -> bool,
 ) -> Vec<Chain> {
     let sus_len = seeds.last().map_or(0, |s| s.0 as usize + 1);
-    // chains under construction; their anchors are kept in one arena as backward lists
-    // (index of the last anchor, each anchor with the index of the one before it)
-    struct Live {
-        start: (u32, u32),
-        last: (u32, u32),
-        seeds: usize,
-        anchor: u32,
-    }
+    // chains under construction (`Live`); their anchors are kept in one arena as backward
+    // lists (index of the last anchor, each anchor with the index of the one before it)
     let mut arena: Vec<((u32, u32), u32)> = Vec::new();
     let finish = |c: &Live, arena: &[((u32, u32), u32)]| {
         let mut anchors = Vec::new();
@@ -269,13 +291,9 @@ fn chain_seeds(
                 for &k in &retiring {
                     let k = k as usize;
                     while k < active.len() && chains[active[k] as usize].last.0 < limit {
-                        let id = active.swap_remove(k);
-                        if let Some(&moved) = active.get(k) {
-                            slot[moved as usize] = k as u32;
-                        }
+                        let id =
+                            retire(k, &mut active, &mut slot, &mut by_src, &mut by_sus, &chains);
                         let c = &chains[id as usize];
-                        by_src.unlink(c.last.1, id);
-                        by_sus.unlink(c.last.0, id);
                         if is_good(c) {
                             done.push(finish(c, &arena));
                         }
@@ -323,13 +341,9 @@ fn chain_seeds(
                         .enumerate()
                         .min_by_key(|(_, id)| chains[**id as usize].seeds)
                     {
-                        let id = active.swap_remove(k);
-                        if let Some(&moved) = active.get(k) {
-                            slot[moved as usize] = k as u32;
-                        }
+                        let id =
+                            retire(k, &mut active, &mut slot, &mut by_src, &mut by_sus, &chains);
                         let c = &chains[id as usize];
-                        by_src.unlink(c.last.1, id);
-                        by_sus.unlink(c.last.0, id);
                         if is_good(c) {
                             done.push(finish(c, &arena));
                         }

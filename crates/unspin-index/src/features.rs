@@ -319,31 +319,16 @@ fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
     }
 }
 
-fn is_apostrophe(c: char) -> bool {
-    c == '\'' || c == '\u{2019}'
-}
-
-fn is_open_quote(c: char) -> bool {
-    matches!(c, '"' | '\u{201c}' | '\u{2018}' | '(' | '[')
-}
-
-fn is_closer(c: char) -> bool {
-    matches!(c, '"' | '\'' | '\u{201d}' | '\u{2019}' | ')' | ']')
-}
+use unspin_text::is_apostrophe;
 
 /// Calls `f` with every token of `text`, exactly as [`unspin_text::tokenize`] would return
 /// them, plus, for an all-ASCII word or number, the [`hash_str`] of its lowercase form.
 fn for_each_token(text: &str, mut f: impl FnMut(Token, Option<u64>)) {
     let mut i = 0usize;
-    let mut pending_break = true; // next token starts a sentence
-    let mut after_terminal = false; // saw . ! ? and only closers since
-    let mut newline_seen = false;
-    let mut last_end = usize::MAX; // end of the previous token
+    let mut sentences = unspin_text::SentenceState::new();
     while let Some((c, len)) = char_at(text, i) {
         if c.is_whitespace() {
-            if c == '\n' || c == '\u{2029}' {
-                newline_seen = true;
-            }
+            sentences.whitespace(c);
             i += len;
             continue;
         }
@@ -417,13 +402,7 @@ fn for_each_token(text: &str, mut f: impl FnMut(Token, Option<u64>)) {
         } else {
             (i + len, TokenKind::Punct)
         };
-        // a straight double quote glued to the `.` before it closes the sentence's quotation
-        let closing_quote = c == '"' && last_end == i;
-        let starts = pending_break
-            || newline_seen
-            || (after_terminal
-                && !closing_quote
-                && (c.is_uppercase() || c.is_numeric() || is_open_quote(c)));
+        let starts = sentences.token(c, start, end, kind);
         f(
             Token {
                 start,
@@ -433,18 +412,6 @@ fn for_each_token(text: &str, mut f: impl FnMut(Token, Option<u64>)) {
             },
             hash,
         );
-        last_end = end;
-        pending_break = false;
-        newline_seen = false;
-        if kind == TokenKind::Punct {
-            if matches!(c, '.' | '!' | '?' | '\u{2026}') {
-                after_terminal = true;
-            } else if starts || !(after_terminal && is_closer(c)) {
-                after_terminal = false;
-            }
-        } else {
-            after_terminal = false;
-        }
         i = end;
     }
 }

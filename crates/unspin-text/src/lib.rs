@@ -46,7 +46,8 @@ impl Token {
     }
 }
 
-fn is_apostrophe(c: char) -> bool {
+/// A straight or typographic apostrophe (joins letters inside a word: *don't*, *O’Brien*).
+pub fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '\u{2019}'
 }
 
@@ -59,14 +60,10 @@ fn is_apostrophe(c: char) -> bool {
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
     let mut it = text.char_indices().peekable();
-    let mut pending_break = true; // next token starts a sentence
-    let mut after_terminal = false; // saw . ! ? and only closers since
-    let mut newline_seen = false;
+    let mut sentences = SentenceState::new();
     while let Some((i, c)) = it.next() {
         if c.is_whitespace() {
-            if c == '\n' || c == '\u{2029}' {
-                newline_seen = true;
-            }
+            sentences.whitespace(c);
             continue;
         }
         let (end, kind) = if c.is_alphanumeric() {
@@ -108,33 +105,81 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         } else {
             (i + c.len_utf8(), TokenKind::Punct)
         };
-        // A straight double quote glued to the `.` before it closes the sentence's quotation
-        // (`"Yes." Then`); it only opens the next sentence when it follows whitespace.
-        let closing_quote = c == '"' && out.last().is_some_and(|t| t.end == i);
-        let starts = pending_break
-            || newline_seen
-            || (after_terminal
-                && !closing_quote
-                && (c.is_uppercase() || c.is_numeric() || is_open_quote(c)));
+        let starts = sentences.token(c, i, end, kind);
         out.push(Token {
             start: i,
             end,
             kind,
             sentence_start: starts,
         });
-        pending_break = false;
-        newline_seen = false;
-        if kind == TokenKind::Punct {
-            if matches!(c, '.' | '!' | '?' | '\u{2026}') {
-                after_terminal = true;
-            } else if starts || !(after_terminal && is_closer(c)) {
-                after_terminal = false;
-            }
-        } else {
-            after_terminal = false;
-        }
     }
     out
+}
+
+/// Sentence-start detection as tokens go by, for tokenizers that scan text their own way
+/// (the rules of [`tokenize`], which uses it too).
+#[derive(Debug, Clone)]
+pub struct SentenceState {
+    /// The next token starts a sentence.
+    pending_break: bool,
+    /// Saw `.`, `!`, `?` and only closers since.
+    after_terminal: bool,
+    newline_seen: bool,
+    /// End of the previous token.
+    last_end: Option<usize>,
+}
+
+impl Default for SentenceState {
+    fn default() -> Self {
+        SentenceState::new()
+    }
+}
+
+impl SentenceState {
+    /// The state at the start of a text.
+    pub fn new() -> Self {
+        SentenceState {
+            pending_break: true,
+            after_terminal: false,
+            newline_seen: false,
+            last_end: None,
+        }
+    }
+
+    /// Notes a whitespace character between tokens.
+    #[inline]
+    pub fn whitespace(&mut self, c: char) {
+        if c == '\n' || c == '\u{2029}' {
+            self.newline_seen = true;
+        }
+    }
+
+    /// Notes a token of `kind` at `start..end` whose first character is `c`; returns whether
+    /// it starts a sentence.
+    #[inline]
+    pub fn token(&mut self, c: char, start: usize, end: usize, kind: TokenKind) -> bool {
+        // A straight double quote glued to the `.` before it closes the sentence's quotation
+        // (`"Yes." Then`); it only opens the next sentence when it follows whitespace.
+        let closing_quote = c == '"' && self.last_end == Some(start);
+        let starts = self.pending_break
+            || self.newline_seen
+            || (self.after_terminal
+                && !closing_quote
+                && (c.is_uppercase() || c.is_numeric() || is_open_quote(c)));
+        self.pending_break = false;
+        self.newline_seen = false;
+        if kind == TokenKind::Punct {
+            if matches!(c, '.' | '!' | '?' | '\u{2026}') {
+                self.after_terminal = true;
+            } else if starts || !(self.after_terminal && is_closer(c)) {
+                self.after_terminal = false;
+            }
+        } else {
+            self.after_terminal = false;
+        }
+        self.last_end = Some(end);
+        starts
+    }
 }
 
 fn is_open_quote(c: char) -> bool {
