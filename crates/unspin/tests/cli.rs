@@ -427,3 +427,21 @@ fn find_searches_many_suspects_and_reports_each() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn shipped_function_word_lexicon_loads_and_adds_findings() {
+    let lexicon = format!(
+        "{}/../../lexicons/function-words.tsv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let count = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        let spun = example("spun-news.txt");
+        args.push(&spun);
+        let o = unspin(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        json(&o)[0]["findings"].as_array().map_or(0, Vec::len)
+    };
+    assert!(count(&["--lexicon", &lexicon]) > count(&[]));
+}
