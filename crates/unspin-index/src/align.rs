@@ -154,11 +154,11 @@ struct Buckets {
 const NIL: u32 = u32::MAX;
 
 impl Buckets {
-    fn new(positions: usize) -> Self {
+    fn new(positions: usize, ids: usize) -> Self {
         Buckets {
             head: vec![NIL; positions],
-            next: Vec::new(),
-            prev: Vec::new(),
+            next: Vec::with_capacity(ids),
+            prev: Vec::with_capacity(ids),
             occupied: vec![0; positions.div_ceil(64) + 1],
         }
     }
@@ -258,13 +258,15 @@ fn chain_seeds(
             anchors: Vec::new(),
         })
     };
-    let mut chains: Vec<Live> = Vec::new();
+    // every seed adds at most one chain and one anchor: room for all of them up front
+    arena.reserve(seeds.len());
+    let mut chains: Vec<Live> = Vec::with_capacity(seeds.len());
     // chain ids in the order of a plain active list
-    let mut active: Vec<u32> = Vec::new();
+    let mut active: Vec<u32> = Vec::with_capacity(seeds.len().min(512));
     // chain id -> position in `active`
-    let mut slot: Vec<u32> = Vec::new();
-    let mut by_src = Buckets::new(src_len);
-    let mut by_sus = Buckets::new(sus_len);
+    let mut slot: Vec<u32> = Vec::with_capacity(seeds.len());
+    let mut by_src = Buckets::new(src_len, seeds.len());
+    let mut by_sus = Buckets::new(sus_len, seeds.len());
     let mut done: Vec<Chain> = Vec::new();
     let mut retiring: Vec<u32> = Vec::new();
     // suspect positions below this hold no active chain

@@ -252,7 +252,9 @@ const NUM_SALT: u64 = 0x0a11_0000_0000_0003;
 /// checks it against that function) without building the token list, hashing ASCII words
 /// while it scans them.
 pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
-    let mut out = Vec::with_capacity(text.len() / 6 + 1);
+    // about one word per 5-6 bytes of English: room for more, so that the list is rarely
+    // grown (and copied)
+    let mut out = Vec::with_capacity(text.len() / 4 + 16);
     let mut buf = String::new();
     for_each_token(text, |t, ascii_hash| {
         if t.kind == TokenKind::Punct {

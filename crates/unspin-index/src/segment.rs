@@ -584,9 +584,10 @@ impl Segment {
                 return Err(err(&"no decompressor"));
             };
             d.reinit().map_err(|e| err(&e))?;
-            let mut out = vec![0u8; want];
+            // written by the decoder, not zeroed first
+            let mut out: Vec<u8> = Vec::with_capacity(want);
             let mut input = InBuffer::around(frame);
-            let mut output = OutBuffer::around(&mut out[..]);
+            let mut output = OutBuffer::around(&mut out);
             while output.pos() < want {
                 let before = (input.pos(), output.pos());
                 let hint = d.run(&mut input, &mut output).map_err(|e| err(&e))?;
@@ -602,11 +603,14 @@ impl Segment {
     pub fn text(&self, doc: u32) -> Result<String, IndexError> {
         let r = self.row(doc)?;
         let (a, len) = (r[1] as usize, r[2] as usize);
-        let block = self.block_prefix(r[0], a.saturating_add(len))?;
+        let mut block = self.block_prefix(r[0], a.saturating_add(len))?;
         if a + len > block.len() {
             return Err(self.corrupt("text out of its block"));
         }
-        String::from_utf8(block[a..a + len].to_vec()).map_err(|_| self.corrupt("text is not UTF-8"))
+        // the text in place: no second allocation
+        block.truncate(a + len);
+        block.drain(..a);
+        String::from_utf8(block).map_err(|_| self.corrupt("text is not UTF-8"))
     }
 
     /// A whole stored document.
