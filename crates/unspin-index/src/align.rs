@@ -182,11 +182,13 @@ impl Buckets {
         }
     }
     /// Makes room for one more chain id (ids are numbered from 0 without gaps).
+    #[inline]
     fn grow(&mut self) {
         self.next.push(NIL);
         self.prev.push(NIL);
     }
     /// Files chain `id` under `pos`.
+    #[inline]
     fn link(&mut self, pos: u32, id: u32) {
         let i = id as usize;
         let h = self.head[pos as usize];
@@ -198,6 +200,7 @@ impl Buckets {
         self.head[pos as usize] = id;
         self.occupied[pos as usize / 64] |= 1 << (pos % 64);
     }
+    #[inline]
     fn unlink(&mut self, pos: u32, id: u32) {
         let (n, p) = (self.next[id as usize], self.prev[id as usize]);
         if p == NIL {
