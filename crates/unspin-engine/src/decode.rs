@@ -212,6 +212,28 @@ struct Tok {
     norm: String,
 }
 
+/// The indefinite article's two forms. *a* and *an* are one word spelled by the sound that
+/// follows, not synonyms: spinners leave the article alone (which is why *an crucial step*
+/// betrays a substitution), so the article is never the restored edit.
+struct Articles {
+    a: WordId,
+    an: WordId,
+}
+
+impl Articles {
+    fn new(lm: &dyn LanguageModel) -> Self {
+        Articles {
+            a: lm.id("a"),
+            an: lm.id("an"),
+        }
+    }
+
+    /// Whether `x` and `y` are the two forms of the article.
+    fn swaps(&self, x: WordId, y: WordId) -> bool {
+        self.a != self.an && ((x == self.a && y == self.an) || (x == self.an && y == self.a))
+    }
+}
+
 /// A candidate after stage one of the lattice: (pruning bound, candidate index, its words'
 /// range in the word buffer, ln P(first word | left context), LM state after it).
 type Scored = (f64, usize, (usize, usize), f64, LmState);
@@ -436,6 +458,7 @@ impl Decoder<'_> {
         let mut cands: Vec<Candidate> = Vec::new();
         let mut scored: Vec<Scored> = Vec::new();
         let mut wbuf: Vec<WordId> = Vec::new();
+        let articles = Articles::new(self.lm);
         let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
         let want_terms = self.terms.is_some_and(|t| !t.is_empty()) && self.params.term_bonus > 0.0;
         // Per token, the candidate words that occur in some known term (for term edges).
@@ -482,6 +505,9 @@ impl Decoder<'_> {
                         || words.contains(&self.lm.unk())
                         || (words.len() == observed.len()
                             && words.iter().zip(observed).all(|(w, t)| *w == t.id))
+                        || (observed.len() == 1
+                            && words.len() == 1
+                            && articles.swaps(observed[0].id, words[0]))
                     {
                         continue;
                     }
