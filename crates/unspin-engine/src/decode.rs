@@ -1062,6 +1062,20 @@ mod tests {
     }
 
     #[test]
+    fn articles_are_one_word() {
+        let lm = crate::toy::lm();
+        let art = Articles {
+            a: lm.id("a"),
+            an: 99_999,
+        };
+        assert!(art.swaps(art.a, art.an) && art.swaps(art.an, art.a));
+        assert!(!art.swaps(art.a, lm.id("the")) && !art.swaps(art.a, art.a));
+        // A model that knows neither form (both unknown) swaps nothing.
+        let none = Articles { a: 0, an: 0 };
+        assert!(!none.swaps(0, 0));
+    }
+
+    #[test]
     fn prior_against_spun_grows_with_length_then_caps() {
         let p = Params::default();
         let full = (p.prior_spun / (1.0 - p.prior_spun)).ln();
