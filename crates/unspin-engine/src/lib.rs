@@ -4,12 +4,18 @@
 //! The engine is a noisy-channel decoder (see [`decode`]) over two models: an n-gram
 //! [`LanguageModel`] and a [`CandidateSource`] giving, for an observed word or phrase, the
 //! originals a spinner could have replaced with it and how likely that substitution is.
+//! Optional [`Terms`] (known multi-word terms) let it restore a term whose words were each
+//! swapped.
 //!
 //! ```
-//! use unspin_engine::{Engine, CheckOptions, Params, toy};
+//! use unspin_engine::{CheckOptions, Engine, Params, restore, toy};
 //! let engine = Engine::new(Box::new(toy::lm()), Box::new(toy::lexicon()), Params::default());
-//! let report = engine.check("the cat sat on the rug .", &CheckOptions::default());
-//! assert!(report.findings.is_empty() || report.findings[0].suggestion == "mat");
+//! let text = "the cat sat on the carpet .";
+//! let report = engine.check(text, &CheckOptions { threshold: 0.5 });
+//! assert_eq!(report.findings.len(), 1);
+//! assert_eq!(report.findings[0].text, "carpet");
+//! assert_eq!(report.findings[0].suggestion, "mat");
+//! assert_eq!(restore(text, &report.findings), "the cat sat on the mat .");
 //! ```
 
 pub mod decode;
