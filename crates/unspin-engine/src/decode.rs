@@ -361,22 +361,6 @@ impl Decoder<'_> {
         out
     }
 
-    /// LM log-probability (nats) of `words` after `state`, with the unknown-word penalty.
-    fn extend(&self, mut state: LmState, words: impl Iterator<Item = WordId>) -> f64 {
-        let unk = self.lm.unk();
-        let mut lp = 0.0f64;
-        let mut penalty = 0.0;
-        let mut next = LmState::default();
-        for w in words {
-            lp += self.lm.score(&state, w, &mut next) as f64;
-            if w == unk {
-                penalty += self.params.unk_penalty;
-            }
-            state = next;
-        }
-        lp * LN10 + penalty
-    }
-
     /// ln P(window with the edit) − ln P(window as written), nats, for span `i..j` replaced by
     /// a candidate: `lp` (the candidate's words already scored, ending in `state`), then `rest`
     /// of its words and the right context `right` (from [`Decoder::right_context`]). Exact, and
@@ -487,7 +471,7 @@ impl Decoder<'_> {
                 if cands.is_empty() {
                     continue;
                 }
-                let obs_score = self.right_context(toks, tokens, obs, i, j, &mut right);
+                self.right_context(toks, tokens, j, &mut right);
                 let obs_first = obs.lp[i];
                 let name = self.name_prior(toks, i, j);
                 // Stage one: the candidate's first word against the observed one, in the left
@@ -536,15 +520,8 @@ impl Decoder<'_> {
                 for (_, ci, (from, to), first, st) in scored.drain(..) {
                     let c = &cands[ci];
                     let words = wbuf[from..to].to_vec();
-                    let diff = self.window_diff(st, first, &words[1..], (i, j), &right, obs);
-                    debug_assert!(
-                        (diff
-                            - (first + self.extend(st, words[1..].iter().chain(&right).copied())
-                                - obs_score))
-                            .abs()
-                            < 1e-6
-                    );
-                    let gain = self.params.lm_weight * diff;
+                    let gain = self.params.lm_weight
+                        * self.window_diff(st, first, &words[1..], (i, j), &right, obs);
                     let term = self.term_feature(toks, tokens, i, j, Some(&words)) - obs_term;
                     let base = gain + c.ln_channel as f64 + name + term;
                     edges.push(Edge {
@@ -595,16 +572,20 @@ impl Decoder<'_> {
             self.extend_terms(terms, tokens, &options, i, &mut pre, &mut parts, &mut found);
         }
         let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
+        let ordinary = edges.len();
         for (i, words, parts) in found {
             let j = i + words.len();
             // Already an ordinary edge with the same words (a phrase candidate)? Keep that one.
-            if edges
+            // The ordinary edges are in start order (term edges, appended below, come later).
+            let from = edges[..ordinary].partition_point(|e| e.i < i);
+            if edges[from..ordinary]
                 .iter()
-                .any(|e| e.i == i && e.j == j && e.words == words)
+                .take_while(|e| e.i == i)
+                .any(|e| e.j == j && e.words == words)
             {
                 continue;
             }
-            self.right_context(toks, tokens, obs, i, j, &mut right);
+            self.right_context(toks, tokens, j, &mut right);
             let left = obs.before(i, tokens, self.lm);
             let gain =
                 self.params.lm_weight * self.window_diff(left, 0.0, &words, (i, j), &right, obs);
@@ -635,18 +616,9 @@ impl Decoder<'_> {
         edges.sort_by_key(|e| e.i);
     }
 
-    /// Fills `right` with the right context of span `i..j` (up to `order - 1` following tokens
-    /// of the sentence, then `</s>`) and returns the observed log-probability (nats) of the span
-    /// and that context.
-    fn right_context(
-        &self,
-        toks: &[Tok],
-        tokens: &[Token],
-        obs: &Observed,
-        i: usize,
-        j: usize,
-        right: &mut Vec<WordId>,
-    ) -> f64 {
+    /// Fills `right` with the right context of a span ending before token `j`: up to
+    /// `order - 1` following tokens of the sentence, then `</s>` if the sentence ends first.
+    fn right_context(&self, toks: &[Tok], tokens: &[Token], j: usize, right: &mut Vec<WordId>) {
         let n_ctx = self.lm.order().clamp(1, LM_STATE_WORDS + 1) - 1;
         right.clear();
         let mut k = j;
@@ -658,11 +630,6 @@ impl Decoder<'_> {
             right.push(toks[k].id);
             k += 1;
         }
-        let mut score: f64 = obs.lp[i..k].iter().sum();
-        if right.last() == Some(&self.lm.eos()) {
-            score += obs.eos[k - 1];
-        }
-        score
     }
 
     /// The name penalty when the span holds a likely name, else 0.
@@ -1059,6 +1026,62 @@ mod tests {
         let (_, a, _) = dec.estimate_rate(&mut short.clone(), 10);
         let (_, b, _) = dec.estimate_rate(&mut short.clone(), 400);
         assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+
+    #[test]
+    fn window_diff_is_the_whole_window_difference() {
+        let lm = crate::toy::lm();
+        let lex = crate::toy::lexicon();
+        let params = Params::default();
+        let dec = Decoder {
+            lm: &lm,
+            lex: &lex,
+            params: &params,
+            terms: None,
+        };
+        let text = "the cat sat on the carpet . a dog lay on a mat .";
+        let tokens = unspin_text::tokenize(text);
+        let toks = dec.prepare(text, &tokens);
+        let obs = dec.observed_scores(&toks, &tokens);
+        // ln P of `words` after `state` with the unknown-word penalty, word by word, without
+        // stopping early.
+        let full = |mut state: LmState, words: &[WordId]| {
+            let mut lp = 0.0;
+            let mut next = LmState::default();
+            for &w in words {
+                lp += lm.score(&state, w, &mut next) as f64 * LN10;
+                if w == lm.unk() {
+                    lp += params.unk_penalty;
+                }
+                state = next;
+            }
+            lp
+        };
+        let mut right = Vec::new();
+        let cands: [&[&str]; 3] = [&["mat"], &["cat", "sat"], &["sofa", "on", "the"]];
+        for i in 0..toks.len() {
+            for j in i + 1..(i + 3).min(toks.len()) {
+                if tokens[i + 1..j].iter().any(|t| t.sentence_start) {
+                    continue;
+                }
+                dec.right_context(&toks, &tokens, j, &mut right);
+                let real = right.len() - usize::from(right.last() == Some(&lm.eos()));
+                let mut seen: f64 = obs.lp[i..j + real].iter().sum();
+                if real < right.len() {
+                    seen += obs.eos[j + real - 1];
+                }
+                let left = obs.before(i, &tokens, &lm);
+                for c in cands {
+                    let words: Vec<WordId> = c.iter().map(|w| lm.id(w)).collect();
+                    let all: Vec<WordId> = words.iter().chain(&right).copied().collect();
+                    let want = full(left, &all) - seen;
+                    let mut st = LmState::default();
+                    let first = lm.score(&left, words[0], &mut st) as f64 * LN10;
+                    let got = dec.window_diff(st, first, &words[1..], (i, j), &right, &obs);
+                    assert!((got - want).abs() < 1e-9, "{i}..{j} {c:?}: {got} vs {want}");
+                }
+            }
+        }
     }
 
     #[test]
