@@ -369,15 +369,8 @@ fn for_each_token(text: &str, mut f: impl FnMut(Token, Option<u64>)) {
                         end += dl;
                     }
                     Some((d, dl)) if is_apostrophe(d) || d == '.' || d == ',' => {
-                        // internal joiner: keep only if followed by an alphanumeric of the
-                        // right sort (letters after apostrophes, digits after . and , in
-                        // numbers)
-                        let ok = match char_at(text, end + dl) {
-                            Some((n, _)) if is_apostrophe(d) => n.is_alphabetic() && !all_digits,
-                            Some((n, _)) => all_digits && n.is_ascii_digit(),
-                            None => false,
-                        };
-                        if !ok {
+                        let next = char_at(text, end + dl).map(|(n, _)| n);
+                        if !unspin_text::joins(d, next, all_digits) {
                             break;
                         }
                         if dl == 1 {

@@ -307,31 +307,27 @@ impl Index {
         }))
     }
 
+    /// The segment a document reference points into.
+    fn segment(&self, r: DocRef) -> Result<&Segment, IndexError> {
+        self.segs
+            .get(r.seg as usize)
+            .map(|o| &o.seg)
+            .ok_or_else(|| IndexError::corrupt(&self.dir, "segment number out of range"))
+    }
+
     /// A stored document.
     pub fn doc(&self, r: DocRef) -> Result<StoredDoc, IndexError> {
-        let o = self
-            .segs
-            .get(r.seg as usize)
-            .ok_or_else(|| IndexError::corrupt(&self.dir, "segment number out of range"))?;
-        o.seg.doc(r.doc)
+        self.segment(r)?.doc(r.doc)
     }
 
     /// (id, title, url) of a stored document.
     pub fn meta(&self, r: DocRef) -> Result<(String, String, String), IndexError> {
-        let o = self
-            .segs
-            .get(r.seg as usize)
-            .ok_or_else(|| IndexError::corrupt(&self.dir, "segment number out of range"))?;
-        o.seg.meta(r.doc)
+        self.segment(r)?.meta(r.doc)
     }
 
     /// Text of a stored document.
     pub fn text(&self, r: DocRef) -> Result<String, IndexError> {
-        let o = self
-            .segs
-            .get(r.seg as usize)
-            .ok_or_else(|| IndexError::corrupt(&self.dir, "segment number out of range"))?;
-        o.seg.text(r.doc)
+        self.segment(r)?.text(r.doc)
     }
 
     /// Finds a live document by id.

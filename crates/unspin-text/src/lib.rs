@@ -46,6 +46,18 @@ impl Token {
     }
 }
 
+/// Whether the joiner `d` (an apostrophe, `.` or `,`) inside a word continues it, given the
+/// character after it and whether the word so far is all digits: letters after apostrophes
+/// (*don't*), digits after `.` and `,` in numbers (*3.5*, *1,000*).
+#[inline]
+pub fn joins(d: char, next: Option<char>, all_digits: bool) -> bool {
+    match next {
+        Some(n) if is_apostrophe(d) => n.is_alphabetic() && !all_digits,
+        Some(n) => all_digits && n.is_ascii_digit(),
+        None => false,
+    }
+}
+
 /// A straight or typographic apostrophe (joins letters inside a word: *don't*, *O’Brien*).
 pub fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '\u{2019}'
@@ -77,15 +89,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                         end = j + d.len_utf8();
                     }
                     Some((j, d)) if is_apostrophe(d) || d == '.' || d == ',' => {
-                        // Internal joiner: keep only if followed by an alphanumeric of the
-                        // right sort (letters after apostrophes, digits after . and , in numbers).
                         let next = text[j + d.len_utf8()..].chars().next();
-                        let ok = match next {
-                            Some(n) if is_apostrophe(d) => n.is_alphabetic() && !all_digits,
-                            Some(n) => all_digits && n.is_ascii_digit(),
-                            None => false,
-                        };
-                        if !ok {
+                        if !joins(d, next, all_digits) {
                             break;
                         }
                         it.next();

@@ -21,12 +21,17 @@ use unspin_index::search::{FindOptions, find};
 fn read_text(path: &std::path::Path) -> Result<String> {
     let name = path.to_string_lossy();
     let text = crate::input::read_source(&name, crate::input::DEFAULT_MAX_BYTES)?;
-    let html = crate::input::is_html_name(&name) || unspin_index::html::looks_like_html(&text);
-    Ok(if html {
+    Ok(visible_text(&name, text, false))
+}
+
+/// The text to search or align: HTML (by `html`, the file name or the content) becomes its
+/// visible text.
+fn visible_text(name: &str, text: String, html: bool) -> String {
+    if html || crate::input::is_html_name(name) || unspin_index::html::looks_like_html(&text) {
         unspin_index::html::html_to_text(&text)
     } else {
         text
-    })
+    }
 }
 
 /// Output format.
@@ -273,20 +278,19 @@ impl FindArgs {
         for f in &self.files {
             let name = f.to_string_lossy();
             match crate::input::read_docs(&name, self.input, crate::input::DEFAULT_MAX_BYTES) {
-                Ok(docs) => suspects.extend(docs.into_iter().map(|d| {
-                    let html = d.html
-                        || (d.id.is_none()
-                            && (crate::input::is_html_name(&d.path)
-                                || unspin_index::html::looks_like_html(&d.text)));
-                    Suspect {
-                        name: d.path,
-                        id: d.id,
-                        text: if html {
+                Ok(docs) => suspects.extend(docs.into_iter().map(|d| Suspect {
+                    // JSONL records are HTML only when they say so
+                    text: if d.id.is_some() {
+                        if d.html {
                             unspin_index::html::html_to_text(&d.text)
                         } else {
                             d.text
-                        },
-                    }
+                        }
+                    } else {
+                        visible_text(&d.path, d.text, d.html)
+                    },
+                    name: d.path,
+                    id: d.id,
                 })),
                 Err(e) => {
                     eprintln!("unspin: error: {e:#}");
