@@ -7,16 +7,18 @@
 # Usage: bench/check/tortured.sh   (takes ~2 minutes)
 #   SEED=n   another hold-out split (default 1; the files go to bench-out/tortured-<n>)
 #   ARGS="--set term_bonus=2 --threshold 0.9"   extra options for `unspin check`
+#   LEXARGS="--evidence-weight 0.5"   extra options for the lexicon build (use another OUT)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seed=${SEED:-1}
 out=${OUT:-bench-out/tortured-$seed}
 args=${ARGS:-}
+lexargs=${LEXARGS:-}
 mkdir -p "$out/model"
 cargo build --release -q -p unspin -p unspin-lexicon
 [ -s data/sources/moby.txt ] || scripts/fetch-sources.sh
 if [ ! -s "$out/model/lexicon.bin" ]; then
-  target/release/unspin-lexicon build --holdout 0.2 --seed "$seed" --out "$out/model/lexicon.bin" > "$out/build.log" 2>&1
+  target/release/unspin-lexicon build --holdout 0.2 --seed "$seed" $lexargs --out "$out/model/lexicon.bin" > "$out/build.log" 2>&1
 fi
 ln -sf "$(pwd)/model/en/lm.bin" "$out/model/lm.bin"
 target/release/unspin-lexicon eval-tortured --lexicon "$out/model/lexicon.bin" --fraction 0.2 --seed "$seed" \

@@ -248,6 +248,9 @@ pub struct EvalArgs {
     /// Model directory (default: the built-in model).
     #[arg(long, value_name = "DIR")]
     model: Option<PathBuf>,
+    /// Extra substitution pairs, as for `check --lexicon`.
+    #[arg(long = "lexicon", value_name = "TSV")]
+    lexicons: Vec<PathBuf>,
     /// Confidence threshold.
     #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
     threshold: f64,
@@ -268,7 +271,7 @@ pub struct EvalArgs {
 impl EvalArgs {
     pub fn run(self) -> Result<i32> {
         let params = params_with(&self.overrides)?;
-        let engine = crate::models::load_engine(self.model.as_deref(), &[], params)?;
+        let engine = crate::models::load_engine(self.model.as_deref(), &self.lexicons, params)?;
         let name = self.set.display().to_string();
         let f = std::fs::File::open(&self.set).with_context(|| format!("{name}: cannot open"))?;
         let mut set = Vec::new();

@@ -48,6 +48,9 @@ enum Cmd {
         /// Exponent of ln P(X) in the ranking.
         #[arg(long)]
         prior_weight: Option<f64>,
+        /// Exponent of the evidence factor (1 = as measured, 0 = none).
+        #[arg(long)]
+        evidence_weight: Option<f64>,
         /// Size limit in bytes.
         #[arg(long)]
         max_bytes: Option<usize>,
@@ -141,6 +144,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             prune,
             max_bytes,
             prior_weight,
+            evidence_weight,
             moby_reverse,
         } => {
             let mut o = BuildOptions::with_root(&root);
@@ -155,6 +159,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             o.moby_reverse = moby_reverse;
             if let Some(w) = prior_weight {
                 o.prior_weight = w;
+            }
+            if let Some(w) = evidence_weight {
+                o.evidence_weight = w;
             }
             if let Some(b) = max_bytes {
                 o.max_bytes = b;
