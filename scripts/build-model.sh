@@ -7,6 +7,7 @@ cd "$root"
 scripts/fetch-sources.sh
 cargo build --release -p unspin --no-default-features
 target/release/unspin model build --out model/en
+bash scripts/function-words.sh
 cargo run --release -p unspin-index --example build_classes -- \
   data/sources/moby.txt data/sources/wordnet model/en/classes.fst
 ls -la model/en

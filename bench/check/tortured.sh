@@ -21,6 +21,7 @@ if [ ! -s "$out/model/lexicon.bin" ]; then
   target/release/unspin-lexicon build --holdout 0.2 --seed "$seed" $lexargs --out "$out/model/lexicon.bin" > "$out/build.log" 2>&1
 fi
 ln -sf "$(pwd)/model/en/lm.bin" "$out/model/lm.bin"
+ln -sf "$(pwd)/model/en/function-words.tsv" "$out/model/function-words.tsv"
 target/release/unspin-lexicon eval-tortured --lexicon "$out/model/lexicon.bin" --fraction 0.2 --seed "$seed" \
   --jsonl "$out/heldout.jsonl"
 python3 - "$out/heldout.jsonl" "$out/clean.jsonl" <<'PY'

@@ -103,7 +103,7 @@ impl Default for CheckOptions {
 
 /// The default confidence threshold (chosen on clean text to keep false alarms rare; see
 /// BENCHMARKS.md).
-pub const DEFAULT_THRESHOLD: f64 = 0.85;
+pub const DEFAULT_THRESHOLD: f64 = 0.86;
 
 /// Texts are analysed in chunks of about this many bytes, cut at line ends where possible,
 /// so memory stays bounded whatever the input's shape.

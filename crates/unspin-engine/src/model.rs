@@ -175,7 +175,7 @@ pub fn log_add(a: f32, b: f32) -> f32 {
 /// A lexicon learned from evidence (`unspin learn`): lines `spun<TAB>original<TAB>count`.
 #[derive(Debug, Default)]
 pub struct UserLexicon {
-    map: std::collections::HashMap<String, Vec<Candidate>>,
+    map: rustc_hash::FxHashMap<String, Vec<Candidate>>,
     originals: Vec<String>,
     max_words: usize,
 }
@@ -220,7 +220,7 @@ impl UserLexicon {
             *totals.entry(orig.clone()).or_default() += count;
             counts.entry(spun).or_default().push((orig, count));
         }
-        let mut map = std::collections::HashMap::new();
+        let mut map = rustc_hash::FxHashMap::default();
         let mut originals: Vec<String> = Vec::new();
         let mut ids: std::collections::HashMap<String, u32> = Default::default();
         let mut max_words = 1;

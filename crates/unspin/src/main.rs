@@ -12,7 +12,6 @@ mod serve;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
 use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD};
 
 // mimalloc: `index add` allocates per document on worker threads and frees on others; with
@@ -70,12 +69,8 @@ enum Cmd {
 /// Options shared by `check` and `restore`.
 #[derive(Args, Clone)]
 struct EngineOpts {
-    /// Model directory (lm.bin + lexicon.bin); default: $UNSPIN_MODEL, else the built-in model.
-    #[arg(long, value_name = "DIR")]
-    model: Option<PathBuf>,
-    /// Extra substitution pairs (`spun<TAB>original<TAB>count`, e.g. from `unspin learn`).
-    #[arg(long = "lexicon", value_name = "TSV")]
-    lexicons: Vec<PathBuf>,
+    #[command(flatten)]
+    model: models::ModelArgs,
     /// Report findings with confidence at least this (lower finds more, higher is surer).
     #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = parse_unit)]
     threshold: f64,
@@ -132,7 +127,7 @@ fn parse_unit(s: &str) -> Result<f64, String> {
 
 fn engine(o: &EngineOpts) -> Result<unspin_engine::Engine> {
     let params = model_cmd::params_with(&o.overrides)?;
-    models::load_engine(o.model.as_deref(), &o.lexicons, params)
+    models::load_engine(&o.model, params)
 }
 
 fn run() -> Result<i32> {

@@ -87,6 +87,7 @@ impl ModelCmd {
                 let t = Instant::now();
                 let (lm, lex) = crate::models::load_parts(model.as_deref())?;
                 let terms = crate::models::load_terms(model.as_deref(), &lm)?;
+                let fw = crate::models::load_function_words(model.as_deref())?;
                 let ms = t.elapsed().as_secs_f64() * 1000.0;
                 println!("model: {}", crate::models::describe(model.as_deref()));
                 println!("loaded in {ms:.1} ms");
@@ -109,6 +110,10 @@ impl ModelCmd {
                     terms.len(),
                     terms.max_words()
                 );
+                match fw {
+                    Some(f) => println!("function-word pairs: {} keys", f.len()),
+                    None => println!("function-word pairs: none"),
+                }
                 Ok(0)
             }
             ModelCmd::ExportArpa { model, out } => {
@@ -245,12 +250,8 @@ impl SpinArgs {
 pub struct EvalArgs {
     /// Labelled set (JSONL from `unspin spin`).
     set: PathBuf,
-    /// Model directory (default: the built-in model).
-    #[arg(long, value_name = "DIR")]
-    model: Option<PathBuf>,
-    /// Extra substitution pairs, as for `check --lexicon`.
-    #[arg(long = "lexicon", value_name = "TSV")]
-    lexicons: Vec<PathBuf>,
+    #[command(flatten)]
+    model: crate::models::ModelArgs,
     /// Confidence threshold.
     #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
     threshold: f64,
@@ -271,7 +272,7 @@ pub struct EvalArgs {
 impl EvalArgs {
     pub fn run(self) -> Result<i32> {
         let params = params_with(&self.overrides)?;
-        let engine = crate::models::load_engine(self.model.as_deref(), &self.lexicons, params)?;
+        let engine = crate::models::load_engine(&self.model, params)?;
         let name = self.set.display().to_string();
         let f = std::fs::File::open(&self.set).with_context(|| format!("{name}: cannot open"))?;
         let mut set = Vec::new();

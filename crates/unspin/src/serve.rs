@@ -42,12 +42,8 @@ pub struct ServeArgs {
     /// Source index directory (enables /v1/find and /v1/compare).
     #[arg(long, value_name = "DIR")]
     pub index: Option<PathBuf>,
-    /// Model directory (lm.bin + lexicon.bin); default: $UNSPIN_MODEL, else the built-in model.
-    #[arg(long, value_name = "DIR")]
-    pub model: Option<PathBuf>,
-    /// Extra substitution pairs (`spun<TAB>original<TAB>count`).
-    #[arg(long = "lexicon", value_name = "TSV")]
-    pub lexicons: Vec<PathBuf>,
+    #[command(flatten)]
+    pub model: crate::models::ModelArgs,
     /// Default confidence threshold (a request may give its own).
     #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = crate::parse_unit)]
     pub threshold: f64,
@@ -649,7 +645,7 @@ pub fn state(
         pending: Arc::new(Semaphore::new(args.max_pending.max(1))),
         max_body: args.max_body,
         timeout: Duration::from_secs_f64(args.timeout),
-        model: crate::models::describe(args.model.as_deref()),
+        model: crate::models::describe(args.model.model.as_deref()),
     }))
 }
 
@@ -676,8 +672,7 @@ pub fn run(args: ServeArgs) -> Result<i32> {
         ),
         None => None,
     };
-    let engine =
-        crate::models::load_engine(args.model.as_deref(), &args.lexicons, Params::default())?;
+    let engine = crate::models::load_engine(&args.model, Params::default())?;
     let index = index.map(|ix| Arc::new(ix) as Arc<dyn SourceIndex>);
     let st = state(engine, index, &args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -727,8 +722,7 @@ mod tests {
         let args = ServeArgs {
             addr: "127.0.0.1:0".into(),
             index: None,
-            model: None,
-            lexicons: vec![],
+            model: Default::default(),
             threshold: DEFAULT_THRESHOLD,
             max_body: 1000,
             timeout: 30.0,

@@ -429,11 +429,7 @@ fn find_searches_many_suspects_and_reports_each() {
 }
 
 #[test]
-fn shipped_function_word_lexicon_loads_and_adds_findings() {
-    let lexicon = format!(
-        "{}/../../lexicons/function-words.tsv",
-        env!("CARGO_MANIFEST_DIR")
-    );
+fn function_word_pairs_are_on_by_default_and_can_be_left_out() {
     let count = |extra: &[&str]| {
         let mut args = vec!["check", "--format", "json"];
         args.extend_from_slice(extra);
@@ -441,7 +437,23 @@ fn shipped_function_word_lexicon_loads_and_adds_findings() {
         args.push(&spun);
         let o = unspin(&args, None);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        json(&o)[0]["findings"].as_array().map_or(0, Vec::len)
+        let v = json(&o);
+        v[0]["findings"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .map(|x| x["text"].as_str().unwrap_or("").to_lowercase())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
     };
-    assert!(count(&["--lexicon", &lexicon]) > count(&[]));
+    let with = count(&[]);
+    let without = count(&["--no-function-words"]);
+    // the example's connective swap is found only with the pairs
+    assert!(with.iter().any(|t| t == "due to this fact"), "{with:?}");
+    assert!(
+        !without.iter().any(|t| t == "due to this fact"),
+        "{without:?}"
+    );
+    assert!(with.len() > without.len(), "{with:?} vs {without:?}");
 }
