@@ -136,30 +136,37 @@ struct Record {
 }
 
 fn parse_jsonl(path: &str, text: &str) -> Result<Vec<Doc>> {
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let r: Record = serde_json::from_str(line).map_err(|e| {
-            anyhow!(
-                "{path}: line {}: not a JSON object with a \"text\" string: {e}",
-                n + 1
-            )
-        })?;
-        let id = match r.id {
-            Some(serde_json::Value::String(s)) => s,
-            Some(v) => v.to_string(),
-            None => (n + 1).to_string(),
-        };
-        out.push(Doc {
-            path: path.to_string(),
-            id: Some(id),
-            text: r.text,
-            html: r.html,
-        });
-    }
-    Ok(out)
+    use rayon::prelude::*;
+    // parsed on all cores (a crawl's JSONL is large); the first bad line, in file order, is
+    // the error reported
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    let parsed: Vec<Result<Doc>> = lines
+        .par_iter()
+        .map(|&(n, line)| {
+            let r: Record = serde_json::from_str(line).map_err(|e| {
+                anyhow!(
+                    "{path}: line {}: not a JSON object with a \"text\" string: {e}",
+                    n + 1
+                )
+            })?;
+            let id = match r.id {
+                Some(serde_json::Value::String(s)) => s,
+                Some(v) => v.to_string(),
+                None => (n + 1).to_string(),
+            };
+            Ok(Doc {
+                path: path.to_string(),
+                id: Some(id),
+                text: r.text,
+                html: r.html,
+            })
+        })
+        .collect();
+    parsed.into_iter().collect()
 }
 
 #[cfg(test)]
