@@ -162,6 +162,17 @@ impl SynClasses {
         fast.get(&h).copied()
     }
 
+    /// Builds the hash table behind [`SynClasses::class_by_hash`] (tens of milliseconds) in the
+    /// background, on the rayon pool, so that it is ready when the caller has read its input
+    /// instead of holding up the first document or query.
+    pub fn warm_up(&'static self) {
+        if self.fast.get().is_none() {
+            rayon::spawn(move || {
+                self.class_by_hash(0);
+            });
+        }
+    }
+
     /// True when `class` is one of the large classes (more than [`COMMON_CLASS_SIZE`]
     /// words): such a class says little about a text and is ignored by fingerprints and seeds.
     pub fn is_common(&self, class: u32) -> bool {

@@ -232,6 +232,7 @@ impl Index {
             };
             match Self::open_segments(dir, &manifest) {
                 Ok(segs) => {
+                    classes.warm_up();
                     return Ok(Index {
                         dir: dir.to_path_buf(),
                         manifest,
@@ -440,12 +441,8 @@ impl IndexWriter {
                 let _ = std::fs::remove_file(e.path());
             }
         }
-        // build the synonym classes' hash table (tens of milliseconds) while the caller
-        // starts reading input, not in the first fingerprinting job
         let classes = SynClasses::embedded();
-        rayon::spawn(move || {
-            classes.class_by_hash(0);
-        });
+        classes.warm_up();
         Ok(IndexWriter {
             dir: dir.to_path_buf(),
             _lock: lock,

@@ -54,6 +54,8 @@ pub fn read_source(path: &str, max_bytes: u64) -> Result<String> {
             );
         }
         let f = std::fs::File::open(p).map_err(|e| anyhow!("{path}: {}", io_reason(&e)))?;
+        // one allocation of the right size (no regrowth and copying of large inputs)
+        bytes.reserve_exact(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
         f.take(max_bytes + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| anyhow!("{path}: {}", io_reason(&e)))?;
