@@ -696,6 +696,67 @@ fn align_gap(
     }
 }
 
+/// Whether a sentence ends between word `k - 1` and word `k` of `text` (false at the ends).
+fn sentence_break(words: &[WordFeat], text: &str, k: u32) -> bool {
+    let k = k as usize;
+    if k == 0 || k >= words.len() {
+        return false;
+    }
+    let gap = text
+        .get(words[k - 1].end as usize..words[k].start as usize)
+        .unwrap_or("");
+    gap.contains(['.', '!', '?'])
+}
+
+/// Splits a substitution that runs across a sentence end on one side only, where the other
+/// side's sentence ends at the substitution's edge: *summer. Both* spun into *summer time.
+/// Each* aligns as one run *Both* → *time. Each*; the sentence end says it is *summer* →
+/// *summer time* and *Both* → *Each*. The part cut off is joined with the matched word
+/// beside it (as for one-sided runs).
+fn split_at_sentence_end(
+    x: SubPair,
+    (sus, sus_text): (&[WordFeat], &str),
+    (src, src_text): (&[WordFeat], &str),
+) -> Vec<SubPair> {
+    let (a0, a1) = x.suspect;
+    let (b0, b1) = x.source;
+    let inner = |w: &[WordFeat], t: &str, lo: u32, hi: u32| -> Vec<u32> {
+        (lo + 1..hi).filter(|&k| sentence_break(w, t, k)).collect()
+    };
+    let matched = |i: u32, j: u32| {
+        (i as usize) < sus.len()
+            && (j as usize) < src.len()
+            && sus[i as usize].exact == src[j as usize].exact
+    };
+    let ks = inner(sus, sus_text, a0, a1);
+    let kd = inner(src, src_text, b0, b1);
+    let brk_s = |k| sentence_break(sus, sus_text, k);
+    let brk_d = |k| sentence_break(src, src_text, k);
+    let pair = |s: (u32, u32), d: (u32, u32)| SubPair {
+        suspect: s,
+        source: d,
+    };
+    match (ks.as_slice(), kd.as_slice()) {
+        // both sides break once inside: split both there
+        (&[k], &[l]) => vec![pair((a0, k), (b0, l)), pair((k, a1), (l, b1))],
+        // the suspect breaks inside, the source at an edge
+        (&[k], []) if brk_d(b0) && !brk_s(a0) && a0 > 0 && b0 > 0 && matched(a0 - 1, b0 - 1) => {
+            vec![pair((a0 - 1, k), (b0 - 1, b0)), pair((k, a1), (b0, b1))]
+        }
+        (&[k], []) if brk_d(b1) && !brk_s(a1) && matched(a1, b1) => {
+            vec![pair((a0, k), (b0, b1)), pair((k, a1 + 1), (b1, b1 + 1))]
+        }
+        // the source breaks inside, the suspect at an edge
+        ([], &[l]) if brk_s(a0) && !brk_d(b0) && a0 > 0 && b0 > 0 && matched(a0 - 1, b0 - 1) => {
+            vec![pair((a0 - 1, a0), (b0 - 1, l)), pair((a0, a1), (l, b1))]
+        }
+        ([], &[l]) if brk_s(a1) && !brk_d(b1) && matched(a1, b1) => {
+            vec![pair((a0, a1), (b0, l)), pair((a1, a1 + 1), (l, b1 + 1))]
+        }
+        _ => vec![x],
+    }
+}
+
 /// A passage in the style of the PAN text-alignment task: offsets and lengths in characters
 /// (Unicode scalar values), plus the byte ranges.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -861,7 +922,11 @@ pub fn compare(
             source_bytes: sb,
             seeds: m.seeds,
         });
-        for s in substitutions(&sus, &src, m, p) {
+        let pairs = substitutions(&sus, &src, m, p);
+        for s in pairs
+            .into_iter()
+            .flat_map(|x| split_at_sentence_end(x, (&sus, suspect), (&src, source)))
+        {
             let sb = byte_span(&src, s.source);
             let tb = byte_span(&sus, s.suspect);
             subs.push(Substitution {
@@ -1092,6 +1157,34 @@ mod tests {
         assert!(found.len() <= log.len() + 1);
         let row = c.table.iter().find(|r| r.source == "discuss").unwrap();
         assert_eq!(row.spun, "talk over");
+    }
+
+    /// Regression: a word put in at a sentence end (*summer* → *summer time.*) was joined
+    /// with the next sentence's substitution into *Both* → *time. Each*.
+    #[test]
+    fn substitution_does_not_run_across_a_sentence_end() {
+        let source = "The council will meet in the spring to discuss the new budget, and the \
+            mayor said the plan would be ready before the summer. Both sides agree that the old \
+            bridge needs work, but residents fear the costs may be higher than expected by the \
+            engineers who inspected the bridge last year.";
+        let suspect = "The council will meet in the spring to discuss the new budget, and the \
+            mayor said the plan would be ready before the summer time. Each sides agree that the \
+            old bridge needs work, but residents fear the costs may be higher than expected by \
+            the engineers who inspected the bridge last year.";
+        let c = compare(
+            suspect,
+            source,
+            SynClasses::embedded(),
+            &AlignParams::default(),
+        );
+        let rows: Vec<(&str, &str)> = c
+            .table
+            .iter()
+            .map(|r| (r.source.as_str(), r.spun.as_str()))
+            .collect();
+        assert!(rows.contains(&("both", "each")), "{rows:?}");
+        assert!(rows.contains(&("summer", "summer time")), "{rows:?}");
+        assert_eq!(rows.len(), 2, "{rows:?}");
     }
 
     #[test]

@@ -530,6 +530,186 @@ fn wrap(ps: &[(&str, bool)], w: usize, color: bool) -> Vec<(String, usize)> {
     lines
 }
 
+/// A word of the side-by-side view and whether it follows the previous one without a space
+/// (punctuation: *budget.*).
+type Word<'a> = (&'a str, bool);
+
+/// The words of `text[a..b]`, the first marked when no whitespace precedes it in `text` (the
+/// passage's first word, at `start`, never is).
+fn words_in(text: &str, (a, b): (usize, usize), start: usize) -> Vec<Word<'_>> {
+    let Some(part) = text.get(a..b) else {
+        return Vec::new();
+    };
+    let glued = a > start
+        && !part.starts_with(char::is_whitespace)
+        && text[..a]
+            .chars()
+            .next_back()
+            .is_some_and(|c| !c.is_whitespace());
+    part.split_whitespace()
+        .enumerate()
+        .map(|(i, w)| (w, glued && i == 0))
+        .collect()
+}
+
+/// One unit of the side-by-side view: the source's words and the suspect's words that stand
+/// for each other (a matched word, or a substitution when `sub`).
+#[derive(Debug, PartialEq)]
+struct Cell<'a> {
+    src: Vec<Word<'a>>,
+    sus: Vec<Word<'a>>,
+    sub: bool,
+}
+
+/// The passage `p` as cells in reading order: the substitutions inside it, and between them
+/// the matched text, word for word when both sides have as many words (else as one cell).
+/// `None` when the substitutions do not run in the same order in both texts.
+fn cells<'a>(
+    src: &'a str,
+    sus: &'a str,
+    p: &unspin_index::align::Passage,
+    subs: &[unspin_index::align::Substitution],
+) -> Option<Vec<Cell<'a>>> {
+    let (s0, s1) = p.source_bytes;
+    let (t0, t1) = p.this_bytes;
+    let mut inside: Vec<&unspin_index::align::Substitution> = subs
+        .iter()
+        .filter(|x| {
+            x.source_bytes.0 >= s0
+                && x.source_bytes.1 <= s1
+                && x.spun_bytes.0 >= t0
+                && x.spun_bytes.1 <= t1
+        })
+        .collect();
+    inside.sort_by_key(|x| x.source_bytes);
+    let mut out = Vec::new();
+    let (mut a, mut b) = (s0, t0);
+    let gap = |out: &mut Vec<Cell<'a>>, x: (usize, usize), y: (usize, usize)| {
+        let (xs, ys) = (words_in(src, x, s0), words_in(sus, y, t0));
+        if xs.len() == ys.len() {
+            out.extend(xs.into_iter().zip(ys).map(|(x, y)| Cell {
+                src: vec![x],
+                sus: vec![y],
+                sub: false,
+            }));
+        } else if !xs.is_empty() || !ys.is_empty() {
+            out.push(Cell {
+                src: xs,
+                sus: ys,
+                sub: false,
+            });
+        }
+    };
+    for x in inside {
+        let (sa, sb) = x.source_bytes;
+        let (ta, tb) = x.spun_bytes;
+        if sa < a || ta < b {
+            return None;
+        }
+        gap(&mut out, (a, sa), (b, ta));
+        out.push(Cell {
+            src: words_in(src, (sa, sb), s0),
+            sus: words_in(sus, (ta, tb), t0),
+            sub: true,
+        });
+        (a, b) = (sb, tb);
+    }
+    gap(&mut out, (a, s1), (b, t1));
+    Some(out)
+}
+
+/// A rendered line and its visible width.
+type Line = (String, usize);
+
+/// Lays cells out in rows of at most `col` visible characters per side, keeping every cell's
+/// two sides on the same row (so the columns never drift apart); a cell too wide for one row
+/// gets rows of its own.
+fn sync_rows(cells: &[Cell], col: usize, color: bool) -> Vec<(Line, Line)> {
+    // (rendered, visible width, glued to the previous word); a substitution is bracketed as
+    // a whole without colour, highlighted word by word with it
+    let style = |ws: &[Word], sub: bool| -> Vec<(String, usize, bool)> {
+        let n = ws.len();
+        ws.iter()
+            .enumerate()
+            .map(|(i, &(w, glued))| {
+                let shown = match (sub && !color, i == 0, i + 1 == n) {
+                    (true, true, true) => format!("[{w}]"),
+                    (true, true, false) => format!("[{w}"),
+                    (true, false, true) => format!("{w}]"),
+                    _ => w.to_string(),
+                };
+                let width = shown.chars().count();
+                if sub && color {
+                    (format!("\x1b[1;33m{shown}\x1b[0m"), width, glued)
+                } else {
+                    (shown, width, glued)
+                }
+            })
+            .collect()
+    };
+    // width with a space before every word that is not glued on
+    let width = |ws: &[(String, usize, bool)]| -> usize {
+        ws.iter().map(|w| w.1 + usize::from(!w.2)).sum::<usize>()
+    };
+    let push = |line: &mut Line, ws: &[(String, usize, bool)]| {
+        for (w, n, glued) in ws {
+            if line.1 > 0 && !glued {
+                line.0.push(' ');
+                line.1 += 1;
+            }
+            line.0.push_str(w);
+            line.1 += n;
+        }
+    };
+    let mut rows: Vec<(Line, Line)> = Vec::new();
+    let mut cur: (Line, Line) = Default::default();
+    for c in cells {
+        let (l, r) = (style(&c.src, c.sub), style(&c.sus, c.sub));
+        let (lw, rw) = (width(&l), width(&r));
+        // on an empty line the first space is not printed
+        let fits = |line: &Line, w: usize| w == 0 || line.1 + w <= col + usize::from(line.1 == 0);
+        if fits(&cur.0, lw) && fits(&cur.1, rw) {
+            push(&mut cur.0, &l);
+            push(&mut cur.1, &r);
+            continue;
+        }
+        if cur.0.1 > 0 || cur.1.1 > 0 {
+            rows.push(std::mem::take(&mut cur));
+        }
+        if lw <= col + 1 && rw <= col + 1 {
+            push(&mut cur.0, &l);
+            push(&mut cur.1, &r);
+            continue;
+        }
+        // wider than a row: each side word-wrapped on rows of its own
+        let wrap_side = |ws: &[(String, usize, bool)]| -> Vec<Line> {
+            let mut lines: Vec<Line> = Vec::new();
+            let mut line: Line = Default::default();
+            for w in ws {
+                if line.1 > 0 && line.1 + 1 + w.1 > col {
+                    lines.push(std::mem::take(&mut line));
+                }
+                push(&mut line, std::slice::from_ref(w));
+            }
+            if line.1 > 0 {
+                lines.push(line);
+            }
+            lines
+        };
+        let (ll, rl) = (wrap_side(&l), wrap_side(&r));
+        for i in 0..ll.len().max(rl.len()) {
+            rows.push((
+                ll.get(i).cloned().unwrap_or_default(),
+                rl.get(i).cloned().unwrap_or_default(),
+            ));
+        }
+    }
+    if cur.0.1 > 0 || cur.1.1 > 0 {
+        rows.push(cur);
+    }
+    rows
+}
+
 fn render_text(
     out: &mut impl Write,
     sus: &str,
@@ -567,11 +747,23 @@ fn render_text(
             p.this_offset + p.this_length
         )?;
         writeln!(out, "{:<col$} | SUSPECT", "SOURCE")?;
-        let l = wrap(&pieces(src, p.source_bytes, &src_marks), col, color);
-        let r = wrap(&pieces(sus, p.this_bytes, &sus_marks), col, color);
-        for i in 0..l.len().max(r.len()) {
-            let (ls, ll) = l.get(i).cloned().unwrap_or_default();
-            let rs = r.get(i).map(|x| x.0.as_str()).unwrap_or("");
+        let rows = match cells(src, sus, p, &c.substitutions) {
+            Some(cells) => sync_rows(&cells, col, color),
+            // substitutions out of order (should not happen): each side wrapped on its own
+            None => {
+                let l = wrap(&pieces(src, p.source_bytes, &src_marks), col, color);
+                let r = wrap(&pieces(sus, p.this_bytes, &sus_marks), col, color);
+                (0..l.len().max(r.len()))
+                    .map(|i| {
+                        (
+                            l.get(i).cloned().unwrap_or_default(),
+                            r.get(i).cloned().unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            }
+        };
+        for ((ls, ll), (rs, _)) in rows {
             writeln!(out, "{ls}{} | {rs}", " ".repeat(col.saturating_sub(ll)))?;
         }
     }
@@ -654,5 +846,88 @@ impl LearnArgs {
             lx.pairs.len().saturating_sub(before)
         );
         Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(sus: &str, src: &str, col: usize) -> Vec<(String, String)> {
+        let c = unspin_index::align::compare(
+            sus,
+            src,
+            unspin_index::SynClasses::embedded(),
+            &unspin_index::align::AlignParams::default(),
+        );
+        let p = &c.passages[0];
+        let cells = cells(src, sus, p, &c.substitutions).expect("substitutions in order");
+        sync_rows(&cells, col, false)
+            .into_iter()
+            .map(|((l, _), (r, _))| (l, r))
+            .collect()
+    }
+
+    /// Regression: the two columns were wrapped each on its own, so a long spun phrase pushed
+    /// the suspect column lines behind the source column.
+    #[test]
+    fn side_by_side_columns_stay_in_step() {
+        let src = "The council will meet on May 15 to discuss the new budget. Road repairs are \
+            high on their agenda, and the mayor said the plan would therefore be ready before \
+            the summer. The council has always said that safety comes first in every project.";
+        let sus = "The council will meet on Could 15 to debate the new budget. Road repairs are \
+            excessive on their agenda, and the mayor stated the plan would due to this fact be \
+            ready before the summer. The council has at all times stated that security comes \
+            first in every project.";
+        for col in [20, 30, 48] {
+            let rows = view(sus, src, col);
+            for (l, r) in &rows {
+                assert!(
+                    l.chars().count() <= col && r.chars().count() <= col,
+                    "{l} | {r}"
+                );
+            }
+            // every row holds the same matched words on both sides (a substitution may
+            // continue on the next row: bracket depth carries over)
+            let plain = |s: &str, depth: &mut i32| -> Vec<String> {
+                let mut out = String::new();
+                for ch in s.chars() {
+                    match ch {
+                        '[' => *depth += 1,
+                        ']' => *depth -= 1,
+                        _ if *depth == 0 => out.push(ch),
+                        _ => out.push(' '),
+                    }
+                }
+                out.split_whitespace().map(str::to_string).collect()
+            };
+            let (mut dl, mut dr) = (0, 0);
+            for (l, r) in &rows {
+                assert_eq!(plain(l, &mut dl), plain(r, &mut dr), "{rows:#?}");
+            }
+            let row = rows
+                .iter()
+                .find(|(l, _)| l.contains("[therefore]"))
+                .expect("the substitution is shown");
+            assert!(row.1.contains("[due to this fact]"), "{row:?}");
+        }
+    }
+
+    #[test]
+    fn punctuation_stays_on_its_word() {
+        let tail = " Then the members of the council left the old town hall together and walked \
+            along the river to the station, where a crowd of residents was waiting for them.";
+        let rows = view(
+            &format!("The council met to debate the finances.{tail}"),
+            &format!("The council met to discuss the budget.{tail}"),
+            40,
+        );
+        let text: String = rows
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains("[budget]."), "{rows:?}");
+        assert!(!text.contains(" ."), "{rows:?}");
     }
 }
