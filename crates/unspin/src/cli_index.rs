@@ -317,7 +317,8 @@ impl FindArgs {
             None => suspects.par_iter().map(search).collect(),
         };
         let threshold = serde_json::json!({ "min_coverage": self.min_coverage, "min_passage": self.min_passage });
-        let mut out = std::io::stdout().lock();
+        // one write per buffer, not per line (stdout is line-buffered)
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let mut found = false;
         let mut objects = Vec::new();
         for (s, (hits, ms)) in suspects.iter().zip(results) {
@@ -357,6 +358,7 @@ impl FindArgs {
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
+        out.flush()?;
         Ok(if failed {
             2
         } else if self.fail_if_found && found {

@@ -160,7 +160,7 @@ fn run() -> Result<i32> {
             let opts = CheckOptions {
                 threshold: a.engine.threshold,
             };
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for d in docs {
                 let jsonl = d.id.is_some();
                 let rep = check::check_doc(&engine, d, &opts);
@@ -175,6 +175,7 @@ fn run() -> Result<i32> {
                     out.write_all(rep.restored.as_bytes())?;
                 }
             }
+            std::io::Write::flush(&mut out)?;
             Ok(0)
         }
         Cmd::Model(m) => m.run(),
