@@ -38,9 +38,12 @@ pub struct Params {
     /// Spin rate of a text that was not run through a spinner (the "as written" hypothesis):
     /// near zero, but not zero, so that a single glaring substitution can still be found.
     pub clean_rate: f64,
-    /// Prior mean of the spin rate of a spun text, before seeing it.
+    /// Prior mean of the spin rate of a spun text, before seeing it: spinners replace every
+    /// 4th to every 2nd word they can. The estimate from the text alone runs low, because
+    /// substitutions without the right candidate look written as is.
     pub prior_rate: f64,
-    /// Strength of the Beta prior on the spun rate, in pseudo-words.
+    /// Strength of the Beta prior on the spun rate, in pseudo-words (chosen on the development
+    /// and calibration sets, BENCHMARKS.md).
     pub prior_strength: f64,
     /// Prior probability that a text is spun.
     pub prior_spun: f64,
@@ -88,8 +91,8 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             clean_rate: 0.002,
-            prior_rate: 0.12,
-            prior_strength: 20.0,
+            prior_rate: 0.25,
+            prior_strength: 100.0,
             prior_spun: 0.0005,
             prior_words: 15.0,
             em_iterations: 4,
