@@ -103,7 +103,7 @@ impl Default for CheckOptions {
 
 /// The default confidence threshold (chosen on clean text to keep false alarms rare; see
 /// BENCHMARKS.md).
-pub const DEFAULT_THRESHOLD: f64 = 0.86;
+pub const DEFAULT_THRESHOLD: f64 = 0.7;
 
 /// Texts are analysed in chunks of about this many bytes, cut at line ends where possible,
 /// so memory stays bounded whatever the input's shape.
@@ -147,7 +147,10 @@ impl Engine {
     /// Finds substitutions in `text`.
     pub fn check(&self, text: &str, opts: &CheckOptions) -> Analysis {
         let t = opts.threshold.clamp(1e-6, 1.0 - 1e-6);
-        let bias = -(t / (1.0 - t)).ln();
+        // the decoder works with raw log-odds: the threshold's, through the calibration
+        let p = &self.params;
+        let raw = ((t / (1.0 - t)).ln() - p.calib_shift) / p.calib_scale.max(1e-6);
+        let bias = -raw;
         let dec = decode::Decoder {
             lm: self.lm.as_ref(),
             lex: self.lex.as_ref(),
