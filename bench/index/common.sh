@@ -15,3 +15,11 @@ retrieval_data() {
     "$bench" gen-retrieval --out "$data/retrieval"
   fi
 }
+# The side-by-side set: the first 100,000 retrieval documents and the whole/paragraph queries.
+side_data() {
+  retrieval_data
+  side="$data/side"
+  mkdir -p "$side"
+  head -n 100000 "$data/retrieval/docs.jsonl" > "$side/docs.jsonl"
+  grep -E '"kind": ?"(whole|paragraph)"' "$data/retrieval/queries.jsonl" > "$side/queries.jsonl"
+}

@@ -3,11 +3,7 @@
 # + paragraphs from the retrieval set) and the same queries (1,000 whole copies and 992
 # single paragraphs, spun at every 2nd word). One run, both systems.
 source "$(dirname "$0")/common.sh"
-retrieval_data
-side="$data/side"
-mkdir -p "$side"
-head -n 100000 "$data/retrieval/docs.jsonl" > "$side/docs.jsonl"
-grep -E '"kind": ?"(whole|paragraph)"' "$data/retrieval/queries.jsonl" > "$side/queries.jsonl"
+side_data
 echo "== unspin (index add: features, MinHash, LSH postings, compressed texts, fsync; $(nproc) cores)"
 rm -rf "$side/idx"
 /usr/bin/time -f "unspin signatures+index build: %e s wall" \

@@ -380,6 +380,48 @@ pub struct DocRef {
     pub doc: u32,
 }
 
+/// Writes `docs` as the next segment of `m` (named from `m.next_segment`, written and synced)
+/// and lists it in `m` (in memory; the caller writes the manifest). Returns its path.
+fn add_segment(dir: &Path, m: &mut Manifest, docs: &[PreparedDoc]) -> Result<PathBuf, IndexError> {
+    let name = format!("seg-{:06}.useg", m.next_segment);
+    let path = dir.join(&name);
+    let chunks = write_segment(&path, docs)?;
+    m.segments.push(SegmentEntry {
+        name,
+        docs: docs.len() as u32,
+        chunks,
+        deleted: Vec::new(),
+    });
+    m.next_segment += 1;
+    Ok(path)
+}
+
+/// Bytes on disk of the listed segments.
+fn segment_bytes(dir: &Path, segments: &[SegmentEntry]) -> u64 {
+    segments
+        .iter()
+        .filter_map(|e| std::fs::metadata(dir.join(&e.name)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// What [`IndexWriter::merge`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MergeStats {
+    /// Segments before.
+    pub segments_before: usize,
+    /// Segments after.
+    pub segments_after: usize,
+    /// Live documents (all kept).
+    pub docs: u64,
+    /// Removed or replaced documents left out.
+    pub dropped: u64,
+    /// Segment bytes before.
+    pub bytes_before: u64,
+    /// Segment bytes after.
+    pub bytes_after: u64,
+}
+
 /// The single writer of an index (holds `DIR/LOCK`).
 pub struct IndexWriter {
     dir: PathBuf,
@@ -551,6 +593,86 @@ impl IndexWriter {
         Ok(any)
     }
 
+    /// Rewrites the index as few segments as the batch limits allow, leaving out removed and
+    /// replaced documents: after many small `add`s, `find` looks up one segment instead of
+    /// many. Queued documents are committed first.
+    ///
+    /// Crash-safe like `add`: the new segments are written and synced before one manifest
+    /// swap makes them the index; until then the old segments are the index, and a crash
+    /// leaves only unlisted files, which the next writer removes. Readers that have the old
+    /// segments open keep reading them; the old files are removed after the swap.
+    pub fn merge(&mut self) -> Result<MergeStats, IndexError> {
+        self.commit()?;
+        let old = self.manifest.clone();
+        let mut stats = MergeStats {
+            segments_before: old.segments.len(),
+            ..MergeStats::default()
+        };
+        stats.dropped = old.segments.iter().map(|e| e.deleted.len() as u64).sum();
+        stats.bytes_before = segment_bytes(&self.dir, &old.segments);
+        if old.segments.len() <= 1 && stats.dropped == 0 {
+            stats.docs = old.segments.iter().map(|e| u64::from(e.docs)).sum();
+            stats.segments_after = old.segments.len();
+            stats.bytes_after = stats.bytes_before;
+            return Ok(stats);
+        }
+        let mut m = old.clone();
+        m.segments.clear();
+        let mut batch: Vec<NewDoc> = Vec::new();
+        let mut batch_bytes = 0usize;
+        let mut written: Vec<PathBuf> = Vec::new();
+        // on any error, the new segments are not in a manifest: remove them
+        let result = (|| -> Result<(), IndexError> {
+            let mut flush = |batch: &mut Vec<NewDoc>, m: &mut Manifest| -> Result<(), IndexError> {
+                if batch.is_empty() {
+                    return Ok(());
+                }
+                let prepared = prepare_docs(std::mem::take(batch), self.classes);
+                written.push(add_segment(&self.dir, m, &prepared)?);
+                Ok(())
+            };
+            for e in &old.segments {
+                let seg = Segment::open(&self.dir.join(&e.name))?;
+                let deleted: HashSet<u32> = e.deleted.iter().copied().collect();
+                for d in (0..seg.docs()).filter(|d| !deleted.contains(d)) {
+                    let mut doc = seg.doc(d)?;
+                    // the text comes back in its decompression buffer (up to a whole block):
+                    // a batch holds thousands of them
+                    doc.text.shrink_to_fit();
+                    batch_bytes += doc.text.len();
+                    batch.push(NewDoc {
+                        id: doc.id,
+                        title: doc.title,
+                        url: doc.url,
+                        text: doc.text,
+                    });
+                    stats.docs += 1;
+                    if batch.len() >= self.batch_docs || batch_bytes >= self.batch_bytes {
+                        flush(&mut batch, &mut m)?;
+                        batch_bytes = 0;
+                    }
+                }
+            }
+            flush(&mut batch, &mut m)
+        })();
+        if let Err(e) = result {
+            for p in &written {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e);
+        }
+        sync_dir(&self.dir)?;
+        m.generation += 1;
+        m.write(&self.dir)?;
+        self.manifest = m;
+        for e in &old.segments {
+            let _ = std::fs::remove_file(self.dir.join(&e.name));
+        }
+        stats.segments_after = self.manifest.segments.len();
+        stats.bytes_after = segment_bytes(&self.dir, &self.manifest.segments);
+        Ok(stats)
+    }
+
     /// Writes the queued documents as a new segment and commits a new manifest.
     pub fn commit(&mut self) -> Result<(), IndexError> {
         self.prepare()?;
@@ -578,20 +700,12 @@ impl IndexWriter {
             });
         }
         let prepared = batch;
-        let name = format!("seg-{:06}.useg", self.manifest.next_segment);
-        let path = self.dir.join(&name);
-        let chunks = write_segment(&path, &prepared)?;
-        sync_dir(&self.dir)?;
         let mut m = self.manifest.clone();
         let ids: Vec<String> = prepared.iter().map(|d| d.id.clone()).collect();
+        // older copies of these ids are deleted (before the new segment is listed)
         self.mark_deleted(&mut m, &ids)?;
-        m.segments.push(SegmentEntry {
-            name,
-            docs: prepared.len() as u32,
-            chunks,
-            deleted: Vec::new(),
-        });
-        m.next_segment += 1;
+        add_segment(&self.dir, &mut m, &prepared)?;
+        sync_dir(&self.dir)?;
         m.generation += 1;
         m.write(&self.dir)?;
         self.manifest = m;

@@ -184,6 +184,151 @@ fn missing_and_corrupt_indexes_are_errors() {
 
 /// Child half of `kill_during_add_loses_at_most_the_batch_in_flight`: adds documents in small
 /// batches forever (run only when UNSPIN_CRASH_DIR is set).
+/// Runs the ignored test `name` of this binary as a child process writing into `dir` (to be
+/// killed).
+fn spawn_crash_child(name: &str, dir: &Path) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            name,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("UNSPIN_CRASH_DIR", dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn merge_keeps_every_live_document_and_drops_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = sorted_corpus(120, 250);
+    build(dir.path(), &docs, 16); // 8 segments
+    let replaced = article(4242, 250);
+    {
+        let mut w = IndexWriter::open(dir.path()).unwrap();
+        assert!(w.remove(&docs[7].0).unwrap());
+        w.add(NewDoc {
+            id: docs[8].0.clone(),
+            title: "new title".into(),
+            url: "https://example.org/8".into(),
+            text: replaced.clone(),
+        })
+        .unwrap();
+        w.commit().unwrap();
+    }
+    let sp = spinner();
+    let opt = FindOptions::default();
+    let queries: Vec<String> = (0..30)
+        .map(|k| sp.spin(&docs[k * 4].1, 2, k as u64).0)
+        .chain([replaced.clone(), docs[7].1.clone()])
+        .collect();
+    let ids = |ix: &Index| -> Vec<Vec<(String, usize)>> {
+        queries
+            .iter()
+            .map(|q| {
+                find(ix, q, &opt)
+                    .unwrap()
+                    .into_iter()
+                    .map(|h| (h.id, h.matched))
+                    .collect()
+            })
+            .collect()
+    };
+    let before_ix = Index::open(dir.path()).unwrap();
+    let before = ids(&before_ix);
+    let s0 = before_ix.stats();
+    assert_eq!((s0.docs, s0.deleted, s0.segments), (119, 2, 9));
+    let m = IndexWriter::open(dir.path()).unwrap().merge().unwrap();
+    assert_eq!((m.segments_before, m.segments_after), (9, 1));
+    assert_eq!((m.docs, m.dropped), (119, 2));
+    // a reader opened before the merge keeps working on the old segments
+    assert_eq!(ids(&before_ix), before);
+    let ix = Index::open(dir.path()).unwrap();
+    let s = ix.stats();
+    assert_eq!((s.docs, s.deleted, s.segments), (119, 0, 1));
+    assert_eq!(ids(&ix), before);
+    assert!(ix.find_id(&docs[7].0).unwrap().is_none());
+    let r = ix.find_id(&docs[8].0).unwrap().unwrap();
+    let d = ix.doc(r).unwrap();
+    assert_eq!(
+        (d.text.as_str(), d.title.as_str(), d.url.as_str()),
+        (replaced.as_str(), "new title", "https://example.org/8")
+    );
+    // only the new segment is left on disk, and merging again changes nothing
+    let segs = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("seg-"))
+        .count();
+    assert_eq!(segs, 1);
+    let again = IndexWriter::open(dir.path()).unwrap().merge().unwrap();
+    assert_eq!((again.segments_before, again.segments_after), (1, 1));
+    assert_eq!(again.bytes_before, again.bytes_after);
+}
+
+#[test]
+#[ignore]
+fn merge_crash_child() {
+    let Some(dir) = std::env::var_os("UNSPIN_CRASH_DIR") else {
+        return;
+    };
+    let mut w = IndexWriter::open(Path::new(&dir)).unwrap();
+    w.batch_docs = 10; // many small segments: a slow merge to be killed in
+    loop {
+        w.merge().unwrap();
+    }
+}
+
+#[test]
+fn kill_during_merge_leaves_a_whole_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = sorted_corpus(200, 300);
+    build(dir.path(), &docs, 10);
+    {
+        let mut w = IndexWriter::open(dir.path()).unwrap();
+        assert!(w.remove(&docs[0].0).unwrap());
+    }
+    for wait_ms in [5u64, 40, 150] {
+        let mut child = spawn_crash_child("merge_crash_child", dir.path());
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        // before or after the swap, never in between
+        let ix = Index::open(dir.path()).unwrap();
+        let s = ix.stats();
+        assert_eq!(s.docs, 199, "{s:?}");
+        for (id, text) in docs.iter().skip(1).step_by(37) {
+            let r = ix.find_id(id).unwrap().unwrap();
+            assert_eq!(&ix.text(r).unwrap(), text);
+        }
+        // the next writer removes what the killed merge left behind
+        drop(IndexWriter::open(dir.path()).unwrap());
+        let listed: std::collections::HashSet<String> = {
+            let m: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(dir.path().join("MANIFEST.json")).unwrap(),
+            )
+            .unwrap();
+            m["segments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        for e in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            assert!(!name.ends_with(".tmp"), "{name}");
+            if name.starts_with("seg-") {
+                assert!(listed.contains(&name), "{name} not in the manifest");
+            }
+        }
+    }
+}
+
 #[test]
 #[ignore]
 fn crash_child() {
@@ -205,21 +350,8 @@ fn crash_child() {
 #[test]
 fn kill_during_add_loses_at_most_the_batch_in_flight() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
     for round in 0..3u64 {
-        let mut child = std::process::Command::new(&exe)
-            .args([
-                "--exact",
-                "crash_child",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("UNSPIN_CRASH_DIR", dir.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_crash_child("crash_child", dir.path());
         // wait until a few batches are committed, then SIGKILL
         let target = 2 + round;
         for _ in 0..600 {

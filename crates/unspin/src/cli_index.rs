@@ -71,6 +71,19 @@ enum IndexCmd {
     Stats(StatsArgs),
     /// Remove documents by id.
     Remove(RemoveArgs),
+    /// Merge the segments left by many `add`s into as few as possible, dropping removed and
+    /// replaced documents (find gets faster; safe to interrupt; readers keep working).
+    Optimize(OptimizeArgs),
+}
+
+#[derive(Debug, Args)]
+struct OptimizeArgs {
+    /// Index directory.
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +143,31 @@ impl IndexArgs {
                         println!("segments   {}", s.segments);
                         println!("size       {:.1} MB", s.bytes as f64 / 1e6);
                     }
+                }
+                Ok(0)
+            }
+            IndexCmd::Optimize(a) => {
+                let dir = index_dir(&a.index);
+                if !dir.join("MANIFEST.json").exists() {
+                    bail!("{}: no unspin index here", dir.display());
+                }
+                let mut w = IndexWriter::open(&dir)?;
+                let t = Instant::now();
+                let m = w.merge()?;
+                match a.format {
+                    Format::Json => println!("{}", serde_json::to_string_pretty(&m)?),
+                    Format::Text => println!(
+                        "{}: {} segments -> {}, {} documents kept, {} removed or replaced dropped, \
+                         {:.1} MB -> {:.1} MB in {:.1} s",
+                        dir.display(),
+                        m.segments_before,
+                        m.segments_after,
+                        m.docs,
+                        m.dropped,
+                        m.bytes_before as f64 / 1e6,
+                        m.bytes_after as f64 / 1e6,
+                        t.elapsed().as_secs_f64()
+                    ),
                 }
                 Ok(0)
             }

@@ -425,6 +425,63 @@ fn find_searches_many_suspects_and_reports_each() {
         Some(0),
         "{lines:?}"
     );
+    // a second `add` re-adds one id (a second segment, one replaced document); `optimize`
+    // merges them and `find` answers the same
+    let again = dir.join("again.jsonl");
+    std::fs::write(
+        &again,
+        format!("{}\n", serde_json::json!({"id": "river", "text": river})),
+    )
+    .unwrap();
+    let idx_s = idx.to_str().unwrap();
+    let o = unspin(
+        &[
+            "index",
+            "add",
+            "--quiet",
+            "--index",
+            idx_s,
+            again.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = unspin(
+        &["index", "optimize", "--index", idx_s, "--format", "json"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let m = json(&o);
+    assert_eq!(
+        (
+            &m["segments_before"],
+            &m["segments_after"],
+            &m["docs"],
+            &m["dropped"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(1),
+            &serde_json::json!(2),
+            &serde_json::json!(1)
+        ),
+        "{m}"
+    );
+    let o = unspin(
+        &[
+            "find",
+            "--index",
+            idx_s,
+            "--format",
+            "json",
+            queries.to_str().unwrap(),
+            "--input",
+            "jsonl",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(json(&o)[0]["sources"][0]["id"], "garden", "{}", stderr(&o));
     std::fs::remove_dir_all(&dir).ok();
 }
 
