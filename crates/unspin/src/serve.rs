@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// Time limit of one request, in seconds; slower requests get 503.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_secs)]
     pub timeout: f64,
+    /// A connection that has not sent a whole request head this long after connecting (or
+    /// after its previous response) is closed.
+    #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = parse_duration)]
+    pub header_timeout: Duration,
     /// Documents checked at the same time (default: one per core).
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
@@ -70,6 +74,10 @@ fn parse_secs(s: &str) -> std::result::Result<f64, String> {
     } else {
         Err(format!("{v} is not between 0 and 86400 seconds"))
     }
+}
+
+fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    parse_secs(s).map(Duration::from_secs_f64)
 }
 
 /// A source index the server can search; the handlers only see this trait.
@@ -663,6 +671,51 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     })
 }
 
+/// Serves `app` on `listener` until `stop` resolves, then lets the requests in flight finish
+/// (at most `grace`). Each connection must send a request head within `header_timeout` or is
+/// closed, so slow clients cannot hold connections (and file descriptors) open.
+async fn serve_until(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    stop: impl std::future::Future<Output = ()>,
+    grace: Duration,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    // out of file descriptors and the like: wait instead of spinning
+                    eprintln!("unspin serve: cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let svc = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    eprintln!("unspin serve: shutting down, finishing requests in flight");
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!("unspin serve: requests still running after {grace:?}; stopping anyway");
+    }
+}
+
 /// Runs the server until SIGTERM or Ctrl-C; returns the exit code.
 pub fn run(args: ServeArgs) -> Result<i32> {
     let index = match &args.index {
@@ -684,26 +737,15 @@ pub fn run(args: ServeArgs) -> Result<i32> {
         let listener = tokio::net::TcpListener::bind(&args.addr)
             .await
             .with_context(|| format!("{}: cannot listen", args.addr))?;
-        let local = listener.local_addr().context("cannot read the listening address")?;
-        eprintln!("unspin serve: listening on http://{local}/ (model: {})", st.model);
+        let local = listener
+            .local_addr()
+            .context("cannot read the listening address")?;
+        eprintln!(
+            "unspin serve: listening on http://{local}/ (model: {})",
+            st.model
+        );
         let grace = st.timeout + Duration::from_secs(5);
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(listener, app(st)).with_graceful_shutdown(async move {
-            stop.await;
-            eprintln!("unspin serve: shutting down, finishing requests in flight");
-            let _ = stopping_tx.send(());
-        });
-        let deadline = async move {
-            if stopping_rx.await.is_ok() {
-                tokio::time::sleep(grace).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            r = server.into_future() => r.context("server error")?,
-            _ = deadline => eprintln!("unspin serve: requests still running after {grace:?}; stopping anyway"),
-        }
+        serve_until(listener, app(st), args.header_timeout, stop, grace).await;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(0)
@@ -726,6 +768,7 @@ mod tests {
             threshold: DEFAULT_THRESHOLD,
             max_body: 1000,
             timeout: 30.0,
+            header_timeout: Duration::from_secs(10),
             workers: Some(1),
             max_pending: 4,
         };

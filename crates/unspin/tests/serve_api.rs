@@ -586,6 +586,34 @@ fn page_and_assets_are_embedded_and_self_contained() {
     assert_eq!(api["openapi"], "3.0.3");
 }
 
+/// Regression: `axum::serve` sets no timer, so a client that sent half a request head kept
+/// its connection (and a file descriptor) forever.
+#[test]
+fn a_request_head_sent_too_slowly_closes_the_connection() {
+    let srv = Server::start(&["--header-timeout", "0.5"]);
+    let mut slow = TcpStream::connect(&srv.addr).expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .expect("half a head");
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let t = std::time::Instant::now();
+    let mut buf = Vec::new();
+    // the server closes the connection (EOF), perhaps after an error response
+    let r = slow.read_to_end(&mut buf);
+    assert!(
+        r.is_ok(),
+        "connection still open after {:?}: {r:?}",
+        t.elapsed()
+    );
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    // a prompt client is served meanwhile and after
+    assert_eq!(srv.request("GET", "/healthz", None, b"").status, 200);
+}
+
 #[test]
 fn sigterm_shuts_down_cleanly() {
     let srv = Server::start(&[]);
