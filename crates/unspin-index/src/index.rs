@@ -435,6 +435,9 @@ pub struct IndexWriter {
     pub batch_docs: usize,
     /// Uncompressed text bytes per segment batch.
     pub batch_bytes: usize,
+    /// Merge the small segments (under half a batch) when a commit leaves more than this many
+    /// (0: never; see [`IndexWriter::merge`]).
+    pub merge_after: usize,
     classes: &'static SynClasses,
 }
 
@@ -495,6 +498,7 @@ impl IndexWriter {
             pending_bytes: 0,
             batch_docs: 100_000,
             batch_bytes: 128 << 20,
+            merge_after: 10,
             classes,
         })
     }
@@ -603,21 +607,33 @@ impl IndexWriter {
     /// segments open keep reading them; the old files are removed after the swap.
     pub fn merge(&mut self) -> Result<MergeStats, IndexError> {
         self.commit()?;
+        self.merge_where(|_| true)
+    }
+
+    /// Merges the segments that `pick` selects (the others stay as they are); see
+    /// [`IndexWriter::merge`]. Statistics count the whole index before and after, and the
+    /// documents of the merged segments.
+    fn merge_where(
+        &mut self,
+        pick: impl Fn(&SegmentEntry) -> bool,
+    ) -> Result<MergeStats, IndexError> {
         let old = self.manifest.clone();
+        let (chosen, kept): (Vec<SegmentEntry>, Vec<SegmentEntry>) =
+            old.segments.iter().cloned().partition(|e| pick(e));
         let mut stats = MergeStats {
             segments_before: old.segments.len(),
             ..MergeStats::default()
         };
-        stats.dropped = old.segments.iter().map(|e| e.deleted.len() as u64).sum();
+        stats.dropped = chosen.iter().map(|e| e.deleted.len() as u64).sum();
         stats.bytes_before = segment_bytes(&self.dir, &old.segments);
-        if old.segments.len() <= 1 && stats.dropped == 0 {
-            stats.docs = old.segments.iter().map(|e| u64::from(e.docs)).sum();
+        if chosen.len() <= 1 && stats.dropped == 0 {
+            stats.docs = chosen.iter().map(|e| u64::from(e.docs)).sum();
             stats.segments_after = old.segments.len();
             stats.bytes_after = stats.bytes_before;
             return Ok(stats);
         }
         let mut m = old.clone();
-        m.segments.clear();
+        m.segments = kept;
         let mut batch: Vec<NewDoc> = Vec::new();
         let mut batch_bytes = 0usize;
         let mut written: Vec<PathBuf> = Vec::new();
@@ -631,7 +647,7 @@ impl IndexWriter {
                 written.push(add_segment(&self.dir, m, &prepared)?);
                 Ok(())
             };
-            for e in &old.segments {
+            for e in &chosen {
                 let seg = Segment::open(&self.dir.join(&e.name))?;
                 let deleted: HashSet<u32> = e.deleted.iter().copied().collect();
                 for d in (0..seg.docs()).filter(|d| !deleted.contains(d)) {
@@ -665,7 +681,7 @@ impl IndexWriter {
         m.generation += 1;
         m.write(&self.dir)?;
         self.manifest = m;
-        for e in &old.segments {
+        for e in &chosen {
             let _ = std::fs::remove_file(self.dir.join(&e.name));
         }
         stats.segments_after = self.manifest.segments.len();
@@ -709,6 +725,20 @@ impl IndexWriter {
         m.generation += 1;
         m.write(&self.dir)?;
         self.manifest = m;
-        Ok(())
+        self.merge_small()
+    }
+
+    /// After a commit: when more than [`IndexWriter::merge_after`] segments hold fewer than
+    /// half a batch each (left by small `add`s), merges them, so that `find` does not slow down
+    /// as a collection grows by small additions. Each such merge rewrites less than
+    /// `merge_after` half batches; full segments are never rewritten.
+    fn merge_small(&mut self) -> Result<(), IndexError> {
+        let small = |e: &SegmentEntry| (e.docs as usize) < self.batch_docs / 2;
+        let n = self.manifest.segments.iter().filter(|e| small(e)).count();
+        if self.merge_after == 0 || n <= self.merge_after {
+            return Ok(());
+        }
+        let half = self.batch_docs / 2;
+        self.merge_where(|e| (e.docs as usize) < half).map(|_| ())
     }
 }

@@ -271,6 +271,50 @@ fn merge_keeps_every_live_document_and_drops_the_rest() {
 }
 
 #[test]
+fn small_adds_are_merged_as_they_pile_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = sorted_corpus(60, 120);
+    for (k, chunk) in docs.chunks(5).enumerate() {
+        let mut w = IndexWriter::open(dir.path()).unwrap();
+        w.batch_docs = 100; // segments under 50 documents are small
+        w.merge_after = 3;
+        for (id, text) in chunk {
+            w.add(NewDoc {
+                id: id.clone(),
+                text: text.clone(),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        w.commit().unwrap();
+        let s = Index::open(dir.path()).unwrap().stats();
+        assert!(s.segments <= 3, "after add {k}: {s:?}");
+        assert_eq!(s.docs, 5 * (k as u64 + 1));
+    }
+    let ix = Index::open(dir.path()).unwrap();
+    for (id, text) in &docs {
+        let r = ix.find_id(id).unwrap().unwrap();
+        assert_eq!(&ix.text(r).unwrap(), text);
+    }
+    // with merging off, every add stays a segment
+    let off = tempfile::tempdir().unwrap();
+    for chunk in docs.chunks(5) {
+        let mut w = IndexWriter::open(off.path()).unwrap();
+        w.merge_after = 0;
+        for (id, text) in chunk {
+            w.add(NewDoc {
+                id: id.clone(),
+                text: text.clone(),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        w.commit().unwrap();
+    }
+    assert_eq!(Index::open(off.path()).unwrap().stats().segments, 12);
+}
+
+#[test]
 #[ignore]
 fn merge_crash_child() {
     let Some(dir) = std::env::var_os("UNSPIN_CRASH_DIR") else {

@@ -97,6 +97,10 @@ struct AddArgs {
     /// Documents per committed batch (a crash loses at most the batch in flight).
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     batch: usize,
+    /// Merge the small segments (under half a batch) once more than N of them have piled up
+    /// from small adds; 0 never merges (see `index optimize`).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    merge_after: usize,
     /// No progress bar and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -196,6 +200,7 @@ fn add(a: AddArgs) -> Result<i32> {
     let total: u64 = sources.iter().map(size_of).sum();
     let mut w = IndexWriter::open(&dir)?;
     w.batch_docs = a.batch.max(1);
+    w.merge_after = a.merge_after;
     let pb = ProgressBar::new(total);
     if a.quiet || !std::io::stderr().is_terminal() {
         pb.set_draw_target(ProgressDrawTarget::hidden());
