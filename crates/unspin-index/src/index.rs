@@ -462,10 +462,22 @@ impl IndexWriter {
             .write(true)
             .open(&lp)
             .map_err(|e| IndexError::io(&lp, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(IndexError::Locked { path: lp }),
-            Err(std::fs::TryLockError::Error(e)) => return Err(IndexError::io(&lp, e)),
+        // A lock can outlive its writer for a moment: a process that forks (to run another
+        // program) holds a copy of every open file until it execs. So a busy lock is retried
+        // for a short while before it counts as another writer's.
+        let mut tries = 0;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if tries < 25 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(IndexError::Locked { path: lp });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(IndexError::io(&lp, e)),
+            }
         }
         let manifest = match Manifest::read(dir)? {
             Some(m) => m,

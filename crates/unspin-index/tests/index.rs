@@ -270,14 +270,17 @@ fn merge_keeps_every_live_document_and_drops_the_rest() {
     assert_eq!(again.bytes_before, again.bytes_after);
 }
 
-#[test]
-fn small_adds_are_merged_as_they_pile_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let docs = sorted_corpus(60, 120);
+/// Adds `docs` five at a time, one writer (and so at least one commit) per five.
+fn add_in_fives(
+    dir: &Path,
+    docs: &[(String, String)],
+    merge_after: usize,
+    mut after: impl FnMut(usize),
+) {
     for (k, chunk) in docs.chunks(5).enumerate() {
-        let mut w = IndexWriter::open(dir.path()).unwrap();
+        let mut w = IndexWriter::open(dir).unwrap();
         w.batch_docs = 100; // segments under 50 documents are small
-        w.merge_after = 3;
+        w.merge_after = merge_after;
         for (id, text) in chunk {
             w.add(NewDoc {
                 id: id.clone(),
@@ -287,10 +290,19 @@ fn small_adds_are_merged_as_they_pile_up() {
             .unwrap();
         }
         w.commit().unwrap();
+        after(k);
+    }
+}
+
+#[test]
+fn small_adds_are_merged_as_they_pile_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = sorted_corpus(60, 120);
+    add_in_fives(dir.path(), &docs, 3, |k| {
         let s = Index::open(dir.path()).unwrap().stats();
         assert!(s.segments <= 3, "after add {k}: {s:?}");
         assert_eq!(s.docs, 5 * (k as u64 + 1));
-    }
+    });
     let ix = Index::open(dir.path()).unwrap();
     for (id, text) in &docs {
         let r = ix.find_id(id).unwrap().unwrap();
@@ -298,19 +310,7 @@ fn small_adds_are_merged_as_they_pile_up() {
     }
     // with merging off, every add stays a segment
     let off = tempfile::tempdir().unwrap();
-    for chunk in docs.chunks(5) {
-        let mut w = IndexWriter::open(off.path()).unwrap();
-        w.merge_after = 0;
-        for (id, text) in chunk {
-            w.add(NewDoc {
-                id: id.clone(),
-                text: text.clone(),
-                ..Default::default()
-            })
-            .unwrap();
-        }
-        w.commit().unwrap();
-    }
+    add_in_fives(off.path(), &docs, 0, |_| {});
     assert_eq!(Index::open(off.path()).unwrap().stats().segments, 12);
 }
 
