@@ -120,33 +120,39 @@ impl CandidateSource for Sources {
 
     fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>) {
         let start = out.len();
-        let mut tmp = Vec::new();
+        let mut sources = 0;
         for (k, s) in self.0.iter().enumerate() {
-            tmp.clear();
-            s.candidates(observed_key, &mut tmp);
-            for mut c in tmp.drain(..) {
+            let from = out.len();
+            s.candidates(observed_key, out);
+            for c in &mut out[from..] {
                 c.source = k as u32;
-                // Rare path (a key known to several sources): merge equal originals by text.
-                let others = k > 0 && out[start..].iter().any(|p| p.source != c.source);
-                let text = if others {
-                    Some(self.original(&c))
-                } else {
-                    None
-                };
-                let same = text.as_ref().and_then(|t| {
-                    out[start..]
-                        .iter()
-                        .position(|p| p.source != c.source && &self.original(p) == t)
-                });
-                match same {
-                    Some(i) => {
-                        let p = &mut out[start + i];
-                        p.ln_channel = log_add(p.ln_channel, c.ln_channel);
-                    }
-                    None => out.push(c),
-                }
+            }
+            sources += usize::from(out.len() > from);
+        }
+        if sources < 2 {
+            return;
+        }
+        // A key known to several sources (function words are also in the thesauri): an
+        // original proposed by more than one is merged into its first proposal. Each
+        // original's text is built once.
+        let texts: Vec<String> = out[start..].iter().map(|c| self.original(c)).collect();
+        let mut keep = vec![true; texts.len()];
+        for i in 0..texts.len() {
+            let ci = out[start + i];
+            let first = (0..i)
+                .find(|&j| keep[j] && out[start + j].source != ci.source && texts[j] == texts[i]);
+            if let Some(j) = first {
+                let p = &mut out[start + j];
+                p.ln_channel = log_add(p.ln_channel, ci.ln_channel);
+                keep[i] = false;
             }
         }
+        let mut i = 0;
+        out.retain(|_| {
+            let stay = i < start || keep[i - start];
+            i += 1;
+            stay
+        });
     }
 
     fn original(&self, c: &Candidate) -> String {

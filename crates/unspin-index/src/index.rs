@@ -745,12 +745,12 @@ impl IndexWriter {
     /// as a collection grows by small additions. Each such merge rewrites less than
     /// `merge_after` half batches; full segments are never rewritten.
     fn merge_small(&mut self) -> Result<(), IndexError> {
-        let small = |e: &SegmentEntry| (e.docs as usize) < self.batch_docs / 2;
+        let half = self.batch_docs / 2;
+        let small = move |e: &SegmentEntry| (e.docs as usize) < half;
         let n = self.manifest.segments.iter().filter(|e| small(e)).count();
         if self.merge_after == 0 || n <= self.merge_after {
             return Ok(());
         }
-        let half = self.batch_docs / 2;
-        self.merge_where(|e| (e.docs as usize) < half).map(|_| ())
+        self.merge_where(small).map(|_| ())
     }
 }

@@ -513,68 +513,6 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-/// Splits `text[range]` into display pieces: (piece, highlighted).
-fn pieces<'a>(
-    text: &'a str,
-    range: (usize, usize),
-    marks: &[(usize, usize)],
-) -> Vec<(&'a str, bool)> {
-    let mut v = Vec::new();
-    let mut pos = range.0;
-    for &(a, b) in marks {
-        if a < pos || b > range.1 {
-            continue;
-        }
-        if a > pos {
-            v.push((&text[pos..a], false));
-        }
-        v.push((&text[a..b], true));
-        pos = b;
-    }
-    if pos < range.1 {
-        v.push((&text[pos..range.1], false));
-    }
-    v
-}
-
-/// Word-wraps highlighted pieces into lines of at most `w` visible characters; each line is
-/// returned as (rendered, visible length).
-fn wrap(ps: &[(&str, bool)], w: usize, color: bool) -> Vec<(String, usize)> {
-    let mut lines = Vec::new();
-    let (mut cur, mut len) = (String::new(), 0usize);
-    for (piece, hi) in ps {
-        for word in piece.split_whitespace() {
-            let shown = if *hi && !color {
-                format!("[{word}]")
-            } else {
-                word.to_string()
-            };
-            let wl = shown.chars().count();
-            let sep = usize::from(len > 0);
-            if len + sep + wl > w && len > 0 {
-                lines.push((std::mem::take(&mut cur), len));
-                len = 0;
-            }
-            if len > 0 {
-                cur.push(' ');
-                len += 1;
-            }
-            if *hi && color {
-                cur.push_str("\x1b[1;33m");
-                cur.push_str(&shown);
-                cur.push_str("\x1b[0m");
-            } else {
-                cur.push_str(&shown);
-            }
-            len += wl;
-        }
-    }
-    if len > 0 {
-        lines.push((cur, len));
-    }
-    lines
-}
-
 /// A word of the side-by-side view and whether it follows the previous one without a space
 /// (punctuation: *budget.*).
 type Word<'a> = (&'a str, bool);
@@ -608,13 +546,14 @@ struct Cell<'a> {
 
 /// The passage `p` as cells in reading order: the substitutions inside it, and between them
 /// the matched text, word for word when both sides have as many words (else as one cell).
-/// `None` when the substitutions do not run in the same order in both texts.
+/// A substitution out of order with the ones before it (overlapping them on one side) is
+/// shown as matched text.
 fn cells<'a>(
     src: &'a str,
     sus: &'a str,
     p: &unspin_index::align::Passage,
     subs: &[unspin_index::align::Substitution],
-) -> Option<Vec<Cell<'a>>> {
+) -> Vec<Cell<'a>> {
     let (s0, s1) = p.source_bytes;
     let (t0, t1) = p.this_bytes;
     let mut inside: Vec<&unspin_index::align::Substitution> = subs
@@ -649,7 +588,7 @@ fn cells<'a>(
         let (sa, sb) = x.source_bytes;
         let (ta, tb) = x.spun_bytes;
         if sa < a || ta < b {
-            return None;
+            continue;
         }
         gap(&mut out, (a, sa), (b, ta));
         out.push(Cell {
@@ -660,7 +599,7 @@ fn cells<'a>(
         (a, b) = (sb, tb);
     }
     gap(&mut out, (a, s1), (b, t1));
-    Some(out)
+    out
 }
 
 /// A rendered line and its visible width.
@@ -773,13 +712,6 @@ fn render_text(
         c.substitutions.len()
     )?;
     let col = (width - 3) / 2;
-    let src_marks: Vec<(usize, usize)> = {
-        let mut v: Vec<(usize, usize)> = c.substitutions.iter().map(|s| s.source_bytes).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let sus_marks: Vec<(usize, usize)> = c.substitutions.iter().map(|s| s.spun_bytes).collect();
     for (k, p) in c.passages.iter().enumerate() {
         writeln!(out)?;
         writeln!(
@@ -792,23 +724,7 @@ fn render_text(
             p.this_offset + p.this_length
         )?;
         writeln!(out, "{:<col$} | SUSPECT", "SOURCE")?;
-        let rows = match cells(src, sus, p, &c.substitutions) {
-            Some(cells) => sync_rows(&cells, col, color),
-            // substitutions out of order (should not happen): each side wrapped on its own
-            None => {
-                let l = wrap(&pieces(src, p.source_bytes, &src_marks), col, color);
-                let r = wrap(&pieces(sus, p.this_bytes, &sus_marks), col, color);
-                (0..l.len().max(r.len()))
-                    .map(|i| {
-                        (
-                            l.get(i).cloned().unwrap_or_default(),
-                            r.get(i).cloned().unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            }
-        };
-        for ((ls, ll), (rs, _)) in rows {
+        for ((ls, ll), (rs, _)) in sync_rows(&cells(src, sus, p, &c.substitutions), col, color) {
             writeln!(out, "{ls}{} | {rs}", " ".repeat(col.saturating_sub(ll)))?;
         }
     }
@@ -906,8 +822,7 @@ mod tests {
             &unspin_index::align::AlignParams::default(),
         );
         let p = &c.passages[0];
-        let cells = cells(src, sus, p, &c.substitutions).expect("substitutions in order");
-        sync_rows(&cells, col, false)
+        sync_rows(&cells(src, sus, p, &c.substitutions), col, false)
             .into_iter()
             .map(|((l, _), (r, _))| (l, r))
             .collect()
