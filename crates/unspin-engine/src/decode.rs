@@ -23,7 +23,10 @@
 //!    hypotheses on their LM state, so that neighbouring edits are decided together and phrase
 //!    edits (*due to this fact* → *therefore*) compete whole against word edits.
 
-use crate::model::{Candidate, CandidateSource, LM_STATE_WORDS, LanguageModel, LmState, WordId};
+use crate::model::{
+    Candidate, CandidateSource, DICT_MOBY, DICT_WORDNET, LM_STATE_WORDS, LanguageModel, LmState,
+    WordId,
+};
 use unspin_text::{Token, TokenKind};
 
 const LN10: f64 = std::f64::consts::LN_10;
@@ -88,6 +91,9 @@ pub struct Params {
     pub calib_scale: f64,
     /// See `calib_scale`.
     pub calib_shift: f64,
+    /// Strength (in spin events) of the prior that a document's spinner draws evenly on Moby
+    /// and WordNet; 0 turns the per-document dictionary weighting off (see `DictWeights`).
+    pub dict_prior: f64,
 }
 
 impl Default for Params {
@@ -112,6 +118,7 @@ impl Default for Params {
             kept_weight: 1.0,
             calib_scale: 0.63,
             calib_shift: -0.31,
+            dict_prior: 2.0,
         }
     }
 }
@@ -148,6 +155,7 @@ impl Params {
             "kept_weight" => self.kept_weight = value,
             "calib_scale" => self.calib_scale = value,
             "calib_shift" => self.calib_shift = value,
+            "dict_prior" => self.dict_prior = value,
             _ => return Err(format!("unknown parameter `{name}`")),
         }
         Ok(())
@@ -199,8 +207,11 @@ struct Edge {
     gain: f64,
     /// LM gain + channel + name penalty, without the ρ terms (nats).
     base: f64,
-    /// `base` plus the ρ terms at the current rate.
+    /// `base` plus the ρ terms at the current rate and the document's dictionary weighting
+    /// (see [`DictWeights`]).
     llr: f64,
+    /// The dictionaries that propose the edit (OR of its candidates' flags).
+    dicts: u8,
     /// Spin events the edit undoes (1, or the replaced words of a term edge).
     events: u32,
     /// Tokens those events replaced.
@@ -535,6 +546,7 @@ impl Decoder<'_> {
                         j,
                         words,
                         cand: *c,
+                        dicts: c.dicts,
                         parts: Vec::new(),
                         gain,
                         base,
@@ -604,11 +616,13 @@ impl Decoder<'_> {
                 id: u32::MAX,
                 source: u32::MAX,
                 ln_channel: 0.0,
+                dicts: 0,
             });
             let events = parts.iter().flatten().count() as u32;
             edges.push(Edge {
                 i,
                 j,
+                dicts: parts.iter().flatten().fold(0, |m, c| m | c.dicts),
                 words,
                 cand,
                 parts,
@@ -743,10 +757,15 @@ impl Decoder<'_> {
         let a = p.prior_rate * p.prior_strength;
         let b = (1.0 - p.prior_rate) * p.prior_strength;
         let mut rate = p.prior_rate;
+        let mut dw = DictWeights::NEUTRAL;
         for _ in 0..p.em_iterations {
-            set_rate(edges, rate);
-            let expected: f64 = posteriors(edges).iter().map(|(_, p)| p).sum();
+            set_rate(edges, rate, &dw);
+            let post = edge_posteriors(edges);
+            let expected: f64 = post.iter().sum();
             rate = ((expected + a) / (words as f64 + a + b)).clamp(p.clean_rate * 2.0, MAX_RATE);
+            if p.dict_prior > 0.0 {
+                dw = dw.update(edges, &post, p.dict_prior);
+            }
         }
         // Words with no edge were left alone: probability 1-ρ under each hypothesis.
         let with_edges = edges
@@ -755,12 +774,17 @@ impl Decoder<'_> {
             .filter(|(k, e)| *k == 0 || edges[k - 1].i != e.i)
             .count();
         let kept = words.saturating_sub(with_edges) as f64;
-        let llr = doc_llr(edges, rate) - doc_llr(edges, p.clean_rate)
+        let llr = doc_llr(edges, rate, &dw) - doc_llr(edges, p.clean_rate, &DictWeights::NEUTRAL)
             + p.kept_weight * kept * ((1.0 - rate).ln() - (1.0 - p.clean_rate).ln());
         let prior = p.prior_log_odds(words);
         let p_spun = sigmoid(llr + prior);
         let eff = p_spun * rate + (1.0 - p_spun) * p.clean_rate;
-        set_rate(edges, eff);
+        // A text as written has no spinner whose dictionary could be favoured.
+        let dw = DictWeights {
+            moby: p_spun * dw.moby + (1.0 - p_spun),
+            wordnet: p_spun * dw.wordnet + (1.0 - p_spun),
+        };
+        set_rate(edges, eff, &dw);
         (eff, llr, p_spun)
     }
 
@@ -938,37 +962,108 @@ impl Decoder<'_> {
     }
 }
 
-fn set_rate(edges: &mut [Edge], rate: f64) {
-    for e in edges.iter_mut() {
-        e.llr = e.base + e.events as f64 * rate.ln() - e.covered as f64 * (1.0 - rate).ln();
+/// How much a document's spinner favours each broad thesaurus, relative to the lexicon's even
+/// mixture. A spinner uses one dictionary: in a text spun from Moby the edits Moby proposes
+/// keep turning out likely and WordNet's do not, and the other way round. The weights are the
+/// mixture proportions of the two thesauri among the document's spin events, estimated by EM
+/// along with the spin rate (each event shared among the dictionaries that propose it, in
+/// proportion to their weights) under a symmetric Dirichlet prior of `dict_prior` events, and
+/// scaled so that the even mixture is 1 each. A pair proposed by a set of dictionaries has its
+/// channel multiplied by their mean weight (other dictionaries count 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct DictWeights {
+    moby: f64,
+    wordnet: f64,
+}
+
+impl DictWeights {
+    const NEUTRAL: DictWeights = DictWeights {
+        moby: 1.0,
+        wordnet: 1.0,
+    };
+
+    /// The weights of the dictionaries in `mask`, and how many there are.
+    fn parts(&self, mask: u8) -> (f64, f64, f64) {
+        let m = if mask & DICT_MOBY != 0 {
+            self.moby
+        } else {
+            0.0
+        };
+        let w = if mask & DICT_WORDNET != 0 {
+            self.wordnet
+        } else {
+            0.0
+        };
+        let others = (mask & !(DICT_MOBY | DICT_WORDNET)).count_ones() as f64;
+        (m, w, others)
+    }
+
+    /// ln of the factor on the channel of a pair proposed by `mask`.
+    fn ln_factor(&self, mask: u8) -> f64 {
+        let (m, w, others) = self.parts(mask);
+        let n = mask.count_ones() as f64;
+        if n == 0.0 {
+            0.0
+        } else {
+            ((m + w + others) / n).ln()
+        }
+    }
+
+    /// One EM step from the edges' posteriors.
+    fn update(&self, edges: &[Edge], post: &[f64], prior: f64) -> DictWeights {
+        let (mut nm, mut nw) = (0.0, 0.0);
+        for (e, p) in edges.iter().zip(post) {
+            let (m, w, others) = self.parts(e.dicts);
+            let total = m + w + others;
+            if total > 0.0 {
+                nm += p * m / total;
+                nw += p * w / total;
+            }
+        }
+        let moby = 2.0 * (nm + prior / 2.0) / (nm + nw + prior);
+        DictWeights {
+            moby,
+            wordnet: 2.0 - moby,
+        }
     }
 }
 
-/// Posterior probability that each start position was spun: Σ e^llr / (1 + Σ e^llr).
-fn posteriors(edges: &[Edge]) -> Vec<(usize, f64)> {
-    let mut out: Vec<(usize, f64)> = Vec::new();
+fn set_rate(edges: &mut [Edge], rate: f64, dw: &DictWeights) {
+    for e in edges.iter_mut() {
+        e.llr = e.base + e.events as f64 * (rate.ln() + dw.ln_factor(e.dicts))
+            - e.covered as f64 * (1.0 - rate).ln();
+    }
+}
+
+/// Posterior probability of each edge: e^llr / (1 + Σ e^llr over the edges at its start).
+fn edge_posteriors(edges: &[Edge]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(edges.len());
     let mut k = 0;
     while k < edges.len() {
         let i = edges[k].i;
+        let from = k;
         let mut sum = 0.0;
         while k < edges.len() && edges[k].i == i {
             sum += edges[k].llr.min(50.0).exp();
             k += 1;
         }
-        out.push((i, sum / (1.0 + sum)));
+        for e in &edges[from..k] {
+            out.push(e.llr.min(50.0).exp() / (1.0 + sum));
+        }
     }
     out
 }
 
 /// ln P(text | spun at `rate`) − ln P(text | as written), position by position.
-fn doc_llr(edges: &[Edge], rate: f64) -> f64 {
+fn doc_llr(edges: &[Edge], rate: f64, dw: &DictWeights) -> f64 {
     let mut total = 0.0;
     let mut k = 0;
     while k < edges.len() {
         let i = edges[k].i;
         let mut sum = 0.0;
         while k < edges.len() && edges[k].i == i {
-            sum += (edges[k].base + edges[k].events as f64 * rate.ln())
+            let e = &edges[k];
+            sum += (e.base + e.events as f64 * (rate.ln() + dw.ln_factor(e.dicts)))
                 .min(50.0)
                 .exp();
             k += 1;
@@ -991,7 +1086,9 @@ mod tests {
                 id: 0,
                 source: 0,
                 ln_channel: 0.0,
+                dicts: crate::model::DICT_MOBY,
             },
+            dicts: crate::model::DICT_MOBY,
             parts: Vec::new(),
             gain: base,
             base,
@@ -999,6 +1096,53 @@ mod tests {
             events: 1,
             covered: 1,
         }
+    }
+
+    fn with_dicts(mut e: Edge, dicts: u8) -> Edge {
+        e.dicts = dicts;
+        e
+    }
+
+    #[test]
+    fn dictionary_weights_follow_the_edits_that_fit() {
+        use crate::model::{DICT_LEARNED, DICT_USER};
+        let n = DictWeights::NEUTRAL;
+        for mask in [
+            DICT_MOBY,
+            DICT_WORDNET,
+            DICT_MOBY | DICT_WORDNET,
+            DICT_USER,
+            0,
+        ] {
+            assert_eq!(
+                n.ln_factor(mask),
+                0.0,
+                "neutral weights change nothing ({mask})"
+            );
+        }
+        // Likely edits proposed by Moby alone, unlikely ones by WordNet alone.
+        let mut edges: Vec<Edge> = (0..6)
+            .map(|i| with_dicts(edge(2 * i, 4.0), DICT_MOBY))
+            .chain((0..6).map(|i| with_dicts(edge(2 * i + 1, -6.0), DICT_WORDNET)))
+            .collect();
+        edges.sort_by_key(|e| e.i);
+        let mut dw = n;
+        for _ in 0..5 {
+            set_rate(&mut edges, 0.25, &dw);
+            dw = dw.update(&edges, &edge_posteriors(&edges), 1.0);
+        }
+        assert!(dw.moby > 1.8 && dw.wordnet < 0.2, "{dw:?}");
+        assert!((dw.moby + dw.wordnet - 2.0).abs() < 1e-9);
+        assert!(dw.ln_factor(DICT_MOBY) > 0.5);
+        assert!(dw.ln_factor(DICT_WORDNET) < -1.5);
+        // A pair both thesauri list keeps the mean of their weights; other dictionaries count 1.
+        assert!(dw.ln_factor(DICT_MOBY | DICT_WORDNET).abs() < 1e-9);
+        assert_eq!(dw.ln_factor(DICT_LEARNED), 0.0);
+        // The prior holds the weights near even when there is little evidence.
+        let one = vec![with_dicts(edge(0, 0.0), DICT_MOBY)];
+        let post = edge_posteriors(&one);
+        let w = n.update(&one, &post, 10.0);
+        assert!(w.moby > 1.0 && w.moby < 1.1, "{w:?}");
     }
 
     #[test]

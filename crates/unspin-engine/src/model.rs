@@ -92,7 +92,21 @@ pub struct Candidate {
     /// ln s(observed | original): the probability that a spinner which replaced the original
     /// wrote the observed text.
     pub ln_channel: f32,
+    /// Which spinner dictionaries propose the pair (the lexicon's flags: [`DICT_MOBY`],
+    /// [`DICT_WORDNET`], …; [`DICT_USER`] for user lexicons).
+    pub dicts: u8,
 }
+
+/// Candidate flag: Moby Thesaurus lists the pair.
+pub const DICT_MOBY: u8 = 1;
+/// Candidate flag: the pair shares a WordNet synset.
+pub const DICT_WORDNET: u8 = 2;
+/// Candidate flag: learned from the tortured-phrases list.
+pub const DICT_LEARNED: u8 = 4;
+/// Candidate flag: a number word and its digits.
+pub const DICT_NUMBER: u8 = 8;
+/// Candidate flag: from a user lexicon (including the function-word pairs).
+pub const DICT_USER: u8 = 16;
 
 /// Where candidate originals come from (a compiled lexicon, a user lexicon, or both).
 pub trait CandidateSource: Send + Sync {
@@ -144,6 +158,7 @@ impl CandidateSource for Sources {
             if let Some(j) = first {
                 let p = &mut out[start + j];
                 p.ln_channel = log_add(p.ln_channel, ci.ln_channel);
+                p.dicts |= ci.dicts;
                 keep[i] = false;
             }
         }
@@ -245,6 +260,7 @@ impl UserLexicon {
                         id,
                         source: 0,
                         ln_channel: (c / (t + 1.0)).ln() as f32,
+                        dicts: DICT_USER,
                     }
                 })
                 .collect();

@@ -92,6 +92,7 @@ impl CandidateSource for ToyLexicon {
             id,
             source: 0,
             ln_channel: l,
+            dicts: crate::model::DICT_MOBY,
         }));
     }
     fn original(&self, c: &Candidate) -> String {

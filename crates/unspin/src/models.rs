@@ -105,10 +105,11 @@ impl CandidateSource for Lex {
             let mut b = b.borrow_mut();
             b.clear();
             self.lex.candidate_ids(key, &mut b);
-            out.extend(b.iter().map(|&(id, ln, _)| Candidate {
+            out.extend(b.iter().map(|&(id, ln, dicts)| Candidate {
                 id,
                 source: 0,
                 ln_channel: ln,
+                dicts,
             }));
         })
     }
