@@ -41,9 +41,10 @@ pub struct Params {
     /// Spin rate of a text that was not run through a spinner (the "as written" hypothesis):
     /// near zero, but not zero, so that a single glaring substitution can still be found.
     pub clean_rate: f64,
-    /// Prior mean of the spin rate of a spun text, before seeing it: spinners replace every
-    /// 4th to every 2nd word they can. The estimate from the text alone runs low, because
-    /// substitutions without the right candidate look written as is.
+    /// Prior mean of the spin rate of a spun text, before seeing it: the share of the words a
+    /// dictionary would replace (see `Decoder::eligible`) that were replaced; spinners replace
+    /// every 4th to every 2nd word they can. The estimate from the text alone runs low,
+    /// because substitutions without the right candidate look written as is.
     pub prior_rate: f64,
     /// Strength of the Beta prior on the spun rate, in pseudo-words (chosen on the development
     /// and calibration sets, BENCHMARKS.md).
@@ -100,7 +101,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             clean_rate: 0.002,
-            prior_rate: 0.25,
+            prior_rate: 0.35,
             prior_strength: 100.0,
             prior_spun: 0.0005,
             prior_words: 15.0,
@@ -309,7 +310,8 @@ impl Decoder<'_> {
         let words = toks.iter().filter(|t| t.spinnable).count();
         let obs = self.observed_scores(&toks, &tokens);
         let mut edges = self.lattice(&toks, &tokens, &obs);
-        let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, words);
+        let eligible = self.eligible(&toks, &edges);
+        let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, eligible);
         let mut findings = Vec::new();
         // Decode sentence by sentence (segments of bounded length).
         let mut by_start: Vec<Vec<usize>> = vec![Vec::new(); toks.len()];
@@ -347,6 +349,19 @@ impl Decoder<'_> {
             p_spun,
             rate,
         }
+    }
+
+    /// Words a spinner could have replaced: those with edges, and those some dictionary would
+    /// replace (the rest are left alone by any spinner, under either hypothesis).
+    fn eligible(&self, toks: &[Tok], edges: &[Edge]) -> usize {
+        let mut has_edge = vec![false; toks.len()];
+        for e in edges {
+            has_edge[e.i] = true;
+        }
+        toks.iter()
+            .zip(&has_edge)
+            .filter(|(t, e)| t.spinnable && (**e || self.lex.is_original(&t.norm, t.id, self.lm)))
+            .count()
     }
 
     fn prepare(&self, text: &str, tokens: &[Token]) -> Vec<Tok> {
@@ -1143,6 +1158,51 @@ mod tests {
         let post = edge_posteriors(&one);
         let w = n.update(&one, &post, 10.0);
         assert!(w.moby > 1.0 && w.moby < 1.1, "{w:?}");
+    }
+
+    /// The toy lexicon, with only some words known as originals.
+    struct Known<'a>(&'a dyn CandidateSource, &'static [&'static str]);
+
+    impl CandidateSource for Known<'_> {
+        fn max_key_words(&self) -> usize {
+            self.0.max_key_words()
+        }
+        fn candidates(&self, key: &str, out: &mut Vec<Candidate>) {
+            self.0.candidates(key, out)
+        }
+        fn original(&self, c: &Candidate) -> String {
+            self.0.original(c)
+        }
+        fn is_original(&self, norm: &str, _: WordId, _: &dyn LanguageModel) -> bool {
+            self.1.contains(&norm)
+        }
+    }
+
+    #[test]
+    fn only_words_a_dictionary_would_replace_are_eligible() {
+        let lm = crate::toy::lm();
+        let toy = crate::toy::lexicon();
+        let params = Params::default();
+        let text = "the cat sat on the carpet .";
+        let tokens = unspin_text::tokenize(text);
+        let count = |lex: &dyn CandidateSource| {
+            let dec = Decoder {
+                lm: &lm,
+                lex,
+                params: &params,
+                terms: None,
+            };
+            let toks = dec.prepare(text, &tokens);
+            let obs = dec.observed_scores(&toks, &tokens);
+            let edges = dec.lattice(&toks, &tokens, &obs);
+            assert!(edges.iter().any(|e| toks[e.i].norm == "carpet"));
+            dec.eligible(&toks, &edges)
+        };
+        // Every word counts when the source cannot tell (the trait's default).
+        assert_eq!(count(&toy), 6);
+        // Otherwise: the word with edges, and the words a dictionary has.
+        assert_eq!(count(&Known(&toy, &[])), 1);
+        assert_eq!(count(&Known(&toy, &["cat", "sat"])), 3);
     }
 
     #[test]

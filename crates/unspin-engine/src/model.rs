@@ -121,6 +121,13 @@ pub trait CandidateSource: Send + Sync {
     fn words(&self, c: &Candidate, lm: &dyn LanguageModel, out: &mut Vec<WordId>) {
         out.extend(self.original(c).split(' ').map(|w| lm.id(w)));
     }
+    /// True when the word (normalised text `norm`, id `id` in `lm`) is an original the source
+    /// can restore, i.e. a word its spinner dictionaries would replace. Words no dictionary
+    /// has are left alone by any spinner. The default (for sources that cannot tell) is true.
+    fn is_original(&self, norm: &str, id: WordId, lm: &dyn LanguageModel) -> bool {
+        let _ = (norm, id, lm);
+        true
+    }
 }
 
 /// Several candidate sources consulted together; for an original proposed by more than one
@@ -182,6 +189,10 @@ impl CandidateSource for Sources {
             s.words(c, lm, out);
         }
     }
+
+    fn is_original(&self, norm: &str, id: WordId, lm: &dyn LanguageModel) -> bool {
+        self.0.iter().any(|s| s.is_original(norm, id, lm))
+    }
 }
 
 /// ln(e^a + e^b) without overflow.
@@ -198,6 +209,8 @@ pub fn log_add(a: f32, b: f32) -> f32 {
 pub struct UserLexicon {
     map: rustc_hash::FxHashMap<String, Vec<Candidate>>,
     originals: Vec<String>,
+    /// The one-word originals.
+    words: rustc_hash::FxHashSet<String>,
     max_words: usize,
 }
 
@@ -266,9 +279,15 @@ impl UserLexicon {
                 .collect();
             map.insert(spun, cands);
         }
+        let words = originals
+            .iter()
+            .filter(|o| !o.contains(' '))
+            .cloned()
+            .collect();
         Ok(UserLexicon {
             map,
             originals,
+            words,
             max_words,
         })
     }
@@ -312,6 +331,9 @@ impl CandidateSource for UserLexicon {
             .cloned()
             .unwrap_or_default()
     }
+    fn is_original(&self, norm: &str, _id: WordId, _lm: &dyn LanguageModel) -> bool {
+        self.words.contains(norm)
+    }
 }
 
 #[cfg(test)]
@@ -339,6 +361,14 @@ mod tests {
         both.candidates("bosom", &mut out);
         assert_eq!(out.len(), 1);
         assert!((out[0].ln_channel - (0.5f32 + 0.5).ln()).abs() < 1e-5);
+        assert_eq!(out[0].dicts, DICT_USER);
+        // One-word originals are words the lexicon's spinner would replace.
+        let lm = crate::toy::lm();
+        let unk = lm.unk();
+        assert!(both.is_original("therefore", unk, &lm));
+        assert!(both.is_original("breast", unk, &lm));
+        assert!(!both.is_original("bosom", unk, &lm));
+        assert!(!both.is_original("due", unk, &lm));
     }
 
     #[test]

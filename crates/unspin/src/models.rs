@@ -59,6 +59,8 @@ impl LanguageModel for Lm {
 pub struct Lex {
     lex: unspin_lexicon::Lexicon,
     ids: std::sync::OnceLock<(Vec<u32>, Vec<WordId>)>,
+    /// Per LM word id: is it a one-word original.
+    originals: std::sync::OnceLock<Vec<bool>>,
 }
 
 impl Lex {
@@ -67,6 +69,7 @@ impl Lex {
         Lex {
             lex,
             ids: std::sync::OnceLock::new(),
+            originals: std::sync::OnceLock::new(),
         }
     }
 
@@ -115,6 +118,22 @@ impl CandidateSource for Lex {
     }
     fn original(&self, c: &Candidate) -> String {
         self.lex.original(c.id).unwrap_or_default().to_string()
+    }
+    fn is_original(&self, _norm: &str, id: WordId, lm: &dyn LanguageModel) -> bool {
+        let set = self.originals.get_or_init(|| {
+            let (offs, words) = self.table(lm);
+            let n = words.iter().max().map_or(0, |&m| m as usize + 1);
+            let mut set = vec![false; n];
+            for w in offs.windows(2) {
+                if w[1] == w[0] + 1
+                    && let Some(s) = set.get_mut(words[w[0] as usize] as usize)
+                {
+                    *s = true;
+                }
+            }
+            set
+        });
+        id != lm.unk() && set.get(id as usize).copied().unwrap_or(false)
     }
     fn words(&self, c: &Candidate, lm: &dyn LanguageModel, out: &mut Vec<WordId>) {
         let (offs, words) = self.table(lm);
@@ -304,4 +323,22 @@ pub fn load_engine(m: &ModelArgs, params: Params) -> Result<Engine> {
         sources.push(Box::new(u));
     }
     Ok(Engine::new(Box::new(lm), Box::new(Sources(sources)), params).with_terms(terms))
+}
+
+#[cfg(all(test, embedded_model))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lexicon_knows_which_words_its_dictionaries_replace() {
+        let (lm, lex) = load_parts(None).expect("built-in model");
+        let is = |w: &str| lex.is_original(w, lm.id(w), &lm);
+        assert!(is("big") && is("important") && is("therefore"));
+        // Unknown words and words no thesaurus lists are left alone by any spinner.
+        assert!(!is("zqxjv"));
+        for w in ["wikipedia", "toyota"] {
+            assert_ne!(lm.id(w), lm.unk(), "{w} is in the LM's vocabulary");
+            assert!(!is(w), "{w}");
+        }
+    }
 }
