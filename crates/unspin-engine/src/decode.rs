@@ -18,7 +18,9 @@
 //!    Edges far below even odds are dropped (the gate).
 //! 2. **Spin rate**: ρ is estimated per chunk by a few EM steps over the edges' posteriors, with
 //!    a Beta prior, so clean text drives ρ (and with it every edge's odds) down, and heavily
-//!    spun text up.
+//!    spun text up. ρ is a share of the words some dictionary would replace (words no
+//!    dictionary has are left alone under both hypotheses). The same steps estimate which
+//!    thesaurus the chunk's spinner drew on (`DictWeights`) and reweight the channel.
 //! 3. **Joint decoding**: a beam search over the lattice with full LM scoring, recombining
 //!    hypotheses on their LM state, so that neighbouring edits are decided together and phrase
 //!    edits (*due to this fact* → *therefore*) compete whole against word edits.
@@ -311,7 +313,7 @@ impl Decoder<'_> {
         let obs = self.observed_scores(&toks, &tokens);
         let mut edges = self.lattice(&toks, &tokens, &obs);
         let eligible = self.eligible(&toks, &edges);
-        let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, eligible);
+        let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, eligible, words);
         let mut findings = Vec::new();
         // Decode sentence by sentence (segments of bounded length).
         let mut by_start: Vec<Vec<usize>> = vec![Vec::new(); toks.len()];
@@ -767,7 +769,10 @@ impl Decoder<'_> {
     /// ρ₁ estimated by EM under a Beta prior. Returns the effective rate (the posterior mixture
     /// of the two), the log-likelihood ratio of spun against clean, and P(spun); leaves every
     /// edge's `llr` set at the effective rate.
-    fn estimate_rate(&self, edges: &mut [Edge], words: usize) -> (f64, f64, f64) {
+    /// EM for the spin rate (a share of the `eligible` words) and the dictionary weights; the
+    /// document's log-likelihood ratio and posterior of "spun" (the prior scales with its
+    /// length in `words`).
+    fn estimate_rate(&self, edges: &mut [Edge], eligible: usize, words: usize) -> (f64, f64, f64) {
         let p = self.params;
         let a = p.prior_rate * p.prior_strength;
         let b = (1.0 - p.prior_rate) * p.prior_strength;
@@ -777,7 +782,7 @@ impl Decoder<'_> {
             set_rate(edges, rate, &dw);
             let post = edge_posteriors(edges);
             let expected: f64 = post.iter().sum();
-            rate = ((expected + a) / (words as f64 + a + b)).clamp(p.clean_rate * 2.0, MAX_RATE);
+            rate = ((expected + a) / (eligible as f64 + a + b)).clamp(p.clean_rate * 2.0, MAX_RATE);
             if p.dict_prior > 0.0 {
                 dw = dw.update(edges, &post, p.dict_prior);
             }
@@ -788,7 +793,7 @@ impl Decoder<'_> {
             .enumerate()
             .filter(|(k, e)| *k == 0 || edges[k - 1].i != e.i)
             .count();
-        let kept = words.saturating_sub(with_edges) as f64;
+        let kept = eligible.saturating_sub(with_edges) as f64;
         let llr = doc_llr(edges, rate, &dw) - doc_llr(edges, p.clean_rate, &DictWeights::NEUTRAL)
             + p.kept_weight * kept * ((1.0 - rate).ln() - (1.0 - p.clean_rate).ln());
         let prior = p.prior_log_odds(words);
@@ -1220,8 +1225,8 @@ mod tests {
         // text's many words without edges are evidence that it was written as is.
         let mut short = vec![edge(0, 4.0), edge(3, 4.0)];
         let mut long = short.clone();
-        let (_, llr_short, _) = dec.estimate_rate(&mut short, 10);
-        let (_, llr_long, _) = dec.estimate_rate(&mut long, 400);
+        let (_, llr_short, _) = dec.estimate_rate(&mut short, 10, 10);
+        let (_, llr_long, _) = dec.estimate_rate(&mut long, 400, 400);
         assert!(llr_long < llr_short - 1.0, "{llr_long} vs {llr_short}");
         // Without the kept words' term the two would be scored alike.
         let flat = Params {
@@ -1233,8 +1238,8 @@ mod tests {
             params: &flat,
             ..dec
         };
-        let (_, a, _) = dec.estimate_rate(&mut short.clone(), 10);
-        let (_, b, _) = dec.estimate_rate(&mut short.clone(), 400);
+        let (_, a, _) = dec.estimate_rate(&mut short.clone(), 10, 10);
+        let (_, b, _) = dec.estimate_rate(&mut short.clone(), 400, 10);
         assert!((a - b).abs() < 1e-9, "{a} vs {b}");
     }
 
