@@ -800,10 +800,7 @@ impl Decoder<'_> {
         let p_spun = sigmoid(llr + prior);
         let eff = p_spun * rate + (1.0 - p_spun) * p.clean_rate;
         // A text as written has no spinner whose dictionary could be favoured.
-        let dw = DictWeights {
-            moby: p_spun * dw.moby + (1.0 - p_spun),
-            wordnet: p_spun * dw.wordnet + (1.0 - p_spun),
-        };
+        let dw = dw.toward_even(p_spun);
         set_rate(edges, eff, &dw);
         (eff, llr, p_spun)
     }
@@ -990,37 +987,34 @@ impl Decoder<'_> {
 /// proportion to their weights) under a symmetric Dirichlet prior of `dict_prior` events, and
 /// scaled so that the even mixture is 1 each. A pair proposed by a set of dictionaries has its
 /// channel multiplied by their mean weight (other dictionaries count 1).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 struct DictWeights {
     moby: f64,
     wordnet: f64,
+    /// Per edge, the weights without the evidence of its own position (leave-one-out: an
+    /// edit must not vouch for itself, or a short text's single edit would boost its own
+    /// dictionary). Empty: `moby`/`wordnet` for every edge.
+    own: Vec<(f64, f64)>,
 }
 
 impl DictWeights {
     const NEUTRAL: DictWeights = DictWeights {
         moby: 1.0,
         wordnet: 1.0,
+        own: Vec::new(),
     };
 
-    /// The weights of the dictionaries in `mask`, and how many there are.
-    fn parts(&self, mask: u8) -> (f64, f64, f64) {
-        let m = if mask & DICT_MOBY != 0 {
-            self.moby
-        } else {
-            0.0
-        };
-        let w = if mask & DICT_WORDNET != 0 {
-            self.wordnet
-        } else {
-            0.0
-        };
-        let others = (mask & !(DICT_MOBY | DICT_WORDNET)).count_ones() as f64;
-        (m, w, others)
+    /// The weights that apply to edge `k`.
+    fn of(&self, k: usize) -> (f64, f64) {
+        self.own
+            .get(k)
+            .copied()
+            .unwrap_or((self.moby, self.wordnet))
     }
 
-    /// ln of the factor on the channel of a pair proposed by `mask`.
-    fn ln_factor(&self, mask: u8) -> f64 {
-        let (m, w, others) = self.parts(mask);
+    /// ln of the factor on the channel of edge `k`, proposed by `mask`.
+    fn ln_factor(&self, k: usize, mask: u8) -> f64 {
+        let (m, w, others) = parts(self.of(k), mask);
         let n = mask.count_ones() as f64;
         if n == 0.0 {
             0.0
@@ -1029,28 +1023,73 @@ impl DictWeights {
         }
     }
 
-    /// One EM step from the edges' posteriors.
-    fn update(&self, edges: &[Edge], post: &[f64], prior: f64) -> DictWeights {
-        let (mut nm, mut nw) = (0.0, 0.0);
-        for (e, p) in edges.iter().zip(post) {
-            let (m, w, others) = self.parts(e.dicts);
-            let total = m + w + others;
-            if total > 0.0 {
-                nm += p * m / total;
-                nw += p * w / total;
-            }
-        }
-        let moby = 2.0 * (nm + prior / 2.0) / (nm + nw + prior);
+    /// Mixes the weights with even ones: `a` of these, `1 - a` neutral.
+    fn toward_even(&self, a: f64) -> DictWeights {
+        let mix = |(m, w): (f64, f64)| (a * m + (1.0 - a), a * w + (1.0 - a));
+        let (moby, wordnet) = mix((self.moby, self.wordnet));
         DictWeights {
             moby,
-            wordnet: 2.0 - moby,
+            wordnet,
+            own: self.own.iter().map(|&x| mix(x)).collect(),
         }
+    }
+
+    /// One EM step from the edges' posteriors.
+    fn update(&self, edges: &[Edge], post: &[f64], prior: f64) -> DictWeights {
+        // Expected spin events per thesaurus, per start position.
+        let mut at: Vec<(f64, f64)> = Vec::with_capacity(edges.len());
+        let (mut nm, mut nw) = (0.0, 0.0);
+        for (k, (e, p)) in edges.iter().zip(post).enumerate() {
+            let (m, w, others) = parts(self.of(k), e.dicts);
+            let total = m + w + others;
+            let c = if total > 0.0 {
+                (p * m / total, p * w / total)
+            } else {
+                (0.0, 0.0)
+            };
+            nm += c.0;
+            nw += c.1;
+            at.push(c);
+        }
+        let weights = |m: f64, w: f64| {
+            let (m, w) = (m.max(0.0), w.max(0.0));
+            let moby = 2.0 * (m + prior / 2.0) / (m + w + prior);
+            (moby, 2.0 - moby)
+        };
+        let mut own = vec![(1.0, 1.0); edges.len()];
+        let mut k = 0;
+        while k < edges.len() {
+            let from = k;
+            let (mut sm, mut sw) = (0.0, 0.0);
+            while k < edges.len() && edges[k].i == edges[from].i {
+                sm += at[k].0;
+                sw += at[k].1;
+                k += 1;
+            }
+            for o in &mut own[from..k] {
+                *o = weights(nm - sm, nw - sw);
+            }
+        }
+        let (moby, wordnet) = weights(nm, nw);
+        DictWeights { moby, wordnet, own }
     }
 }
 
+/// The weights of the thesauri in `mask` (Moby, WordNet) and how many other dictionaries.
+fn parts((moby, wordnet): (f64, f64), mask: u8) -> (f64, f64, f64) {
+    let m = if mask & DICT_MOBY != 0 { moby } else { 0.0 };
+    let w = if mask & DICT_WORDNET != 0 {
+        wordnet
+    } else {
+        0.0
+    };
+    let others = (mask & !(DICT_MOBY | DICT_WORDNET)).count_ones() as f64;
+    (m, w, others)
+}
+
 fn set_rate(edges: &mut [Edge], rate: f64, dw: &DictWeights) {
-    for e in edges.iter_mut() {
-        e.llr = e.base + e.events as f64 * (rate.ln() + dw.ln_factor(e.dicts))
+    for (k, e) in edges.iter_mut().enumerate() {
+        e.llr = e.base + e.events as f64 * (rate.ln() + dw.ln_factor(k, e.dicts))
             - e.covered as f64 * (1.0 - rate).ln();
     }
 }
@@ -1083,7 +1122,7 @@ fn doc_llr(edges: &[Edge], rate: f64, dw: &DictWeights) -> f64 {
         let mut sum = 0.0;
         while k < edges.len() && edges[k].i == i {
             let e = &edges[k];
-            sum += (e.base + e.events as f64 * (rate.ln() + dw.ln_factor(e.dicts)))
+            sum += (e.base + e.events as f64 * (rate.ln() + dw.ln_factor(k, e.dicts)))
                 .min(50.0)
                 .exp();
             k += 1;
@@ -1135,7 +1174,7 @@ mod tests {
             0,
         ] {
             assert_eq!(
-                n.ln_factor(mask),
+                n.ln_factor(0, mask),
                 0.0,
                 "neutral weights change nothing ({mask})"
             );
@@ -1146,23 +1185,30 @@ mod tests {
             .chain((0..6).map(|i| with_dicts(edge(2 * i + 1, -6.0), DICT_WORDNET)))
             .collect();
         edges.sort_by_key(|e| e.i);
-        let mut dw = n;
+        let mut dw = n.clone();
         for _ in 0..5 {
             set_rate(&mut edges, 0.25, &dw);
             dw = dw.update(&edges, &edge_posteriors(&edges), 1.0);
         }
         assert!(dw.moby > 1.8 && dw.wordnet < 0.2, "{dw:?}");
         assert!((dw.moby + dw.wordnet - 2.0).abs() < 1e-9);
-        assert!(dw.ln_factor(DICT_MOBY) > 0.5);
-        assert!(dw.ln_factor(DICT_WORDNET) < -1.5);
+        // Each edge is weighted by the evidence of the others: still Moby's way.
+        assert!(dw.ln_factor(0, DICT_MOBY) > 0.5);
+        assert!(dw.ln_factor(1, DICT_WORDNET) < -1.5);
         // A pair both thesauri list keeps the mean of their weights; other dictionaries count 1.
-        assert!(dw.ln_factor(DICT_MOBY | DICT_WORDNET).abs() < 1e-9);
-        assert_eq!(dw.ln_factor(DICT_LEARNED), 0.0);
-        // The prior holds the weights near even when there is little evidence.
-        let one = vec![with_dicts(edge(0, 0.0), DICT_MOBY)];
-        let post = edge_posteriors(&one);
-        let w = n.update(&one, &post, 10.0);
-        assert!(w.moby > 1.0 && w.moby < 1.1, "{w:?}");
+        assert!(dw.ln_factor(0, DICT_MOBY | DICT_WORDNET).abs() < 1e-9);
+        assert_eq!(dw.ln_factor(0, DICT_LEARNED), 0.0);
+        // Under "as written" (posterior 0 of spun) the weights are even.
+        assert_eq!(dw.toward_even(0.0).ln_factor(0, DICT_MOBY), 0.0);
+        // A lone edit does not vouch for itself: with no other evidence its weight stays even.
+        let mut one = vec![with_dicts(edge(0, 4.0), DICT_MOBY)];
+        let mut w = n.clone();
+        for _ in 0..5 {
+            set_rate(&mut one, 0.25, &w);
+            w = w.update(&one, &edge_posteriors(&one), 2.0);
+        }
+        assert!(w.moby > 1.2, "the document as a whole leans to Moby: {w:?}");
+        assert_eq!(w.ln_factor(0, DICT_MOBY), 0.0);
     }
 
     /// The toy lexicon, with only some words known as originals.
