@@ -1103,11 +1103,13 @@ fn edge_posteriors(edges: &[Edge]) -> Vec<f64> {
         let from = k;
         let mut sum = 0.0;
         while k < edges.len() && edges[k].i == i {
-            sum += edges[k].llr.min(50.0).exp();
+            let odds = edges[k].llr.min(50.0).exp();
+            out.push(odds);
+            sum += odds;
             k += 1;
         }
-        for e in &edges[from..k] {
-            out.push(e.llr.min(50.0).exp() / (1.0 + sum));
+        for p in &mut out[from..k] {
+            *p /= 1.0 + sum;
         }
     }
     out
