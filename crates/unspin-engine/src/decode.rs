@@ -97,6 +97,11 @@ pub struct Params {
     /// Strength (in spin events) of the prior that a document's spinner draws evenly on Moby
     /// and WordNet; 0 turns the per-document dictionary weighting off (see `DictWeights`).
     pub dict_prior: f64,
+    /// Weight of the document cache among the originals proposed for one span: each gets
+    /// `cache_weight · ln(1 + c)` nats, `c` the times its words stand elsewhere in the text,
+    /// renormalised so the span's total odds of being spun do not change (see
+    /// `Decoder::document_cache`). 0 turns it off.
+    pub cache_weight: f64,
 }
 
 impl Default for Params {
@@ -122,6 +127,7 @@ impl Default for Params {
             calib_scale: 0.63,
             calib_shift: -0.31,
             dict_prior: 2.0,
+            cache_weight: 2.0,
         }
     }
 }
@@ -159,6 +165,7 @@ impl Params {
             "calib_scale" => self.calib_scale = value,
             "calib_shift" => self.calib_shift = value,
             "dict_prior" => self.dict_prior = value,
+            "cache_weight" => self.cache_weight = value,
             _ => return Err(format!("unknown parameter `{name}`")),
         }
         Ok(())
@@ -298,6 +305,18 @@ pub struct Decoder<'a> {
     pub terms: Option<&'a crate::Terms>,
 }
 
+/// Whether token `k` is a hyphen or slash that joins the words on either side with no space
+/// (*tip-top*, *and/or*).
+fn joiner(toks: &[Tok], k: usize) -> bool {
+    k > 0
+        && k + 1 < toks.len()
+        && matches!(toks[k].norm.as_str(), "-" | "\u{2010}" | "\u{2011}" | "/")
+        && toks[k - 1].end == toks[k].start
+        && toks[k].end == toks[k + 1].start
+        && toks[k - 1].spinnable
+        && toks[k + 1].spinnable
+}
+
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -312,6 +331,7 @@ impl Decoder<'_> {
         let words = toks.iter().filter(|t| t.spinnable).count();
         let obs = self.observed_scores(&toks, &tokens);
         let mut edges = self.lattice(&toks, &tokens, &obs);
+        self.document_cache(&toks, &mut edges);
         let eligible = self.eligible(&toks, &edges);
         let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, eligible, words);
         let mut findings = Vec::new();
@@ -350,6 +370,63 @@ impl Decoder<'_> {
             doc_llr,
             p_spun,
             rate,
+        }
+    }
+
+    /// The document cache: a text keeps to its own words (*she* throughout, *were* for a plural
+    /// subject), so among the originals proposed for one span those whose words stand
+    /// elsewhere in the text are likelier. Each edge of a span gets `cache_weight · ln(1 + c)`
+    /// nats, `c` the fewest times one of its words occurs outside the span, less the
+    /// posterior-weighted mean of that bonus over the span's edges: the choice among the
+    /// originals moves, the span's total odds of being spun stay (so clean text gets no more
+    /// findings).
+    fn document_cache(&self, toks: &[Tok], edges: &mut [Edge]) {
+        let weight = self.params.cache_weight;
+        if weight == 0.0 || edges.is_empty() {
+            return;
+        }
+        let mut counts: std::collections::HashMap<WordId, u32> = std::collections::HashMap::new();
+        for t in toks.iter().filter(|t| t.spinnable) {
+            *counts.entry(t.id).or_default() += 1;
+        }
+        let bonus: Vec<f64> = edges
+            .iter()
+            .map(|e| {
+                let c = e
+                    .words
+                    .iter()
+                    .map(|w| {
+                        let inside = toks[e.i..e.j].iter().filter(|t| t.id == *w).count() as u32;
+                        counts.get(w).copied().unwrap_or(0).saturating_sub(inside)
+                    })
+                    .min()
+                    .unwrap_or(0);
+                weight * f64::from(c).ln_1p()
+            })
+            .collect();
+        let mut order: Vec<(usize, usize, usize)> = edges
+            .iter()
+            .enumerate()
+            .map(|(k, e)| (e.i, e.j, k))
+            .collect();
+        order.sort_unstable();
+        for group in order.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let group: Vec<usize> = group.iter().map(|g| g.2).collect();
+            let m = group
+                .iter()
+                .map(|&k| edges[k].base)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let (mut z, mut zb) = (0.0, 0.0);
+            for &k in &group {
+                let p = (edges[k].base - m).exp();
+                z += p;
+                zb += p * bonus[k].exp();
+            }
+            let norm = (zb / z).ln();
+            for &k in &group {
+                edges[k].base += bonus[k] - norm;
+                edges[k].llr = edges[k].base;
+            }
         }
     }
 
@@ -476,6 +553,7 @@ impl Decoder<'_> {
         let mut cands: Vec<Candidate> = Vec::new();
         let mut scored: Vec<Scored> = Vec::new();
         let mut wbuf: Vec<WordId> = Vec::new();
+        let mut key_ids: Vec<WordId> = Vec::with_capacity(max_words);
         let articles = Articles::new(self.lm);
         let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
         let want_terms = self.terms.is_some_and(|t| !t.is_empty()) && self.params.term_bonus > 0.0;
@@ -490,15 +568,25 @@ impl Decoder<'_> {
             // Left context: the observed text of the sentence so far.
             let left = obs.before(i, tokens, self.lm);
             key.clear();
-            for j in i + 1..=(i + max_words).min(toks.len()) {
-                let t = &toks[j - 1];
-                if !t.spinnable || (j - 1 > i && tokens[j - 1].sentence_start) {
+            key_ids.clear();
+            let mut j = i;
+            while key_ids.len() < max_words && j < toks.len() {
+                // A hyphen or slash between two words (*tip-top*, *and/or*) is part of the
+                // span but not of the key: the lexicon keys such entries by their words.
+                if !key_ids.is_empty() && joiner(toks, j) {
+                    j += 1;
+                    continue;
+                }
+                let t = &toks[j];
+                if !t.spinnable || (j > i && tokens[j].sentence_start) {
                     break;
                 }
-                if j - 1 > i {
+                if !key_ids.is_empty() {
                     key.push(' ');
                 }
                 key.push_str(&t.norm);
+                key_ids.push(t.id);
+                j += 1;
                 cands.clear();
                 self.lex.candidates(&key, &mut cands);
                 cands.truncate(self.params.max_candidates);
@@ -507,13 +595,19 @@ impl Decoder<'_> {
                 }
                 self.right_context(toks, tokens, j, &mut right);
                 let obs_first = obs.lp[i];
+                // The joiners' own LM cost is spelling, not evidence: *tip-top* and *tip top*
+                // are one dictionary entry, so the observed side is not charged for them.
+                let joined: f64 = (i + 1..j)
+                    .filter(|&k| joiner(toks, k))
+                    .map(|k| obs.lp[k])
+                    .sum();
                 let name = self.name_prior(toks, i, j);
                 // Stage one: the candidate's first word against the observed one, in the left
                 // context. The pruning bound assumes the rest of the window gains at most
                 // `prune_margin` nats, at the highest spin rate; only the `max_scored` best by
                 // this bound get their whole window scored.
                 scored.clear();
-                let observed = &toks[i..j];
+                let observed = &key_ids;
                 wbuf.clear();
                 for (ci, c) in cands.iter().enumerate() {
                     let from = wbuf.len();
@@ -521,11 +615,10 @@ impl Decoder<'_> {
                     let words = &wbuf[from..];
                     if words.is_empty()
                         || words.contains(&self.lm.unk())
-                        || (words.len() == observed.len()
-                            && words.iter().zip(observed).all(|(w, t)| *w == t.id))
+                        || words == observed.as_slice()
                         || (observed.len() == 1
                             && words.len() == 1
-                            && articles.swaps(observed[0].id, words[0]))
+                            && articles.swaps(observed[0], words[0]))
                     {
                         continue;
                     }
@@ -555,7 +648,7 @@ impl Decoder<'_> {
                     let c = &cands[ci];
                     let words = wbuf[from..to].to_vec();
                     let gain = self.params.lm_weight
-                        * self.window_diff(st, first, &words[1..], (i, j), &right, obs);
+                        * (self.window_diff(st, first, &words[1..], (i, j), &right, obs) + joined);
                     let term = self.term_feature(toks, tokens, i, j, Some(&words)) - obs_term;
                     let base = gain + c.ln_channel as f64 + name + term;
                     edges.push(Edge {
@@ -569,7 +662,7 @@ impl Decoder<'_> {
                         base,
                         llr: base,
                         events: 1,
-                        covered: (j - i) as u32,
+                        covered: key_ids.len() as u32,
                     });
                 }
             }
