@@ -1324,6 +1324,104 @@ mod tests {
         }
     }
 
+    /// Edges of `text` under the toy LM with `lex` and `params`, with the decoder's tokens.
+    fn toy_edges(text: &str, lex: &dyn CandidateSource, params: &Params) -> (Vec<Tok>, Vec<Edge>) {
+        let lm = crate::toy::lm();
+        let dec = Decoder {
+            lm: &lm,
+            lex,
+            params,
+            terms: None,
+        };
+        let tokens = unspin_text::tokenize(text);
+        let toks = dec.prepare(text, &tokens);
+        let obs = dec.observed_scores(&toks, &tokens);
+        let mut edges = dec.lattice(&toks, &tokens, &obs);
+        dec.document_cache(&toks, &mut edges);
+        (toks, edges)
+    }
+
+    /// A lexicon with one hyphenated entry: *door-mat* (keyed by its words) for *mat*.
+    struct Hyphenated;
+
+    impl CandidateSource for Hyphenated {
+        fn max_key_words(&self) -> usize {
+            2
+        }
+        fn candidates(&self, key: &str, out: &mut Vec<Candidate>) {
+            if key == "door mat" {
+                out.push(Candidate {
+                    id: 3,
+                    source: 0,
+                    ln_channel: -1.0,
+                    dicts: crate::model::DICT_MOBY,
+                });
+            }
+        }
+        fn original(&self, _: &Candidate) -> String {
+            "mat".into()
+        }
+    }
+
+    #[test]
+    fn hyphen_joined_words_are_one_key() {
+        let params = Params::default();
+        let joined = |text: &str| {
+            let (toks, edges) = toy_edges(text, &Hyphenated, &params);
+            edges
+                .iter()
+                .filter(|e| toks[e.i].norm == "door")
+                .map(|e| (&text[toks[e.i].start..toks[e.j - 1].end], e.covered))
+                .map(|(s, c)| (s.to_string(), c))
+                .collect::<Vec<_>>()
+        };
+        // The span runs over the hyphen; two words were replaced, not three tokens.
+        assert_eq!(
+            joined("the cat sat on the door-mat ."),
+            [("door-mat".to_string(), 2)]
+        );
+        assert_eq!(
+            joined("the cat sat on the door/mat ."),
+            [("door/mat".to_string(), 2)]
+        );
+        // A dash between spaced words, or a hyphen at a word's edge, joins nothing.
+        assert!(joined("the cat sat on the door - mat .").is_empty());
+        assert!(joined("the cat sat on the door -mat .").is_empty());
+        assert!(joined("the cat sat on the door- mat .").is_empty());
+    }
+
+    #[test]
+    fn document_cache_moves_the_choice_not_the_odds() {
+        let off = Params {
+            cache_weight: 0.0,
+            ..Params::default()
+        };
+        let on = Params::default();
+        assert!(on.cache_weight > 0.0);
+        let lex = crate::toy::lexicon();
+        // *rug* may stand for *mat* or *sofa*; the text has *sofa* elsewhere, not *mat*.
+        let text = "the cat sat on the rug . the cat sat on the sofa .";
+        let at_rug = |p: &Params| {
+            let (toks, edges) = toy_edges(text, &lex, p);
+            let pick = |w: &str| {
+                edges
+                    .iter()
+                    .find(|e| toks[e.i].norm == "rug" && lex.original(&e.cand) == w)
+                    .map(|e| e.base)
+                    .unwrap()
+            };
+            (pick("mat"), pick("sofa"))
+        };
+        let (m0, s0) = at_rug(&off);
+        let (m1, s1) = at_rug(&on);
+        // *sofa* gains cache_weight · ln 2 on *mat* (which stands nowhere else) ...
+        let gain = (s1 - m1) - (s0 - m0);
+        assert!((gain - on.cache_weight * 2f64.ln()).abs() < 1e-9, "{gain}");
+        // ... and the span's total odds of being spun are unchanged.
+        let lse = |a: f64, b: f64| a.max(b) + (-(a - b).abs()).exp().ln_1p();
+        assert!((lse(m0, s0) - lse(m1, s1)).abs() < 1e-9);
+    }
+
     #[test]
     fn only_words_a_dictionary_would_replace_are_eligible() {
         let lm = crate::toy::lm();
