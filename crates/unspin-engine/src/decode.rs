@@ -358,7 +358,14 @@ impl Decoder<'_> {
             let e = reach.min(toks.len());
             let sentence_end = e >= toks.len() || tokens[e].sentence_start;
             let init = obs.before(s, &tokens, self.lm);
-            let chosen = self.beam(&toks, &edges, &by_start, (s, e, init), bias, sentence_end);
+            let chosen = self.beam(
+                &toks,
+                &edges,
+                &by_start,
+                (s, e, init),
+                (bias, sentence_end),
+                &obs,
+            );
             for k in chosen {
                 findings.push(self.finding(&edges, &by_start, k, &toks));
             }
@@ -385,48 +392,71 @@ impl Decoder<'_> {
         if weight == 0.0 || edges.is_empty() {
             return;
         }
-        let mut counts: std::collections::HashMap<WordId, u32> = std::collections::HashMap::new();
+        let mut counts: rustc_hash::FxHashMap<WordId, u32> = rustc_hash::FxHashMap::default();
         for t in toks.iter().filter(|t| t.spinnable) {
             *counts.entry(t.id).or_default() += 1;
         }
-        let bonus: Vec<f64> = edges
+        let count = |w: WordId| counts.get(&w).map_or(0, |&c| c as usize);
+        // ln(1 + c) · weight, tabled: c is small.
+        let table: Vec<f64> = (0..64).map(|c| f64::from(c).ln_1p() * weight).collect();
+        let ln_bonus = |c: usize| {
+            table
+                .get(c)
+                .copied()
+                .unwrap_or_else(|| (c as f64).ln_1p() * weight)
+        };
+        let factors: Vec<f64> = table.iter().map(|b| b.exp()).collect();
+        let factor = |c: usize| factors.get(c).copied().unwrap_or_else(|| ln_bonus(c).exp());
+        let bonus: Vec<usize> = edges
             .iter()
             .map(|e| {
-                let c = e
-                    .words
+                e.words
                     .iter()
-                    .map(|w| {
-                        let inside = toks[e.i..e.j].iter().filter(|t| t.id == *w).count() as u32;
-                        counts.get(w).copied().unwrap_or(0).saturating_sub(inside)
+                    .map(|&w| {
+                        let inside = toks[e.i..e.j].iter().filter(|t| t.id == w).count();
+                        count(w).saturating_sub(inside)
                     })
                     .min()
-                    .unwrap_or(0);
-                weight * f64::from(c).ln_1p()
+                    .unwrap_or(0)
             })
             .collect();
-        let mut order: Vec<(usize, usize, usize)> = edges
-            .iter()
-            .enumerate()
-            .map(|(k, e)| (e.i, e.j, k))
-            .collect();
-        order.sort_unstable();
-        for group in order.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-            let group: Vec<usize> = group.iter().map(|g| g.2).collect();
-            let m = group
-                .iter()
-                .map(|&k| edges[k].base)
-                .fold(f64::NEG_INFINITY, f64::max);
-            let (mut z, mut zb) = (0.0, 0.0);
-            for &k in &group {
-                let p = (edges[k].base - m).exp();
-                z += p;
-                zb += p * bonus[k].exp();
+        // Edges come in start order; a span's edges are those of one start with one end.
+        let (mut members, mut ends): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+        let mut from = 0;
+        while from < edges.len() {
+            let mut to = from + 1;
+            while to < edges.len() && edges[to].i == edges[from].i {
+                to += 1;
             }
-            let norm = (zb / z).ln();
-            for &k in &group {
-                edges[k].base += bonus[k] - norm;
-                edges[k].llr = edges[k].base;
+            ends.clear();
+            for e in &edges[from..to] {
+                if !ends.contains(&e.j) {
+                    ends.push(e.j);
+                }
             }
+            for &j in &ends {
+                members.clear();
+                members.extend((from..to).filter(|&x| edges[x].j == j));
+                if members.iter().all(|&x| bonus[x] == 0) {
+                    continue; // no bonus anywhere: nothing moves
+                }
+                let m = members
+                    .iter()
+                    .map(|&x| edges[x].base)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let (mut z, mut zb) = (0.0, 0.0);
+                for &x in &members {
+                    let p = (edges[x].base - m).exp();
+                    z += p;
+                    zb += p * factor(bonus[x]);
+                }
+                let norm = (zb / z).ln();
+                for &x in &members {
+                    edges[x].base += ln_bonus(bonus[x]) - norm;
+                    edges[x].llr = edges[x].base;
+                }
+            }
+            from = to;
         }
     }
 
@@ -906,8 +936,8 @@ impl Decoder<'_> {
         edges: &[Edge],
         by_start: &[Vec<usize>],
         span: (usize, usize, LmState),
-        bias: f64,
-        sentence_end: bool,
+        (bias, sentence_end): (f64, bool),
+        obs: &Observed,
     ) -> Vec<usize> {
         #[derive(Clone, Copy)]
         struct Hyp {
@@ -955,9 +985,18 @@ impl Decoder<'_> {
             }
             cur.sort_by(|a, b| b.score.total_cmp(&a.score));
             cur.truncate(self.params.beam.max(1));
+            // The LM state of a hypothesis on the observed path (the observed text since the
+            // segment's start, or since its last edit's context ran out).
+            let observed_before = if pos == s { init } else { obs.after[pos - 1] };
             for h in &cur {
-                // Keep the observed token.
-                let (mut nh, lp) = advance(h, toks[pos].id);
+                // Keep the observed token: on the observed path its score is known already.
+                let (mut nh, lp) = if h.state == observed_before {
+                    let mut nh = *h;
+                    nh.state = obs.after[pos];
+                    (nh, obs.lp[pos] * self.params.lm_weight)
+                } else {
+                    advance(h, toks[pos].id)
+                };
                 nh.score += lp;
                 nh.back = arena.len() as u32;
                 arena.push(Back {
