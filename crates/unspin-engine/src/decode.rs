@@ -261,6 +261,21 @@ impl Articles {
     }
 }
 
+/// One candidate's window being scored by [`Decoder::window_diffs`].
+#[derive(Debug, Clone, Copy)]
+struct Chain {
+    /// LM state after the words scored so far.
+    state: LmState,
+    /// ln P of the candidate's words and the right context scored so far.
+    lp: f64,
+    /// The candidate's words after the first, as a range of the word buffer.
+    rest: (usize, usize),
+    /// ln P of the observed tokens those stand against.
+    seen: f64,
+    /// Finished: its state met the observed one, or the window ended.
+    done: bool,
+}
+
 /// A candidate after stage one of the lattice: (pruning bound, candidate index, its words'
 /// range in the word buffer, ln P(first word | left context), LM state after it).
 type Scored = (f64, usize, (usize, usize), f64, LmState);
@@ -546,6 +561,81 @@ impl Decoder<'_> {
         lp - seen
     }
 
+    /// [`Decoder::window_diff`] for several windows of one span at once: each chain holds its
+    /// state and log-probability after its first word, and the rest of its words in `wbuf`;
+    /// on return `lp - seen` is its window difference. The chains advance a word per step,
+    /// every lookup of a step prefetched before any is scored, so their memory reads overlap.
+    fn window_diffs(
+        &self,
+        chains: &mut [Chain],
+        wbuf: &[WordId],
+        (i, j): (usize, usize),
+        right: &[WordId],
+        obs: &Observed,
+    ) {
+        let observed: f64 = obs.lp[i..j].iter().sum();
+        let ends = right.last() == Some(&self.lm.eos());
+        let real = right.len() - usize::from(ends);
+        // The word chain `c` scores at step `t`, and the observed token it stands against
+        // (`None` for the candidate's own words, `Some(None)` for the sentence end).
+        let word_at = |c: &Chain, t: usize| -> Option<(WordId, Option<Option<usize>>)> {
+            let own = c.rest.1 - c.rest.0;
+            if t < own {
+                return Some((wbuf[c.rest.0 + t], None));
+            }
+            let m = t - own;
+            if m < real {
+                Some((right[m], Some(Some(j + m))))
+            } else if m == real && ends {
+                Some((self.lm.eos(), Some(None)))
+            } else {
+                None
+            }
+        };
+        for c in chains.iter_mut() {
+            c.seen = observed;
+            c.done = false;
+        }
+        let mut next = LmState::default();
+        for t in 0.. {
+            let mut any = false;
+            for c in chains.iter().filter(|c| !c.done) {
+                if let Some((w, _)) = word_at(c, t) {
+                    self.lm.prefetch(&c.state, w);
+                    any = true;
+                }
+            }
+            if !any {
+                break;
+            }
+            for c in chains.iter_mut().filter(|c| !c.done) {
+                let Some((w, against)) = word_at(c, t) else {
+                    c.done = true;
+                    continue;
+                };
+                c.lp += self.lm.score(&c.state, w, &mut next) as f64 * LN10;
+                if w == self.lm.unk() {
+                    c.lp += self.params.unk_penalty;
+                }
+                c.state = next;
+                match against {
+                    None => {}
+                    Some(Some(k)) => {
+                        c.seen += obs.lp[k];
+                        // Once the state meets the observed one, the rest scores the same.
+                        if obs.after.get(k) == Some(&c.state) {
+                            c.done = true;
+                        }
+                    }
+                    Some(None) => {
+                        c.seen += obs.eos[j + real - 1];
+                        c.done = true;
+                    }
+                }
+            }
+        }
+    }
+
     /// ln P(token | observed context) for every token, ln P(`</s>` | context) at every
     /// sentence's last token (both with the unknown-word penalty), and the LM state after
     /// every token.
@@ -584,6 +674,8 @@ impl Decoder<'_> {
         let mut scored: Vec<Scored> = Vec::new();
         let mut wbuf: Vec<WordId> = Vec::new();
         let mut key_ids: Vec<WordId> = Vec::with_capacity(max_words);
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut chains: Vec<Chain> = Vec::new();
         let articles = Articles::new(self.lm);
         let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
         let want_terms = self.terms.is_some_and(|t| !t.is_empty()) && self.params.term_bonus > 0.0;
@@ -639,10 +731,20 @@ impl Decoder<'_> {
                 scored.clear();
                 let observed = &key_ids;
                 wbuf.clear();
-                for (ci, c) in cands.iter().enumerate() {
+                // The candidates' words first, and a prefetch of each first word's n-grams,
+                // so that the lookups below overlap instead of waiting for each other.
+                ranges.clear();
+                for c in &cands {
                     let from = wbuf.len();
                     self.lex.words(c, self.lm, &mut wbuf);
-                    let words = &wbuf[from..];
+                    if let Some(&w) = wbuf.get(from) {
+                        self.lm.prefetch(&left, w);
+                    }
+                    ranges.push((from, wbuf.len()));
+                }
+                for (ci, c) in cands.iter().enumerate() {
+                    let (from, to) = ranges[ci];
+                    let words = &wbuf[from..to];
                     if words.is_empty()
                         || words.contains(&self.lm.unk())
                         || words == observed.as_slice()
@@ -667,18 +769,28 @@ impl Decoder<'_> {
                         + name
                         + (MAX_RATE / (1.0 - MAX_RATE)).ln();
                     if bound >= self.params.gate {
-                        scored.push((bound, ci, (from, wbuf.len()), first, st));
+                        scored.push((bound, ci, (from, to), first, st));
                     }
                 }
                 scored.sort_by(|a, b| b.0.total_cmp(&a.0));
                 scored.truncate(self.params.max_scored);
                 let obs_term = self.term_feature(toks, tokens, i, j, None);
                 // Stage two: the whole window, continuing from the first word's state.
-                for (_, ci, (from, to), first, st) in scored.drain(..) {
+                // All the windows at once, a word of each per step, so that their LM lookups
+                // overlap (the same numbers as `window_diff` one by one).
+                chains.clear();
+                chains.extend(scored.iter().map(|&(_, _, (from, to), first, st)| Chain {
+                    state: st,
+                    lp: first,
+                    rest: (from + 1, to),
+                    seen: 0.0,
+                    done: false,
+                }));
+                self.window_diffs(&mut chains, &wbuf, (i, j), &right, obs);
+                for (n, (_, ci, (from, to), _, _)) in scored.drain(..).enumerate() {
                     let c = &cands[ci];
                     let words = wbuf[from..to].to_vec();
-                    let gain = self.params.lm_weight
-                        * (self.window_diff(st, first, &words[1..], (i, j), &right, obs) + joined);
+                    let gain = self.params.lm_weight * (chains[n].lp - chains[n].seen + joined);
                     let term = self.term_feature(toks, tokens, i, j, Some(&words)) - obs_term;
                     let base = gain + c.ln_channel as f64 + name + term;
                     edges.push(Edge {
@@ -988,6 +1100,17 @@ impl Decoder<'_> {
             // The LM state of a hypothesis on the observed path (the observed text since the
             // segment's start, or since its last edit's context ran out).
             let observed_before = if pos == s { init } else { obs.after[pos - 1] };
+            // Every first lookup of this position, prefetched before any is scored.
+            for h in &cur {
+                if h.state != observed_before {
+                    self.lm.prefetch(&h.state, toks[pos].id);
+                }
+                for &k in &by_start[pos] {
+                    if let Some(&w) = edges[k].words.first() {
+                        self.lm.prefetch(&h.state, w);
+                    }
+                }
+            }
             for h in &cur {
                 // Keep the observed token: on the observed path its score is known already.
                 let (mut nh, lp) = if h.state == observed_before {
@@ -1564,6 +1687,7 @@ mod tests {
                     seen += obs.eos[j + real - 1];
                 }
                 let left = obs.before(i, &tokens, &lm);
+                let (mut wbuf, mut chains, mut wants) = (Vec::new(), Vec::new(), Vec::new());
                 for c in cands {
                     let words: Vec<WordId> = c.iter().map(|w| lm.id(w)).collect();
                     let all: Vec<WordId> = words.iter().chain(&right).copied().collect();
@@ -1572,6 +1696,25 @@ mod tests {
                     let first = lm.score(&left, words[0], &mut st) as f64 * LN10;
                     let got = dec.window_diff(st, first, &words[1..], (i, j), &right, &obs);
                     assert!((got - want).abs() < 1e-9, "{i}..{j} {c:?}: {got} vs {want}");
+                    let from = wbuf.len();
+                    wbuf.extend_from_slice(&words);
+                    chains.push(Chain {
+                        state: st,
+                        lp: first,
+                        rest: (from + 1, wbuf.len()),
+                        seen: 0.0,
+                        done: false,
+                    });
+                    wants.push(want);
+                }
+                // All windows at once, as the lattice scores them: the same numbers.
+                dec.window_diffs(&mut chains, &wbuf, (i, j), &right, &obs);
+                for (c, want) in chains.iter().zip(&wants) {
+                    let got = c.lp - c.seen;
+                    assert!(
+                        (got - want).abs() < 1e-9,
+                        "{i}..{j} batched: {got} vs {want}"
+                    );
                 }
             }
         }

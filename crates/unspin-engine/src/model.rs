@@ -31,6 +31,10 @@ pub trait LanguageModel: Send + Sync {
     /// state's words as context — and the state after `word` in `out`. Models override this
     /// to keep only the context that can still matter and the backoffs they need (KenLM's
     /// state), which saves lookups; the default keeps the last `order - 1` words.
+    /// A hint that [`LanguageModel::score`] of `word` after `state` will follow soon: models
+    /// whose lookups wait on memory start loading what it reads. The default does nothing.
+    fn prefetch(&self, _state: &LmState, _word: WordId) {}
+
     fn score(&self, state: &LmState, word: WordId, out: &mut LmState) -> f32 {
         let ctx = state.context();
         let mut rev = [0 as WordId; LM_STATE_WORDS];

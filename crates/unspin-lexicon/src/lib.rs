@@ -121,6 +121,32 @@ impl AsRef<[u8]> for Slice {
     }
 }
 
+/// Where the last key looked up by [`Lexicon::candidate_ids_walk`] ended in the lexicon's
+/// `fst`: a walk that the next, longer key continues. Start with `Walk::default()`; one per
+/// thread (it is plain data).
+#[derive(Debug, Clone)]
+pub struct Walk {
+    /// The lexicon the walk belongs to (its unique id; 0: none).
+    owner: u64,
+    /// The bytes walked: the last key, or, when `dead`, its shortest prefix without a path.
+    key: Vec<u8>,
+    dead: bool,
+    addr: fst::raw::CompiledAddr,
+    out: fst::raw::Output,
+}
+
+impl Default for Walk {
+    fn default() -> Self {
+        Walk {
+            owner: 0,
+            key: Vec::new(),
+            dead: false,
+            addr: 0,
+            out: fst::raw::Output::zero(),
+        }
+    }
+}
+
 /// A compiled lexicon, memory-mapped or static. Cheap to open (only the header is checked),
 /// `Send + Sync`, lookups do not allocate except for the returned strings.
 pub struct Lexicon {
@@ -128,6 +154,8 @@ pub struct Lexicon {
     header: Header,
     map: fst::Map<Slice>,
     path: PathBuf,
+    /// Unique per opened lexicon (for [`Walk`]s).
+    id: u64,
 }
 
 impl std::fmt::Debug for Lexicon {
@@ -185,11 +213,13 @@ impl Lexicon {
                 "key count does not match the header",
             ));
         }
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(Lexicon {
             backing,
             header,
             map,
             path,
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -270,9 +300,60 @@ impl Lexicon {
     /// Like [`Lexicon::candidates`] without building strings: appends `(original id, ln s,
     /// source flags)`, best first; resolve ids with [`Lexicon::original`]. Allocation-free.
     pub fn candidate_ids(&self, observed_key: &str, out: &mut Vec<(u32, f32, u8)>) {
-        let Some(v) = self.map.get(observed_key) else {
-            return;
+        if let Some(v) = self.map.get(observed_key) {
+            self.decode_value(v, out);
+        }
+    }
+
+    /// [`Lexicon::candidate_ids`] for keys that grow word by word (*due*, *due to*, *due to
+    /// this*): `walk` remembers where the previous key's path through the `fst` ended, so a key
+    /// that extends it walks only its new bytes, and a key whose prefix has no path is answered
+    /// at once. Any key may be given (a key that does not extend the walk starts over); the
+    /// answers are those of [`Lexicon::candidate_ids`].
+    pub fn candidate_ids_walk(
+        &self,
+        walk: &mut Walk,
+        observed_key: &str,
+        out: &mut Vec<(u32, f32, u8)>,
+    ) {
+        let fst = self.map.as_fst();
+        let owner = self.id;
+        let key = observed_key.as_bytes();
+        let resume = walk.owner == owner && !walk.key.is_empty() && key.starts_with(&walk.key);
+        if resume && walk.dead {
+            return; // a prefix of the key has no path
+        }
+        let (mut node, mut acc, from) = if resume {
+            (fst.node(walk.addr), walk.out, walk.key.len())
+        } else {
+            (fst.root(), fst::raw::Output::zero(), 0)
         };
+        walk.owner = owner;
+        walk.key.clear();
+        for (n, &b) in key.iter().enumerate().skip(from) {
+            match node.find_input(b) {
+                Some(t) => {
+                    let t = node.transition(t);
+                    acc = acc.cat(t.out);
+                    node = fst.node(t.addr);
+                }
+                None => {
+                    walk.key.extend_from_slice(&key[..=n]);
+                    walk.dead = true;
+                    return;
+                }
+            }
+        }
+        walk.key.extend_from_slice(key);
+        walk.dead = false;
+        walk.addr = node.addr();
+        walk.out = acc;
+        if node.is_final() {
+            self.decode_value(acc.cat(node.final_output()).value(), out);
+        }
+    }
+
+    fn decode_value(&self, v: u64, out: &mut Vec<(u32, f32, u8)>) {
         let (mut at, count) = ((v >> 8) as usize, (v & 0xff) as usize);
         let cands = self.section(1);
         for _ in 0..count {
@@ -371,6 +452,64 @@ mod tests {
         is_send_sync::<Lexicon>();
     }
 
+    /// Keys built from the sample's words and near misses, in any order: whatever the walk
+    /// remembers, it answers as a fresh lookup does.
+    fn walk_matches_lookup(lexicons: &[Lexicon], picks: &[(usize, usize, usize)]) {
+        let words = [
+            "counterfeit",
+            "consciousness",
+            "due",
+            "to",
+            "this",
+            "fact",
+            "counterfei",
+            "",
+            "t",
+        ];
+        let mut walk = Walk::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for &(l, start, len) in picks {
+            let lex = &lexicons[l % lexicons.len()];
+            let key = (0..len % 5)
+                .map(|k| words[(start + k) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ");
+            a.clear();
+            b.clear();
+            lex.candidate_ids(&key, &mut a);
+            lex.candidate_ids_walk(&mut walk, &key, &mut b);
+            assert_eq!(a, b, "key {key:?}");
+        }
+    }
+
+    #[test]
+    fn walk_continues_growing_keys() {
+        let lex = Lexicon::from_bytes(sample()).unwrap();
+        let mut walk = Walk::default();
+        let mut out = Vec::new();
+        for key in ["due", "due to", "due to this", "due to this fact"] {
+            out.clear();
+            lex.candidate_ids_walk(&mut walk, key, &mut out);
+            assert_eq!(out.len(), usize::from(key == "due to this fact"), "{key}");
+        }
+        // A dead prefix answers at once; a key that does not extend the walk starts over.
+        for key in [
+            "consciousness x",
+            "consciousness x y",
+            "counterfeit",
+            "counterfeit consciousness",
+        ] {
+            out.clear();
+            lex.candidate_ids_walk(&mut walk, key, &mut out);
+            assert_eq!(out.len(), usize::from(!key.contains(" x")), "{key}");
+        }
+        // Two lexicons never share a walk (each keys its own fst).
+        walk_matches_lookup(
+            &[lex, Lexicon::from_bytes(sample()).unwrap()],
+            &[(0, 0, 2), (1, 0, 2), (0, 2, 4), (1, 2, 4), (0, 2, 3)],
+        );
+    }
+
     #[test]
     fn missing_file_names_path() {
         let err = Lexicon::open(Path::new("/nonexistent/lexicon.bin")).unwrap_err();
@@ -378,6 +517,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn walk_answers_as_lookup(picks in proptest::collection::vec((0usize..2, 0usize..9, 0usize..5), 0..40)) {
+            let lexicons = [
+                Lexicon::from_bytes(sample()).unwrap(),
+                Lexicon::from_bytes(sample()).unwrap(),
+            ];
+            walk_matches_lookup(&lexicons, &picks);
+        }
+
         #[test]
         fn truncation_is_an_error(cut in 0usize..400) {
             let bytes = sample();

@@ -1108,7 +1108,7 @@ impl Model {
 
     /// Asks the CPU to start loading the home slot of key `h` in the order-`k` table.
     #[inline(always)]
-    fn prefetch(&self, bytes: &[u8], k: usize, h: u64) {
+    fn prefetch_slot(&self, bytes: &[u8], k: usize, h: u64) {
         if let Some(t) = self.tables.get(k - 1) {
             let byte =
                 t.off + ((home(h.rotate_left(t.rot), t.slots) * u64::from(t.width)) >> 3) as usize;
@@ -1173,7 +1173,7 @@ impl Model {
             h = extend(h, c);
             *nk = h;
             *ck = hc;
-            self.prefetch(bytes, i + 2, h);
+            self.prefetch_slot(bytes, i + 2, h);
         }
         let mut extending = true;
         let mut backoff = 0f32;
@@ -1220,6 +1220,21 @@ impl Model {
         State::default()
     }
 
+    /// Starts loading (CPU prefetch) the table slots that [`Model::score`] of `word` after
+    /// `state` will read first, without waiting for them: issue it for several queries, then
+    /// score them, and their memory reads overlap. Only a hint; results never change.
+    #[inline]
+    pub fn prefetch(&self, state: &State, word: WordId) {
+        let bytes = self.bytes();
+        let word = self.clamp_id(word);
+        let len = (state.len as usize).min(self.order - 1).min(MAX_ORDER);
+        let mut h = start(word);
+        for (i, &c) in state.words.iter().take(len).enumerate() {
+            h = extend(h, c);
+            self.prefetch_slot(bytes, i + 2, h);
+        }
+    }
+
     /// Scores `word` after `state` (log10 probability, as [`Model::log10_prob`]) and writes
     /// the following state to `out`.
     #[inline]
@@ -1249,7 +1264,7 @@ impl Model {
         {
             h = extend(h, c);
             *key = h;
-            self.prefetch(bytes, i + 2, h);
+            self.prefetch_slot(bytes, i + 2, h);
         }
         let mut matched = 0usize;
         for (i, (&c, &h)) in state.words.iter().zip(keys.iter()).take(len).enumerate() {

@@ -46,6 +46,10 @@ impl LanguageModel for Lm {
         from_lm(self.0.begin_sentence())
     }
     #[inline]
+    fn prefetch(&self, state: &LmState, word: WordId) {
+        self.0.prefetch(&to_lm(state), word);
+    }
+    #[inline]
     fn score(&self, state: &LmState, word: WordId, out: &mut LmState) -> f32 {
         let mut next = unspin_lm::State::default();
         let p = self.0.score(&to_lm(state), word, &mut next);
@@ -97,6 +101,8 @@ impl Lex {
 
 thread_local! {
     static BUF: RefCell<Vec<(u32, f32, u8)>> = const { RefCell::new(Vec::new()) };
+    /// The decoder asks for keys that grow word by word: each continues the last one's walk.
+    static WALK: RefCell<unspin_lexicon::Walk> = RefCell::new(unspin_lexicon::Walk::default());
 }
 
 impl CandidateSource for Lex {
@@ -107,7 +113,10 @@ impl CandidateSource for Lex {
         BUF.with(|b| {
             let mut b = b.borrow_mut();
             b.clear();
-            self.lex.candidate_ids(key, &mut b);
+            WALK.with(|w| {
+                self.lex
+                    .candidate_ids_walk(&mut w.borrow_mut(), key, &mut b)
+            });
             out.extend(b.iter().map(|&(id, ln, dicts)| Candidate {
                 id,
                 source: 0,
