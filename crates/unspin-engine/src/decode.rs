@@ -1343,9 +1343,39 @@ fn parts((moby, wordnet): (f64, f64), mask: u8) -> (f64, f64, f64) {
 }
 
 fn set_rate(edges: &mut [Edge], rate: f64, dw: &DictWeights) {
+    let (ln_rate, ln_kept) = (rate.ln(), (1.0 - rate).ln());
+    let mut factor = FactorMemo::default();
     for (k, e) in edges.iter_mut().enumerate() {
-        e.llr = e.base + e.events as f64 * (rate.ln() + dw.ln_factor(k, e.dicts))
-            - e.covered as f64 * (1.0 - rate).ln();
+        e.llr = e.base + e.events as f64 * (ln_rate + factor.get(dw, k, e.dicts))
+            - e.covered as f64 * ln_kept;
+    }
+}
+
+/// [`DictWeights::ln_factor`] of the last (weights, dictionaries) asked for: neighbouring
+/// edges share both (one start's edges have the same leave-one-out weights), so most calls
+/// reuse the last logarithm.
+struct FactorMemo {
+    key: (f64, f64, u8),
+    value: f64,
+}
+
+impl Default for FactorMemo {
+    fn default() -> Self {
+        FactorMemo {
+            key: (f64::NAN, f64::NAN, 0),
+            value: 0.0,
+        }
+    }
+}
+
+impl FactorMemo {
+    fn get(&mut self, dw: &DictWeights, k: usize, mask: u8) -> f64 {
+        let (m, w) = dw.of(k);
+        if (m, w, mask) != self.key {
+            self.key = (m, w, mask);
+            self.value = dw.ln_factor(k, mask);
+        }
+        self.value
     }
 }
 
@@ -1372,6 +1402,8 @@ fn edge_posteriors(edges: &[Edge]) -> Vec<f64> {
 
 /// ln P(text | spun at `rate`) − ln P(text | as written), position by position.
 fn doc_llr(edges: &[Edge], rate: f64, dw: &DictWeights) -> f64 {
+    let ln_rate = rate.ln();
+    let mut factor = FactorMemo::default();
     let mut total = 0.0;
     let mut k = 0;
     while k < edges.len() {
@@ -1379,7 +1411,7 @@ fn doc_llr(edges: &[Edge], rate: f64, dw: &DictWeights) -> f64 {
         let mut sum = 0.0;
         while k < edges.len() && edges[k].i == i {
             let e = &edges[k];
-            sum += (e.base + e.events as f64 * (rate.ln() + dw.ln_factor(k, e.dicts)))
+            sum += (e.base + e.events as f64 * (ln_rate + factor.get(dw, k, e.dicts)))
                 .min(50.0)
                 .exp();
             k += 1;
