@@ -204,11 +204,15 @@ pub struct ChunkResult {
     pub rate: f64,
 }
 
+/// An edge's original, as LM word ids.
+type EdgeWords = smallvec::SmallVec<[WordId; 4]>;
+
 #[derive(Debug, Clone)]
 struct Edge {
     i: usize,
     j: usize,
-    words: Vec<WordId>,
+    /// The original's words (inline up to four: no allocation for nearly every edge).
+    words: EdgeWords,
     cand: Candidate,
     /// For an edge that completes a known term word by word: per token, the candidate put in
     /// its place (`None`: kept). Empty for ordinary edges.
@@ -789,7 +793,7 @@ impl Decoder<'_> {
                 self.window_diffs(&mut chains, &wbuf, (i, j), &right, obs);
                 for (n, (_, ci, (from, to), _, _)) in scored.drain(..).enumerate() {
                     let c = &cands[ci];
-                    let words = wbuf[from..to].to_vec();
+                    let words = EdgeWords::from_slice(&wbuf[from..to]);
                     let gain = self.params.lm_weight * (chains[n].lp - chains[n].seen + joined);
                     let term = self.term_feature(toks, tokens, i, j, Some(&words)) - obs_term;
                     let base = gain + c.ln_channel as f64 + name + term;
@@ -851,7 +855,7 @@ impl Decoder<'_> {
             if edges[from..ordinary]
                 .iter()
                 .take_while(|e| e.i == i)
-                .any(|e| e.j == j && e.words == words)
+                .any(|e| e.j == j && e.words.as_slice() == words.as_slice())
             {
                 continue;
             }
@@ -875,7 +879,7 @@ impl Decoder<'_> {
                 i,
                 j,
                 dicts: parts.iter().flatten().fold(0, |m, c| m | c.dicts),
-                words,
+                words: words.into(),
                 cand,
                 parts,
                 gain,
@@ -1429,7 +1433,7 @@ mod tests {
         Edge {
             i,
             j: i + 1,
-            words: vec![1],
+            words: smallvec::smallvec![1],
             cand: Candidate {
                 id: 0,
                 source: 0,
