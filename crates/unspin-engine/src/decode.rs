@@ -522,53 +522,13 @@ impl Decoder<'_> {
     }
 
     /// ln P(window with the edit) − ln P(window as written), nats, for span `i..j` replaced by
-    /// a candidate: `lp` (the candidate's words already scored, ending in `state`), then `rest`
-    /// of its words and the right context `right` (from [`Decoder::right_context`]). Exact, and
-    /// stops early: once the candidate's LM state after a right-context token equals the
-    /// observed state there, every later term is the same on both sides.
-    fn window_diff(
-        &self,
-        mut state: LmState,
-        mut lp: f64,
-        rest: &[WordId],
-        (i, j): (usize, usize),
-        right: &[WordId],
-        obs: &Observed,
-    ) -> f64 {
-        let mut next = LmState::default();
-        for &w in rest {
-            lp += self.lm.score(&state, w, &mut next) as f64 * LN10;
-            if w == self.lm.unk() {
-                lp += self.params.unk_penalty;
-            }
-            state = next;
-        }
-        let mut seen: f64 = obs.lp[i..j].iter().sum();
-        let ends = right.last() == Some(&self.lm.eos());
-        let real = right.len() - usize::from(ends);
-        for (m, &w) in right[..real].iter().enumerate() {
-            let k = j + m;
-            lp += self.lm.score(&state, w, &mut next) as f64 * LN10;
-            if w == self.lm.unk() {
-                lp += self.params.unk_penalty;
-            }
-            seen += obs.lp[k];
-            state = next;
-            if obs.after.get(k) == Some(&state) {
-                return lp - seen;
-            }
-        }
-        if ends {
-            lp += self.lm.score(&state, self.lm.eos(), &mut next) as f64 * LN10;
-            seen += obs.eos[j + real - 1];
-        }
-        lp - seen
-    }
-
-    /// [`Decoder::window_diff`] for several windows of one span at once: each chain holds its
-    /// state and log-probability after its first word, and the rest of its words in `wbuf`;
-    /// on return `lp - seen` is its window difference. The chains advance a word per step,
-    /// every lookup of a step prefetched before any is scored, so their memory reads overlap.
+    /// each chain's candidate: a chain holds its state and log-probability after the words
+    /// already scored, and the rest of its words in `wbuf`; then come the right context
+    /// `right` (from [`Decoder::right_context`]). On return `lp - seen` is the chain's window
+    /// difference. Exact, and stops early: once a chain's LM state after a right-context token
+    /// equals the observed state there, every later term is the same on both sides. The chains
+    /// of one span advance a word per step, every lookup of a step prefetched before any is
+    /// scored, so their memory reads overlap.
     fn window_diffs(
         &self,
         chains: &mut [Chain],
@@ -781,7 +741,7 @@ impl Decoder<'_> {
                 let obs_term = self.term_feature(toks, tokens, i, j, None);
                 // Stage two: the whole window, continuing from the first word's state.
                 // All the windows at once, a word of each per step, so that their LM lookups
-                // overlap (the same numbers as `window_diff` one by one).
+                // overlap.
                 chains.clear();
                 chains.extend(scored.iter().map(|&(_, _, (from, to), first, st)| Chain {
                     state: st,
@@ -861,8 +821,15 @@ impl Decoder<'_> {
             }
             self.right_context(toks, tokens, j, &mut right);
             let left = obs.before(i, tokens, self.lm);
-            let gain =
-                self.params.lm_weight * self.window_diff(left, 0.0, &words, (i, j), &right, obs);
+            let mut chain = [Chain {
+                state: left,
+                lp: 0.0,
+                rest: (0, words.len()),
+                seen: 0.0,
+                done: false,
+            }];
+            self.window_diffs(&mut chain, &words, (i, j), &right, obs);
+            let gain = self.params.lm_weight * (chain[0].lp - chain[0].seen);
             let channel: f64 = parts.iter().flatten().map(|c| c.ln_channel as f64).sum();
             let name = self.name_prior(toks, i, j);
             let term = self.params.term_bonus - self.term_feature(toks, tokens, i, j, None);
@@ -1681,7 +1648,7 @@ mod tests {
     }
 
     #[test]
-    fn window_diff_is_the_whole_window_difference() {
+    fn window_diffs_are_the_whole_window_differences() {
         let lm = crate::toy::lm();
         let lex = crate::toy::lexicon();
         let params = Params::default();
@@ -1730,7 +1697,16 @@ mod tests {
                     let want = full(left, &all) - seen;
                     let mut st = LmState::default();
                     let first = lm.score(&left, words[0], &mut st) as f64 * LN10;
-                    let got = dec.window_diff(st, first, &words[1..], (i, j), &right, &obs);
+                    // Alone, from the sentence's state (as for a term edge) ...
+                    let mut alone = [Chain {
+                        state: left,
+                        lp: 0.0,
+                        rest: (0, words.len()),
+                        seen: 0.0,
+                        done: false,
+                    }];
+                    dec.window_diffs(&mut alone, &words, (i, j), &right, &obs);
+                    let got = alone[0].lp - alone[0].seen;
                     assert!((got - want).abs() < 1e-9, "{i}..{j} {c:?}: {got} vs {want}");
                     let from = wbuf.len();
                     wbuf.extend_from_slice(&words);
@@ -1743,7 +1719,8 @@ mod tests {
                     });
                     wants.push(want);
                 }
-                // All windows at once, as the lattice scores them: the same numbers.
+                // ... and all windows at once after their first words, as the lattice scores
+                // them: the same numbers.
                 dec.window_diffs(&mut chains, &wbuf, (i, j), &right, &obs);
                 for (c, want) in chains.iter().zip(&wants) {
                     let got = c.lp - c.seen;
