@@ -37,6 +37,11 @@ const MAX_RATE: f64 = 0.6;
 /// Longest run of tokens decoded as one unit; longer sentences are cut (context carries over).
 const MAX_SEGMENT: usize = 256;
 
+/// Uses elsewhere in the text beyond which the document cache gives no more credit: a word the
+/// text uses a few times is its word; counting further would make the cache a unigram model of
+/// long texts (*to* against *for*), which the LM already is, in context.
+const CACHE_CAP: usize = 3;
+
 /// Tunable parameters of the decoder. The defaults are what `unspin` ships with.
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -402,7 +407,8 @@ impl Decoder<'_> {
     /// The document cache: a text keeps to its own words (*she* throughout, *were* for a plural
     /// subject), so among the originals proposed for one span those whose words stand
     /// elsewhere in the text are likelier. Each edge of a span gets `cache_weight · ln(1 + c)`
-    /// nats, `c` the fewest times one of its words occurs outside the span, less the
+    /// nats, `c` the fewest times one of its words occurs outside the span (at most
+    /// [`CACHE_CAP`]), less the
     /// posterior-weighted mean of that bonus over the span's edges: the choice among the
     /// originals moves, the span's total odds of being spun stay (so clean text gets no more
     /// findings).
@@ -416,16 +422,9 @@ impl Decoder<'_> {
             *counts.entry(t.id).or_default() += 1;
         }
         let count = |w: WordId| counts.get(&w).map_or(0, |&c| c as usize);
-        // ln(1 + c) · weight, tabled: c is small.
-        let table: Vec<f64> = (0..64).map(|c| f64::from(c).ln_1p() * weight).collect();
-        let ln_bonus = |c: usize| {
-            table
-                .get(c)
-                .copied()
-                .unwrap_or_else(|| (c as f64).ln_1p() * weight)
-        };
-        let factors: Vec<f64> = table.iter().map(|b| b.exp()).collect();
-        let factor = |c: usize| factors.get(c).copied().unwrap_or_else(|| ln_bonus(c).exp());
+        // ln(1 + c) · weight and its exponential, for c up to the cap.
+        let ln_bonus: [f64; CACHE_CAP + 1] = std::array::from_fn(|c| (c as f64).ln_1p() * weight);
+        let factor: [f64; CACHE_CAP + 1] = std::array::from_fn(|c| ln_bonus[c].exp());
         let bonus: Vec<usize> = edges
             .iter()
             .map(|e| {
@@ -433,7 +432,7 @@ impl Decoder<'_> {
                     .iter()
                     .map(|&w| {
                         let inside = toks[e.i..e.j].iter().filter(|t| t.id == w).count();
-                        count(w).saturating_sub(inside)
+                        count(w).saturating_sub(inside).min(CACHE_CAP)
                     })
                     .min()
                     .unwrap_or(0)
@@ -467,11 +466,11 @@ impl Decoder<'_> {
                 for &x in &members {
                     let p = (edges[x].base - m).exp();
                     z += p;
-                    zb += p * factor(bonus[x]);
+                    zb += p * factor[bonus[x]];
                 }
                 let norm = (zb / z).ln();
                 for &x in &members {
-                    edges[x].base += ln_bonus(bonus[x]) - norm;
+                    edges[x].base += ln_bonus[bonus[x]] - norm;
                     edges[x].llr = edges[x].base;
                 }
             }
@@ -1585,6 +1584,22 @@ mod tests {
         // ... and the span's total odds of being spun are unchanged.
         let lse = |a: f64, b: f64| a.max(b) + (-(a - b).abs()).exp().ln_1p();
         assert!((lse(m0, s0) - lse(m1, s1)).abs() < 1e-9);
+        // Uses beyond the cap add nothing: five more *sofa*s give what three give.
+        let gain_with = |more: usize| {
+            let text = format!("the cat sat on the rug .{}", " the sofa .".repeat(more));
+            let (toks, edges) = toy_edges(&text, &lex, &on);
+            let pick = |w: &str| {
+                edges
+                    .iter()
+                    .find(|e| toks[e.i].norm == "rug" && lex.original(&e.cand) == w)
+                    .map(|e| e.base)
+                    .unwrap()
+            };
+            pick("sofa") - pick("mat")
+        };
+        let (g3, g8) = (gain_with(CACHE_CAP), gain_with(CACHE_CAP + 5));
+        assert!((g3 - g8).abs() < 1e-9, "{g3} vs {g8}");
+        assert!(g3 > gain_with(1) + 0.5);
     }
 
     #[test]
