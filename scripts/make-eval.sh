@@ -3,6 +3,8 @@
 #   data/eval/{dev,test}-clean.jsonl       clean paragraphs (40-200 words of prose)
 #   data/eval/{dev,test}-{moby,wordnet}-{2,4}.jsonl   spun every 2nd/4th word, truth logged
 #   data/eval/calib-clean.jsonl            3,000 further clean paragraphs (threshold calibration)
+#   data/eval/{dev,test}-long-clean.jsonl  60 whole articles each (1,500-4,000 words)
+#   data/eval/{dev,test}-long-{moby,wordnet}-4.jsonl   those spun every 4th word
 # dev (300 paragraphs) is for development; test (1,000 other paragraphs) is what BENCHMARKS.md reports.
 # Usage: scripts/make-eval.sh [path/to/unspin]
 set -euo pipefail
@@ -35,6 +37,26 @@ with open("data/eval/test-clean.jsonl", "w") as f:
 with open("data/eval/calib-clean.jsonl", "w") as f:
     for r in paras[1300:4300]: f.write(json.dumps(r) + "\n")
 '
+# whole articles (1,500-4,000 words, headings and lists included), 60 for development and 60
+# for test: long texts, judged passage by passage
+zstd -dc "$corpus" | python3 -c '
+import json, sys, random
+rng = random.Random(5)
+docs = []
+for line in sys.stdin:
+    d = json.loads(line)
+    if 1500 <= len(d["text"].split()) <= 4000:
+        docs.append({"id": d["id"], "text": d["text"]})
+rng.shuffle(docs)
+for name, part in [("dev", docs[:60]), ("test", docs[60:120])]:
+    with open("data/eval/%s-long-clean.jsonl" % name, "w") as f:
+        for r in part: f.write(json.dumps(r) + "\n")
+'
+for split in dev test; do
+  for src in moby wordnet; do
+    "$bin" spin --dict data/dicts/$src.tsv --every 4 --seed 7 data/eval/$split-long-clean.jsonl > data/eval/$split-long-$src-4.jsonl
+  done
+done
 for split in dev test; do
   for src in moby wordnet; do
     for n in 2 4; do

@@ -270,6 +270,9 @@ impl Articles {
     }
 }
 
+/// How often each word stands in a text (see [`Decoder::word_counts`]).
+pub type WordCounts = rustc_hash::FxHashMap<WordId, u32>;
+
 /// One candidate's window being scored by [`Decoder::window_diffs`].
 #[derive(Debug, Clone, Copy)]
 struct Chain {
@@ -350,12 +353,22 @@ impl Decoder<'_> {
     ///
     /// `bias` is added to every edit's log-odds (nats): positive values find more.
     pub fn analyze(&self, text: &str, bias: f64) -> ChunkResult {
+        self.analyze_in(text, bias, None)
+    }
+
+    /// [`Decoder::analyze`] for one passage of a longer text whose word counts
+    /// ([`Decoder::word_counts`] of the whole text) feed the document cache; `None`: the
+    /// passage's own.
+    pub fn analyze_in(&self, text: &str, bias: f64, counts: Option<&WordCounts>) -> ChunkResult {
         let tokens = unspin_text::tokenize(text);
         let toks = self.prepare(text, &tokens);
         let words = toks.iter().filter(|t| t.spinnable).count();
         let obs = self.observed_scores(&toks, &tokens);
         let mut edges = self.lattice(&toks, &tokens, &obs);
-        self.document_cache(&toks, &mut edges);
+        match counts {
+            Some(c) => self.document_cache(&toks, c, &mut edges),
+            None => self.document_cache(&toks, &self.count_words(&toks), &mut edges),
+        }
         let eligible = self.eligible(&toks, &edges);
         let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, eligible, words);
         let mut findings = Vec::new();
@@ -412,14 +425,10 @@ impl Decoder<'_> {
     /// posterior-weighted mean of that bonus over the span's edges: the choice among the
     /// originals moves, the span's total odds of being spun stay (so clean text gets no more
     /// findings).
-    fn document_cache(&self, toks: &[Tok], edges: &mut [Edge]) {
+    fn document_cache(&self, toks: &[Tok], counts: &WordCounts, edges: &mut [Edge]) {
         let weight = self.params.cache_weight;
         if weight == 0.0 || edges.is_empty() {
             return;
-        }
-        let mut counts: rustc_hash::FxHashMap<WordId, u32> = rustc_hash::FxHashMap::default();
-        for t in toks.iter().filter(|t| t.spinnable) {
-            *counts.entry(t.id).or_default() += 1;
         }
         let count = |w: WordId| counts.get(&w).map_or(0, |&c| c as usize);
         // ln(1 + c) · weight and its exponential, for c up to the cap.
@@ -476,6 +485,28 @@ impl Decoder<'_> {
             }
             from = to;
         }
+    }
+
+    /// How often each word stands in `text` (the words a spinner could touch), for the
+    /// document cache of [`Decoder::analyze_in`]. Add the counts of a long text's pieces.
+    pub fn word_counts(&self, text: &str, counts: &mut WordCounts) {
+        if self.params.cache_weight == 0.0 {
+            return;
+        }
+        let tokens = unspin_text::tokenize(text);
+        for t in self.prepare(text, &tokens).iter().filter(|t| t.spinnable) {
+            *counts.entry(t.id).or_default() += 1;
+        }
+    }
+
+    fn count_words(&self, toks: &[Tok]) -> WordCounts {
+        let mut counts = WordCounts::default();
+        if self.params.cache_weight != 0.0 {
+            for t in toks.iter().filter(|t| t.spinnable) {
+                *counts.entry(t.id).or_default() += 1;
+            }
+        }
+        counts
     }
 
     /// Words a spinner could have replaced: those with edges, and those some dictionary would
@@ -1501,7 +1532,7 @@ mod tests {
         let toks = dec.prepare(text, &tokens);
         let obs = dec.observed_scores(&toks, &tokens);
         let mut edges = dec.lattice(&toks, &tokens, &obs);
-        dec.document_cache(&toks, &mut edges);
+        dec.document_cache(&toks, &dec.count_words(&toks), &mut edges);
         (toks, edges)
     }
 

@@ -158,13 +158,18 @@ impl Engine {
             terms: self.terms.as_ref(),
         };
         let mut out = Analysis::default();
-        let mut llr = 0.0;
         let mut rate_words = 0.0;
 
-        for (base, chunk) in chunks(text, CHUNK_BYTES) {
-            let r = dec.analyze(chunk, bias);
-            llr += r.doc_llr;
-
+        let mut spun_words = 0.0;
+        // The document cache counts the words of the whole text (a piece at a time, so memory
+        // stays bounded); each passage is then judged on its own.
+        let mut counts = decode::WordCounts::default();
+        for (_, piece) in chunks(text, CHUNK_BYTES) {
+            dec.word_counts(piece, &mut counts);
+        }
+        for (base, chunk) in paragraphs(text, CHUNK_WORDS, CHUNK_BYTES) {
+            let r = dec.analyze_in(chunk, bias, Some(&counts));
+            spun_words += r.p_spun * r.words as f64;
             out.words += r.words;
             rate_words += r.rate * r.words as f64;
             for f in r.findings {
@@ -189,10 +194,10 @@ impl Engine {
         }
         if out.words > 0 {
             out.rate = rate_words / out.words as f64;
-            // P(spun) of the whole text: the chunks' evidence adds up.
-            let prior = self.params.prior_log_odds(out.words);
-            let x = llr + prior;
-            out.score = ((1.0 / (1.0 + (-x).exp())) * 1000.0).round() / 1000.0;
+            // The share of the text's words in passages judged spun: each passage (a paragraph
+            // or a few) is judged on its own, so a long clean text does not add up the chance
+            // preferences of the LM into "spun", and a copy spun only in part scores that part.
+            out.score = ((spun_words / out.words as f64) * 1000.0).round() / 1000.0;
         }
         out
     }
@@ -205,6 +210,46 @@ pub fn restore(text: &str, findings: &[Finding]) -> String {
         .map(|f| (f.start, f.end, f.suggestion.as_str()))
         .collect();
     unspin_text::apply_edits(text, &edits)
+}
+
+/// Texts are judged in passages of whole lines (paragraphs) holding at least this many words
+/// (or the rest of the text): each passage is either written as is or spun (see
+/// [`decode::Decoder::analyze`]).
+pub const CHUNK_WORDS: usize = 100;
+
+/// Splits `text` into passages of whole lines with at least `min_words` words each (the last
+/// may have fewer), each inside one piece of [`chunks`]`(text, max)`. Yields (byte offset,
+/// passage); the passages cover the text exactly.
+pub fn paragraphs(text: &str, min_words: usize, max: usize) -> impl Iterator<Item = (usize, &str)> {
+    chunks(text, max).flat_map(move |(base, piece)| {
+        let mut pos = 0;
+        std::iter::from_fn(move || {
+            if pos >= piece.len() {
+                return None;
+            }
+            let rest = &piece[pos..];
+            let mut words = 0;
+            let mut take = rest.len();
+            let mut at = 0;
+            for line in rest.split_inclusive('\n') {
+                words += line.split_whitespace().count();
+                at += line.len();
+                if words >= min_words {
+                    take = at;
+                    break;
+                }
+            }
+            // A short tail joins the passage before it: nothing left under min_words alone
+            // unless the whole piece is.
+            let tail = &rest[take..];
+            if !tail.is_empty() && tail.split_whitespace().count() < min_words / 2 {
+                take = rest.len();
+            }
+            let out = (base + pos, &rest[..take]);
+            pos += take;
+            Some(out)
+        })
+    })
 }
 
 /// Splits `text` into pieces of at most about `max` bytes, at line ends when possible, else
@@ -246,6 +291,34 @@ pub fn chunks(text: &str, max: usize) -> impl Iterator<Item = (usize, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passages_are_whole_lines_of_enough_words() {
+        let para = |n: usize| format!("{}\n", vec!["w"; n].join(" "));
+        let text = [para(60), para(60), para(10), para(120), para(30)].concat();
+        let got: Vec<(usize, usize)> = paragraphs(&text, 100, CHUNK_BYTES)
+            .map(|(b, p)| (b, p.split_whitespace().count()))
+            .collect();
+        // 60 + 60, then 10 + 120, and the last 30 (under half of 100) joins the passage before.
+        assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [120, 160]);
+        assert_eq!(got[1].0, para(60).len() * 2);
+        // A text shorter than the minimum is one passage.
+        assert_eq!(paragraphs("a b c", 100, CHUNK_BYTES).count(), 1);
+        assert_eq!(paragraphs("", 100, CHUNK_BYTES).count(), 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn passages_cover_text_exactly(text in "([a-zé]{0,3}[ \n]{0,2}){0,80}", min in 0usize..12, max in 16usize..64) {
+            let mut joined = String::new();
+            for (base, p) in paragraphs(&text, min, max) {
+                proptest::prop_assert_eq!(base, joined.len());
+                proptest::prop_assert!(!p.is_empty());
+                joined.push_str(p);
+            }
+            proptest::prop_assert_eq!(joined, text);
+        }
+    }
 
     #[test]
     fn chunks_cover_text_exactly() {
