@@ -232,12 +232,20 @@ pub fn paragraphs(text: &str, min_words: usize, max: usize) -> impl Iterator<Ite
             let mut take = rest.len();
             let mut at = 0;
             for line in rest.split_inclusive('\n') {
-                words += line.split_whitespace().count();
-                at += line.len();
-                if words >= min_words {
-                    take = at;
+                let n = line.split_whitespace().count();
+                if words + n >= min_words {
+                    // A long line (a paragraph of a few hundred words) is cut at the first
+                    // sentence end once the passage has its words, if enough of it remains.
+                    take = at + line.len();
+                    if let Some(cut) = sentence_cut(line, min_words.saturating_sub(words))
+                        && line[cut..].split_whitespace().count() >= min_words / 2
+                    {
+                        take = at + cut;
+                    }
                     break;
                 }
+                words += n;
+                at += line.len();
             }
             // A short tail joins the passage before it: nothing left under min_words alone
             // unless the whole piece is.
@@ -250,6 +258,31 @@ pub fn paragraphs(text: &str, min_words: usize, max: usize) -> impl Iterator<Ite
             Some(out)
         })
     })
+}
+
+/// The byte offset of the first sentence start in `line` after at least `need` words: after a
+/// word ending in `.`, `!` or `?` (closing quotes or brackets may follow) and before one that
+/// starts with an uppercase letter, a digit or an opening quote.
+fn sentence_cut(line: &str, need: usize) -> Option<usize> {
+    let words = line
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - line.as_ptr() as usize, w));
+    let mut prev: Option<&str> = None;
+    for (count, (at, w)) in words.enumerate() {
+        if count >= need.max(1)
+            && let Some(p) = prev
+        {
+            let end = p.trim_end_matches(['"', '\'', ')', ']', '\u{201d}', '\u{2019}']);
+            let starts = w.chars().next().is_some_and(|c| {
+                c.is_uppercase() || c.is_ascii_digit() || matches!(c, '"' | '\u{201c}' | '(')
+            });
+            if end.ends_with(['.', '!', '?']) && starts {
+                return Some(at);
+            }
+        }
+        prev = Some(w);
+    }
+    None
 }
 
 /// Splits `text` into pieces of at most about `max` bytes, at line ends when possible, else
@@ -302,6 +335,16 @@ mod tests {
         // 60 + 60, then 10 + 120, and the last 30 (under half of 100) joins the passage before.
         assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [120, 160]);
         assert_eq!(got[1].0, para(60).len() * 2);
+        // A long line is cut at the first sentence start after the minimum, if enough remains.
+        let s1 = format!("{}. ", vec!["w"; 110].join(" "));
+        let long = format!("{s1}Then {}. And then more.\n", vec!["v"; 70].join(" "));
+        let got: Vec<&str> = paragraphs(&long, 100, CHUNK_BYTES).map(|p| p.1).collect();
+        assert_eq!(got, [s1.as_str(), &long[s1.len()..]]);
+        let short_rest = format!("{s1}Only a few.\n");
+        assert_eq!(paragraphs(&short_rest, 100, CHUNK_BYTES).count(), 1);
+        assert_eq!(sentence_cut("a b. c d. E f", 2), Some(10));
+        assert_eq!(sentence_cut("Dr. Who said \"Go.\" Then (x).", 3), Some(19));
+        assert_eq!(sentence_cut("no end here", 0), None);
         // A text shorter than the minimum is one passage.
         assert_eq!(paragraphs("a b c", 100, CHUNK_BYTES).count(), 1);
         assert_eq!(paragraphs("", 100, CHUNK_BYTES).count(), 0);
