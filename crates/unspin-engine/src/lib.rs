@@ -76,7 +76,8 @@ pub struct Finding {
 /// The analysis of one document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
-    /// How spun the document is, in [0, 1].
+    /// How spun the document is, in [0, 1]: the share of its words in passages judged spun
+    /// (each passage, a paragraph or a few, is judged written as is or spun on its own).
     pub score: f64,
     /// Findings at or above the threshold, in text order.
     pub findings: Vec<Finding>,

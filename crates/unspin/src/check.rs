@@ -15,7 +15,7 @@ pub struct DocReport {
     pub id: Option<String>,
     /// File name or `-`.
     pub path: String,
-    /// Spin score in [0, 1].
+    /// Spin score in [0, 1]: the share of words in passages judged spun.
     pub score: f64,
     /// Findings with byte offsets into the input as given.
     pub findings: Vec<Finding>,
@@ -175,11 +175,14 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     })
 }
 
+/// The score is the share of the text's words in passages judged spun.
 fn verdict(score: f64) -> &'static str {
     if score >= 0.8 {
         "spun"
     } else if score >= 0.4 {
         "possibly spun"
+    } else if score >= 0.1 {
+        "partly spun"
     } else {
         "looks clean"
     }
