@@ -691,7 +691,11 @@ pub fn build(
     let mut keys: Vec<Ranked> = by_key
         .into_iter()
         .map(|(y, mut v)| {
-            v.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+            // ties by the original's text, not its interned id (which follows hash order)
+            v.sort_by(|a, b| {
+                b.3.total_cmp(&a.3)
+                    .then_with(|| int.strs[a.0 as usize].cmp(&int.strs[b.0 as usize]))
+            });
             v.truncate(opts.top_k);
             (int.strs[y as usize].clone(), v)
         })
@@ -881,7 +885,7 @@ fn serialise(
         .collect();
     used.sort_unstable();
     used.dedup();
-    used.sort_by_cached_key(|&x| (std::cmp::Reverse(freq(x)), x));
+    used.sort_by_cached_key(|&x| (std::cmp::Reverse(freq(x)), int.strs[x as usize].clone()));
     let orig_id: HashMap<u32, u32> = used
         .iter()
         .enumerate()
@@ -1162,6 +1166,11 @@ mod end_to_end {
         let out = dir.join("lex.bin");
         let stats = build(&opts, &out, &mut |_| {}).unwrap();
         assert!(stats.pairs > 0 && stats.bytes as u64 == std::fs::metadata(&out).unwrap().len());
+        // Byte-reproducible: ties are broken by text, not by hash order (regression: the
+        // shipped lexicon could not be rebuilt byte for byte).
+        let again = dir.join("lex-again.bin");
+        build(&opts, &again, &mut |_| {}).unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
         let lex = Lexicon::open_verified(&out).unwrap();
         let mut c: Vec<Candidate> = Vec::new();
         let has = |lex: &Lexicon, c: &mut Vec<Candidate>, key: &str, orig: &str| {
