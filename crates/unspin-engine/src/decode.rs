@@ -103,8 +103,8 @@ pub struct Params {
     /// and WordNet; 0 turns the per-document dictionary weighting off (see `DictWeights`).
     pub dict_prior: f64,
     /// Weight of the document cache among the originals proposed for one span: each gets
-    /// `cache_weight · ln(1 + c)` nats, `c` the times its words stand elsewhere in the text,
-    /// renormalised so the span's total odds of being spun do not change (see
+    /// `cache_weight · ln(1 + c)` nats, `c` the times its words stand elsewhere in the text
+    /// (at most 3), renormalised so the span's total odds of being spun do not change (see
     /// `Decoder::document_cache`). 0 turns it off.
     pub cache_weight: f64,
 }
@@ -332,6 +332,13 @@ pub struct Decoder<'a> {
     pub terms: Option<&'a crate::Terms>,
 }
 
+/// Adds the words a spinner could touch to `counts`.
+fn add_counts(toks: &[Tok], counts: &mut WordCounts) {
+    for t in toks.iter().filter(|t| t.spinnable) {
+        *counts.entry(t.id).or_default() += 1;
+    }
+}
+
 /// Whether token `k` is a hyphen or slash that joins the words on either side with no space
 /// (*tip-top*, *and/or*).
 fn joiner(toks: &[Tok], k: usize) -> bool {
@@ -490,21 +497,16 @@ impl Decoder<'_> {
     /// How often each word stands in `text` (the words a spinner could touch), for the
     /// document cache of [`Decoder::analyze_in`]. Add the counts of a long text's pieces.
     pub fn word_counts(&self, text: &str, counts: &mut WordCounts) {
-        if self.params.cache_weight == 0.0 {
-            return;
-        }
-        let tokens = unspin_text::tokenize(text);
-        for t in self.prepare(text, &tokens).iter().filter(|t| t.spinnable) {
-            *counts.entry(t.id).or_default() += 1;
+        if self.params.cache_weight != 0.0 {
+            let tokens = unspin_text::tokenize(text);
+            add_counts(&self.prepare(text, &tokens), counts);
         }
     }
 
     fn count_words(&self, toks: &[Tok]) -> WordCounts {
         let mut counts = WordCounts::default();
         if self.params.cache_weight != 0.0 {
-            for t in toks.iter().filter(|t| t.spinnable) {
-                *counts.entry(t.id).or_default() += 1;
-            }
+            add_counts(toks, &mut counts);
         }
         counts
     }

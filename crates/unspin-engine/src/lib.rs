@@ -239,7 +239,8 @@ pub fn paragraphs(text: &str, min_words: usize, max: usize) -> impl Iterator<Ite
                     // sentence end once the passage has its words, if enough of it remains.
                     take = at + line.len();
                     if let Some(cut) = sentence_cut(line, min_words.saturating_sub(words))
-                        && line[cut..].split_whitespace().count() >= min_words / 2
+                        && line[cut..].split_whitespace().take(min_words / 2).count()
+                            >= min_words / 2
                     {
                         take = at + cut;
                     }
@@ -251,7 +252,9 @@ pub fn paragraphs(text: &str, min_words: usize, max: usize) -> impl Iterator<Ite
             // A short tail joins the passage before it: nothing left under min_words alone
             // unless the whole piece is.
             let tail = &rest[take..];
-            if !tail.is_empty() && tail.split_whitespace().count() < min_words / 2 {
+            if !tail.is_empty()
+                && tail.split_whitespace().take(min_words / 2).count() < min_words / 2
+            {
                 take = rest.len();
             }
             let out = (base + pos, &rest[..take]);
