@@ -288,6 +288,25 @@ struct Chain {
     done: bool,
 }
 
+impl Chain {
+    /// A window whose first words are scored (`lp`, ending in `state`); `rest` of its words
+    /// are still to come.
+    fn new(state: LmState, lp: f64, rest: (usize, usize)) -> Chain {
+        Chain {
+            state,
+            lp,
+            rest,
+            seen: 0.0,
+            done: false,
+        }
+    }
+
+    /// The window difference, once [`Decoder::window_diffs`] has run.
+    fn diff(&self) -> f64 {
+        self.lp - self.seen
+    }
+}
+
 /// A candidate after stage one of the lattice: (pruning bound, candidate index, its words'
 /// range in the word buffer, ln P(first word | left context), LM state after it).
 type Scored = (f64, usize, (usize, usize), f64, LmState);
@@ -775,18 +794,16 @@ impl Decoder<'_> {
                 // All the windows at once, a word of each per step, so that their LM lookups
                 // overlap.
                 chains.clear();
-                chains.extend(scored.iter().map(|&(_, _, (from, to), first, st)| Chain {
-                    state: st,
-                    lp: first,
-                    rest: (from + 1, to),
-                    seen: 0.0,
-                    done: false,
-                }));
+                chains.extend(
+                    scored.iter().map(|&(_, _, (from, to), first, st)| {
+                        Chain::new(st, first, (from + 1, to))
+                    }),
+                );
                 self.window_diffs(&mut chains, &wbuf, (i, j), &right, obs);
                 for (n, (_, ci, (from, to), _, _)) in scored.drain(..).enumerate() {
                     let c = &cands[ci];
                     let words = EdgeWords::from_slice(&wbuf[from..to]);
-                    let gain = self.params.lm_weight * (chains[n].lp - chains[n].seen + joined);
+                    let gain = self.params.lm_weight * (chains[n].diff() + joined);
                     let term = self.term_feature(toks, tokens, i, j, Some(&words)) - obs_term;
                     let base = gain + c.ln_channel as f64 + name + term;
                     edges.push(Edge {
@@ -853,15 +870,9 @@ impl Decoder<'_> {
             }
             self.right_context(toks, tokens, j, &mut right);
             let left = obs.before(i, tokens, self.lm);
-            let mut chain = [Chain {
-                state: left,
-                lp: 0.0,
-                rest: (0, words.len()),
-                seen: 0.0,
-                done: false,
-            }];
+            let mut chain = [Chain::new(left, 0.0, (0, words.len()))];
             self.window_diffs(&mut chain, &words, (i, j), &right, obs);
-            let gain = self.params.lm_weight * (chain[0].lp - chain[0].seen);
+            let gain = self.params.lm_weight * chain[0].diff();
             let channel: f64 = parts.iter().flatten().map(|c| c.ln_channel as f64).sum();
             let name = self.name_prior(toks, i, j);
             let term = self.params.term_bonus - self.term_feature(toks, tokens, i, j, None);
@@ -1598,7 +1609,8 @@ mod tests {
         let lex = crate::toy::lexicon();
         // *rug* may stand for *mat* or *sofa*; the text has *sofa* elsewhere, not *mat*.
         let text = "the cat sat on the rug . the cat sat on the sofa .";
-        let at_rug = |p: &Params| {
+        // The base scores of *mat* and *sofa* for *rug* in `text`.
+        let at_rug = |text: &str, p: &Params| {
             let (toks, edges) = toy_edges(text, &lex, p);
             let pick = |w: &str| {
                 edges
@@ -1609,8 +1621,8 @@ mod tests {
             };
             (pick("mat"), pick("sofa"))
         };
-        let (m0, s0) = at_rug(&off);
-        let (m1, s1) = at_rug(&on);
+        let (m0, s0) = at_rug(text, &off);
+        let (m1, s1) = at_rug(text, &on);
         // *sofa* gains cache_weight · ln 2 on *mat* (which stands nowhere else) ...
         let gain = (s1 - m1) - (s0 - m0);
         assert!((gain - on.cache_weight * 2f64.ln()).abs() < 1e-9, "{gain}");
@@ -1620,15 +1632,8 @@ mod tests {
         // Uses beyond the cap add nothing: five more *sofa*s give what three give.
         let gain_with = |more: usize| {
             let text = format!("the cat sat on the rug .{}", " the sofa .".repeat(more));
-            let (toks, edges) = toy_edges(&text, &lex, &on);
-            let pick = |w: &str| {
-                edges
-                    .iter()
-                    .find(|e| toks[e.i].norm == "rug" && lex.original(&e.cand) == w)
-                    .map(|e| e.base)
-                    .unwrap()
-            };
-            pick("sofa") - pick("mat")
+            let (mat, sofa) = at_rug(&text, &on);
+            sofa - mat
         };
         let (g3, g8) = (gain_with(CACHE_CAP), gain_with(CACHE_CAP + 5));
         assert!((g3 - g8).abs() < 1e-9, "{g3} vs {g8}");
@@ -1746,32 +1751,20 @@ mod tests {
                     let mut st = LmState::default();
                     let first = lm.score(&left, words[0], &mut st) as f64 * LN10;
                     // Alone, from the sentence's state (as for a term edge) ...
-                    let mut alone = [Chain {
-                        state: left,
-                        lp: 0.0,
-                        rest: (0, words.len()),
-                        seen: 0.0,
-                        done: false,
-                    }];
+                    let mut alone = [Chain::new(left, 0.0, (0, words.len()))];
                     dec.window_diffs(&mut alone, &words, (i, j), &right, &obs);
-                    let got = alone[0].lp - alone[0].seen;
+                    let got = alone[0].diff();
                     assert!((got - want).abs() < 1e-9, "{i}..{j} {c:?}: {got} vs {want}");
                     let from = wbuf.len();
                     wbuf.extend_from_slice(&words);
-                    chains.push(Chain {
-                        state: st,
-                        lp: first,
-                        rest: (from + 1, wbuf.len()),
-                        seen: 0.0,
-                        done: false,
-                    });
+                    chains.push(Chain::new(st, first, (from + 1, wbuf.len())));
                     wants.push(want);
                 }
                 // ... and all windows at once after their first words, as the lattice scores
                 // them: the same numbers.
                 dec.window_diffs(&mut chains, &wbuf, (i, j), &right, &obs);
                 for (c, want) in chains.iter().zip(&wants) {
-                    let got = c.lp - c.seen;
+                    let got = c.diff();
                     assert!(
                         (got - want).abs() < 1e-9,
                         "{i}..{j} batched: {got} vs {want}"
