@@ -233,7 +233,8 @@ pub fn paragraphs(text: &str, min_words: usize, max: usize) -> impl Iterator<Ite
             let mut take = rest.len();
             let mut at = 0;
             for line in rest.split_inclusive('\n') {
-                let n = line.split_whitespace().count();
+                // (counting no further than the passage needs: lines can be long)
+                let n = line.split_whitespace().take(min_words - words).count();
                 if words + n >= min_words {
                     // A long line (a paragraph of a few hundred words) is cut at the first
                     // sentence end once the passage has its words, if enough of it remains.
