@@ -26,11 +26,16 @@ fn main() {
 }
 
 fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    proc_kb("/proc/self/status", "VmRSS:")
+}
+
+/// A `kB` field of a /proc file (0 where there is none).
+fn proc_kb(file: &str, field: &str) -> u64 {
+    std::fs::read_to_string(file)
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|x| x.parse().ok()))
         })
         .unwrap_or(0)
@@ -132,6 +137,7 @@ fn eval(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let mut paragraphs = 2000usize;
     let mut out: Option<String> = None;
     let mut repeat = 20usize;
+    let mut mmap = false;
     let mut pos = Vec::new();
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
@@ -139,6 +145,7 @@ fn eval(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
             "--paragraphs" => paragraphs = it.next().ok_or("--paragraphs N")?.parse()?,
             "--sentences-out" => out = Some(it.next().ok_or("--sentences-out FILE")?.clone()),
             "--repeat" => repeat = it.next().ok_or("--repeat R")?.parse()?,
+            "--mmap" => mmap = true,
             _ => pos.push(a.clone()),
         }
     }
@@ -152,7 +159,11 @@ fn eval(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     };
     let rss0 = rss_kb();
     let t = Instant::now();
-    let m = Model::open(Path::new(model))?;
+    let m = if mmap {
+        Model::open(Path::new(model))?
+    } else {
+        Model::load(Path::new(model))?
+    };
     let open_ms = t.elapsed().as_secs_f64() * 1e3;
     let sentences = held_out(Path::new(corpus), paragraphs)?;
     let ids: Vec<Vec<WordId>> = sentences
@@ -240,7 +251,35 @@ fn eval(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         &mut sink,
     );
     println!("with_vocab_lookups_per_s\t{with_vocab:.0}");
+    let vocab_only = best(
+        &mut || {
+            let mut total = 0u32;
+            for s in &sentences {
+                for w in s {
+                    total = total.wrapping_add(m.id(w));
+                }
+            }
+            total as f32
+        },
+        &mut sink,
+    );
+    println!("vocab_only_per_s\t{vocab_only:.0}");
+    let batched = best(
+        &mut || {
+            let mut total = 0f32;
+            for s in &sentences {
+                total += m.sentence_log10_words(s);
+            }
+            total
+        },
+        &mut sink,
+    );
+    println!("sentence_words_per_s\t{batched:.0}");
     println!("rss_delta_kb\t{}", rss_kb().saturating_sub(rss0));
+    println!(
+        "anon_huge_kb\t{}",
+        proc_kb("/proc/self/smaps_rollup", "AnonHugePages:")
+    );
     if sink == 1.2345 {
         println!();
     }

@@ -119,8 +119,9 @@ fn low_mask(bits: u32) -> u64 {
     }
 }
 
-/// Reads `width` (≤ 57) bits at bit offset `bit` of `data`; 0 when out of range.
-#[inline(always)]
+/// Reads `width` (≤ 57) bits at bit offset `bit` of `data`; 0 when out of range. The
+/// reference for the query path's unchecked reads.
+#[cfg(test)]
 fn get_bits(data: &[u8], bit: u64, width: u32) -> u64 {
     let byte = (bit >> 3) as usize;
     match data.get(byte..byte.wrapping_add(8)) {
@@ -568,7 +569,16 @@ enum Backing {
     Mmap(memmap2::Mmap),
     Static(&'static [u8]),
     Owned(Vec<u8>),
+    /// A private copy in anonymous memory, 2 MiB-aligned and advised as huge pages.
+    Resident {
+        map: memmap2::Mmap,
+        start: usize,
+        len: usize,
+    },
 }
+
+/// Size of a transparent huge page on x86-64 and most aarch64 kernels.
+const HUGE_PAGE: usize = 2 << 20;
 
 impl Backing {
     #[inline(always)]
@@ -577,7 +587,32 @@ impl Backing {
             Backing::Mmap(m) => m,
             Backing::Static(s) => s,
             Backing::Owned(v) => v,
+            Backing::Resident { map, start, len } => map.get(*start..*start + *len).unwrap_or(&[]),
         }
+    }
+
+    /// Anonymous memory of `len` bytes, backed by huge pages where the kernel allows (Linux
+    /// transparent huge pages in `madvise` or `always` mode; elsewhere plain pages), filled
+    /// by `fill`. A lookup touches a few random slots of tables tens of MB large: with 4 KiB
+    /// pages nearly each is also a TLB miss, with 2 MiB pages the whole model fits the TLB.
+    fn resident(
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<Backing> {
+        let mut map = memmap2::MmapMut::map_anon(len + HUGE_PAGE)?;
+        let start = map.as_ptr().align_offset(HUGE_PAGE).min(HUGE_PAGE);
+        #[cfg(target_os = "linux")]
+        {
+            // Only a hint: without THP the pages stay small and everything still works.
+            let span = len.next_multiple_of(HUGE_PAGE).min(map.len() - start);
+            let _ = map.advise_range(memmap2::Advice::HugePage, start, span);
+        }
+        fill(&mut map[start..start + len])?;
+        Ok(Backing::Resident {
+            map: map.make_read_only()?,
+            start,
+            len,
+        })
     }
 }
 
@@ -597,6 +632,18 @@ struct Table {
     max_probe: u32,
     rot: u32,
 }
+
+/// Address of the first model byte. The bytes belong to the model's `backing` (kept alive
+/// by the same `Model`), are never written after open and never move: a memory map, a
+/// static slice, or a `Vec` that is not touched again.
+#[derive(Clone, Copy)]
+struct Base(*const u8);
+
+// SAFETY: `Base` only points into immutable bytes that the owning `Model` keeps alive; the
+// model is read-only, so sharing or sending it between threads is as safe as sharing `&[u8]`.
+unsafe impl Send for Base {}
+// SAFETY: as above.
+unsafe impl Sync for Base {}
 
 /// Codebook indices of one entry.
 #[derive(Clone, Copy)]
@@ -621,10 +668,14 @@ pub struct Model {
     vslots: u64,
     vmax_probe: u32,
     vid_mask: u64,
-    /// tables[k-1] is the table of k-grams.
-    tables: Vec<Table>,
-    pcodes: Vec<Vec<f32>>,
-    bcodes: Vec<Vec<f32>>,
+    /// tables[k-1] is the table of k-grams (`order` of them in use).
+    tables: [Table; MAX_ORDER],
+    /// Codebooks per order, each padded to `1 << bits` entries so that a masked index is
+    /// always inside.
+    pcodes: [Box<[f32]>; MAX_ORDER],
+    bcodes: [Box<[f32]>; MAX_ORDER],
+    /// Start of the model bytes, for the unchecked reads of the query path.
+    base: Base,
     lists: Vec<Option<(usize, usize)>>,
     /// (kind, order, offset, end, checksum) of every section.
     sections: Vec<(u32, u32, usize, usize, u64)>,
@@ -682,6 +733,32 @@ impl Model {
         // (as with any memory-mapped file). All reads are bounds-checked.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| LmError::io(path, e))?;
         Model::from_backing(Backing::Mmap(map), path.to_path_buf())
+    }
+
+    /// Reads the model at `path` into private memory backed by huge pages where the OS
+    /// allows: lookups are faster than through [`Model::open`]'s mapping (fewer TLB misses
+    /// on the large tables), at the cost of reading the whole file at open and holding it
+    /// in the process's own memory rather than in the shared page cache.
+    pub fn load(path: &Path) -> Result<Model, LmError> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).map_err(|e| LmError::io(path, e))?;
+        let len = file.metadata().map_err(|e| LmError::io(path, e))?.len();
+        let len = usize::try_from(len).map_err(|_| LmError::corrupt(path, "file too large"))?;
+        let backing =
+            Backing::resident(len, |buf| file.read_exact(buf)).map_err(|e| LmError::io(path, e))?;
+        Model::from_backing(backing, path.to_path_buf())
+    }
+
+    /// Copies `bytes` (e.g. a model embedded with `include_bytes!`) into private memory
+    /// backed by huge pages where the OS allows, as [`Model::load`] does with a file.
+    pub fn load_bytes(bytes: &[u8]) -> Result<Model, LmError> {
+        let path = PathBuf::from("<memory>");
+        let backing = Backing::resident(bytes.len(), |buf| {
+            buf.copy_from_slice(bytes);
+            Ok(())
+        })
+        .map_err(|e| LmError::io(&path, e))?;
+        Model::from_backing(backing, path)
     }
 
     /// Uses a model embedded in the binary (e.g. with `include_bytes!`).
@@ -787,9 +864,9 @@ impl Model {
                 META_REC * order
             )));
         }
-        let mut tables = Vec::with_capacity(order);
-        let mut pcodes = Vec::with_capacity(order);
-        let mut bcodes = Vec::with_capacity(order);
+        let mut tables = [Table::default(); MAX_ORDER];
+        let mut pcodes: [Box<[f32]>; MAX_ORDER] = Default::default();
+        let mut bcodes: [Box<[f32]>; MAX_ORDER] = Default::default();
         let mut lists = Vec::with_capacity(order);
         for k in 1..=order {
             let at = moff + META_REC * (k - 1);
@@ -865,10 +942,10 @@ impl Model {
                 c.resize(1usize << bits.max(1), last);
                 Ok(c)
             };
-            pcodes.push(codes(K_PCODES, np, pb)?);
-            bcodes.push(codes(K_BCODES, nb, bb)?);
+            pcodes[k - 1] = codes(K_PCODES, np, pb)?.into_boxed_slice();
+            bcodes[k - 1] = codes(K_BCODES, nb, bb)?.into_boxed_slice();
             lists.push(found.get(&(K_NGRAMS, k as u32)).copied());
-            tables.push(Table {
+            tables[k - 1] = Table {
                 off: toff,
                 len: tend - toff,
                 count,
@@ -881,7 +958,7 @@ impl Model {
                 b_mask: low_mask(bb),
                 max_probe,
                 rot,
-            });
+            };
         }
         let vstr = get(K_VSTR, 0)?;
         let voff = get(K_VOFF, 0)?;
@@ -902,8 +979,10 @@ impl Model {
             return Err(bad(format!("word hash table max probe {vmax_probe}")));
         }
         let backing = Arc::new(backing);
+        let base = Base(backing.bytes().as_ptr());
         let m = Model {
             backing,
+            base,
             path,
             order,
             vocab_size,
@@ -942,13 +1021,18 @@ impl Model {
 
     /// Number of n-grams stored per order (`[unigrams, bigrams, …]`).
     pub fn counts(&self) -> Vec<u64> {
-        self.tables.iter().map(|t| t.count).collect()
+        self.tables
+            .iter()
+            .take(self.order)
+            .map(|t| t.count)
+            .collect()
     }
 
     /// Layout of each order's table: (slots, fingerprint bits, bits per slot, longest probe).
     pub fn table_layout(&self) -> Vec<(u64, u32, u32, u32)> {
         self.tables
             .iter()
+            .take(self.order)
             .map(|t| (t.slots, t.fp_mask.count_ones(), t.width, t.max_probe))
             .collect()
     }
@@ -1067,11 +1151,33 @@ impl Model {
         if w < self.vocab_size { w } else { UNK }
     }
 
+    /// The 8 bytes at `at` (little-endian).
+    ///
+    /// # Safety
+    /// `at + 8` must not exceed the model's length.
     #[inline(always)]
-    fn unigram(&self, bytes: &[u8], w: WordId) -> Hit {
+    unsafe fn read_u64(&self, at: usize) -> u64 {
+        // SAFETY: the caller keeps `at + 8` within the bytes `base` points to (see `Base`).
+        u64::from_le(unsafe { self.base.0.add(at).cast::<u64>().read_unaligned() })
+    }
+
+    /// The raw entry of slot `slot` of `t` (its low `t.width` bits; the bits above are
+    /// neighbouring slots', which every field mask drops). `slot < t.slots` is all it needs:
+    /// open checked that the table holds `ceil(slots * width / 8) + 8` bytes.
+    #[inline(always)]
+    fn entry(&self, t: &Table, slot: u64) -> u64 {
+        debug_assert!(slot < t.slots && (slot * u64::from(t.width)) / 8 + 8 <= t.len as u64);
+        let bit = slot.min(t.slots.saturating_sub(1)) * u64::from(t.width);
+        // SAFETY: bit / 8 + 8 <= ceil(slots * width / 8) + 8 = t.len, and the table lies
+        // inside the model (both checked at open).
+        unsafe { self.read_u64(t.off + (bit >> 3) as usize) >> (bit & 7) }
+    }
+
+    #[inline(always)]
+    fn unigram(&self, _bytes: &[u8], w: WordId) -> Hit {
+        // `w` is clamped below vocab_size, which is the unigram table's slot count.
         let t = &self.tables[0];
-        let data = bytes.get(t.off..t.off + t.len).unwrap_or(&[]);
-        let e = get_bits(data, u64::from(w) * u64::from(t.width), t.width);
+        let e = self.entry(t, u64::from(w));
         Hit {
             p: (e & t.p_mask) as usize,
             b: ((e >> t.b_shift) & t.b_mask) as usize,
@@ -1080,14 +1186,13 @@ impl Model {
 
     /// Looks up the n-gram of order `k ≥ 2` with key `h`.
     #[inline(always)]
-    fn find(&self, bytes: &[u8], k: usize, h: u64) -> Option<Hit> {
+    fn find(&self, _bytes: &[u8], k: usize, h: u64) -> Option<Hit> {
         let t = self.tables.get(k - 1)?;
-        let data = bytes.get(t.off..t.off + t.len)?;
         let h = h.rotate_left(t.rot);
         let fp = fingerprint(h, t.fp_mask);
         let mut s = home(h, t.slots);
         for _ in 0..=t.max_probe {
-            let e = get_bits(data, s * u64::from(t.width), t.width);
+            let e = self.entry(t, s);
             let f = e & t.fp_mask;
             if f == fp {
                 return Some(Hit {
@@ -1108,26 +1213,25 @@ impl Model {
 
     /// Asks the CPU to start loading the home slot of key `h` in the order-`k` table.
     #[inline(always)]
-    fn prefetch_slot(&self, bytes: &[u8], k: usize, h: u64) {
+    fn prefetch_slot(&self, _bytes: &[u8], k: usize, h: u64) {
         if let Some(t) = self.tables.get(k - 1) {
             let byte =
                 t.off + ((home(h.rotate_left(t.rot), t.slots) * u64::from(t.width)) >> 3) as usize;
-            if let Some(x) = bytes.get(byte) {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: prefetching is a hint that never faults; the pointer is in bounds.
-                unsafe {
-                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                        (x as *const u8).cast::<i8>(),
-                    )
-                };
-                #[cfg(not(target_arch = "x86_64"))]
-                let _ = x;
-            }
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the home slot is inside the table (see `entry`); a prefetch never faults.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    self.base.0.add(byte).cast::<i8>(),
+                )
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let _ = byte;
         }
     }
 
     #[inline(always)]
     fn p(&self, k: usize, hit: Hit) -> f32 {
+        // Indices are masked to the codebook's bits and codebooks are padded to 1 << bits.
         self.pcodes
             .get(k - 1)
             .and_then(|c| c.get(hit.p))
@@ -1292,14 +1396,52 @@ impl Model {
 
     /// log10 probability of a sentence of ids (without `<s>`/`</s>`, which are added).
     pub fn sentence_log10(&self, ids: &[WordId]) -> f32 {
+        let bytes = self.bytes();
         let mut st = self.begin_sentence();
         let mut next = State::default();
         let mut total = 0f32;
-        for &w in ids.iter().chain(std::iter::once(&EOS)) {
-            total += self.score(&st, w, &mut next);
+        let n = ids.len();
+        let word_at = |j: usize| -> WordId {
+            match j.cmp(&n) {
+                std::cmp::Ordering::Less => self.clamp_id(ids[j]),
+                std::cmp::Ordering::Equal => EOS,
+                std::cmp::Ordering::Greater => BOS,
+            }
+        };
+        for j in 0..=n {
+            // The words before a position are known before its lookups are, so the slots
+            // of the next word's n-grams (with its full context) are requested now and load
+            // while this word is scored.
+            if j < n {
+                let mut h = start(word_at(j + 1));
+                for (i, back) in (0..(self.order - 1).min(j + 2)).enumerate() {
+                    // Context word `back` positions before j + 1 (j + 1 - 1 - back), `<s>`
+                    // in front of the sentence.
+                    let c = if back <= j { word_at(j - back) } else { BOS };
+                    h = extend(h, c);
+                    self.prefetch_slot(bytes, i + 2, h);
+                }
+            }
+            total += self.score(&st, word_at(j), &mut next);
             st = next;
         }
         total
+    }
+
+    /// log10 probability of a sentence of normalised words (see [`crate::lm_sentences`];
+    /// `<s>`/`</s>` are added): [`Model::id`] of every word, then [`Model::sentence_log10`].
+    /// Mapping the words first lets their vocabulary reads overlap.
+    pub fn sentence_log10_words<S: AsRef<str>>(&self, words: &[S]) -> f32 {
+        let mut ids = [0 as WordId; 64];
+        if words.len() <= ids.len() {
+            for (id, w) in ids.iter_mut().zip(words) {
+                *id = self.id(w.as_ref());
+            }
+            self.sentence_log10(ids.get(..words.len()).unwrap_or(&[]))
+        } else {
+            let ids: Vec<WordId> = words.iter().map(|w| self.id(w.as_ref())).collect();
+            self.sentence_log10(&ids)
+        }
     }
 
     /// Decodes the model back into an in-memory [`NgramData`] (dequantised values).
@@ -1455,4 +1597,47 @@ pub(crate) fn reseal(b: &mut [u8]) {
     }
     let hc = header_checksum(&b[..header_len]);
     b[24..32].copy_from_slice(&hc.to_le_bytes());
+}
+
+#[cfg(test)]
+mod unchecked_reads {
+    use super::*;
+
+    /// Every slot read by the query path's unchecked `entry` equals the bounds-checked
+    /// reference read, in every table, for default and lossless layouts.
+    #[test]
+    fn entry_equals_checked_read_in_every_slot() {
+        let data = crate::estimate_from_texts(
+            ["the cat sat on the mat . the dog sat on the log . a cat and a dog ."],
+            &crate::BuildOptions {
+                order: 4,
+                min_word_count: 1,
+                prune_threshold: 0.0,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .0;
+        for opts in [
+            BinaryOptions::default(),
+            BinaryOptions {
+                prob_bits: 16,
+                backoff_bits: 16,
+                unigram_bits: 16,
+                fingerprint_bits: 33,
+                ..Default::default()
+            },
+        ] {
+            let bytes = binary_bytes(&data, &opts, Path::new("x")).unwrap();
+            let m = Model::load_bytes(&bytes).unwrap();
+            for t in m.tables.iter().take(m.order) {
+                let table = &bytes[t.off..t.off + t.len];
+                for s in 0..t.slots {
+                    let mask = low_mask(t.width);
+                    let want = get_bits(table, s * u64::from(t.width), t.width);
+                    assert_eq!(m.entry(t, s) & mask, want, "slot {s} of {t:?}");
+                }
+            }
+        }
+    }
 }

@@ -50,9 +50,29 @@ pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
         w.copy_from_slice(c);
         h = mix(h ^ u64::from_le_bytes(w));
     }
-    let mut w = [0u8; 8];
-    w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    mix(h ^ u64::from_le_bytes(w) ^ 0xa076_1d64_78bd_642f)
+    mix(h ^ tail_le(chunks.remainder()) ^ 0xa076_1d64_78bd_642f)
+}
+
+/// The 0–7 bytes `t` as a little-endian integer (zero-padded), without a `memcpy` call:
+/// most words are shorter than 8 bytes, so this is the whole hash input of a lookup.
+#[inline(always)]
+fn tail_le(t: &[u8]) -> u64 {
+    let n = t.len();
+    let byte = |i: usize| t.get(i).copied().map_or(0, u64::from);
+    if n >= 4 {
+        // Two overlapping 4-byte reads cover 4..=7 bytes.
+        let lo = t.get(..4).map_or(0, |s| {
+            u64::from(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        });
+        let hi = t.get(n - 4..).map_or(0, |s| {
+            u64::from(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        });
+        lo | (hi << (8 * (n - 4)))
+    } else if n > 0 {
+        byte(0) | (byte(n / 2) << (8 * (n / 2))) | (byte(n - 1) << (8 * (n - 1)))
+    } else {
+        0
+    }
 }
 
 /// Fast non-cryptographic checksum of a byte slice (four independent lanes).
@@ -82,6 +102,28 @@ pub(crate) fn checksum(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference: the tail zero-padded into 8 bytes.
+    fn tail_ref(t: &[u8]) -> u64 {
+        let mut w = [0u8; 8];
+        w[..t.len()].copy_from_slice(t);
+        u64::from_le_bytes(w)
+    }
+
+    #[test]
+    fn tail_le_equals_zero_padded_bytes() {
+        let data: Vec<u8> = (0u8..8)
+            .map(|i| 0x81u8.wrapping_mul(i + 3) ^ 0x5a)
+            .collect();
+        for n in 0..8 {
+            assert_eq!(tail_le(&data[..n]), tail_ref(&data[..n]), "length {n}");
+            assert_eq!(
+                tail_le(&data[8 - n..]),
+                tail_ref(&data[8 - n..]),
+                "suffix {n}"
+            );
+        }
+    }
 
     #[test]
     fn key_is_incremental_from_the_end() {

@@ -259,8 +259,54 @@ fn state_api_matches_log10_prob() {
                 ctx.push(w);
             }
             assert!((total - m.sentence_log10(&ids)).abs() < 1e-4);
+            assert_eq!(m.sentence_log10_words(&s), m.sentence_log10(&ids));
         }
     }
+}
+
+#[test]
+fn sentence_of_words_longer_than_the_stack_buffer() {
+    let data = toy(4, vec![0, 1, 1, 1], 1);
+    let m = Model::from_bytes(binary_bytes(&data, &exact(), Path::new("x")).unwrap()).unwrap();
+    let words: Vec<String> = TOY
+        .iter()
+        .flat_map(|t| crate::lm_sentences(t).into_iter().flatten())
+        .collect();
+    assert!(words.len() > 64, "{} words", words.len());
+    for n in [0, 1, 2, 3, 63, 64, 65, words.len()] {
+        let ids: Vec<u32> = words[..n].iter().map(|w| m.id(w)).collect();
+        let mut st = m.begin_sentence();
+        let mut next = st;
+        let mut total = 0f32;
+        for &w in ids.iter().chain([m.eos()].iter()) {
+            total += m.score(&st, w, &mut next);
+            st = next;
+        }
+        assert_eq!(m.sentence_log10(&ids), total, "{n} words");
+        assert_eq!(m.sentence_log10_words(&words[..n]), total, "{n} words");
+    }
+}
+
+#[test]
+fn loaded_model_answers_like_the_mapped_one() {
+    let data = toy(4, vec![0, 1, 1, 1], 1);
+    let bytes = binary_bytes(&data, &BinaryOptions::default(), Path::new("x")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.bin");
+    std::fs::write(&path, &bytes).unwrap();
+    let mapped = Model::open(&path).unwrap();
+    let loaded = Model::load(&path).unwrap();
+    let copied = Model::load_bytes(&bytes).unwrap();
+    for (ctx, w) in all_queries(&data) {
+        let a = mapped.log10_prob(&ctx, w);
+        assert_eq!(a, loaded.log10_prob(&ctx, w), "{ctx:?} {w}");
+        assert_eq!(a, copied.log10_prob(&ctx, w), "{ctx:?} {w}");
+    }
+    loaded.verify().unwrap();
+    assert!(matches!(
+        Model::load(&dir.path().join("missing.bin")),
+        Err(crate::LmError::Io { .. })
+    ));
 }
 
 #[test]
@@ -317,6 +363,15 @@ fn exercise(m: &Model) {
         let _ = m.word(w);
     }
     let _ = m.id("cat");
+    let _ = m.sentence_log10(&[1, v, v + 1, 3, 0, 2]);
+    let _ = m.sentence_log10_words(&["the", "cat", "", "no-such-word"]);
+    let mut st = m.begin_sentence();
+    let mut next = st;
+    for w in [0, 1, 2, v, 3] {
+        m.prefetch(&st, w);
+        let _ = m.score(&st, w, &mut next);
+        st = next;
+    }
     let _ = m.to_data();
     let _ = m.write_arpa(&mut std::io::sink());
 }
@@ -331,6 +386,9 @@ proptest! {
             b[pos % len] ^= x | 1;
         }
         b.truncate(len - cut % (len / 4 + 1));
+        if let Ok(m) = Model::load_bytes(&b) {
+            exercise(&m);
+        }
         match Model::from_bytes(b) {
             Ok(m) => exercise(&m),
             Err(e) => prop_assert!(!e.to_string().is_empty()),
