@@ -599,7 +599,10 @@ impl Backing {
         len: usize,
         fill: impl FnOnce(&mut [u8]) -> std::io::Result<()>,
     ) -> std::io::Result<Backing> {
-        let mut map = memmap2::MmapMut::map_anon(len + HUGE_PAGE)?;
+        let total = len
+            .checked_add(HUGE_PAGE)
+            .ok_or_else(|| std::io::Error::other("model too large"))?;
+        let mut map = memmap2::MmapMut::map_anon(total)?;
         let start = map.as_ptr().align_offset(HUGE_PAGE).min(HUGE_PAGE);
         #[cfg(target_os = "linux")]
         {
@@ -1174,7 +1177,7 @@ impl Model {
     }
 
     #[inline(always)]
-    fn unigram(&self, _bytes: &[u8], w: WordId) -> Hit {
+    fn unigram(&self, w: WordId) -> Hit {
         // `w` is clamped below vocab_size, which is the unigram table's slot count.
         let t = &self.tables[0];
         let e = self.entry(t, u64::from(w));
@@ -1186,7 +1189,7 @@ impl Model {
 
     /// Looks up the n-gram of order `k ≥ 2` with key `h`.
     #[inline(always)]
-    fn find(&self, _bytes: &[u8], k: usize, h: u64) -> Option<Hit> {
+    fn find(&self, k: usize, h: u64) -> Option<Hit> {
         let t = self.tables.get(k - 1)?;
         let h = h.rotate_left(t.rot);
         let fp = fingerprint(h, t.fp_mask);
@@ -1213,7 +1216,7 @@ impl Model {
 
     /// Asks the CPU to start loading the home slot of key `h` in the order-`k` table.
     #[inline(always)]
-    fn prefetch_slot(&self, _bytes: &[u8], k: usize, h: u64) {
+    fn prefetch_slot(&self, k: usize, h: u64) {
         if let Some(t) = self.tables.get(k - 1) {
             let byte =
                 t.off + ((home(h.rotate_left(t.rot), t.slots) * u64::from(t.width)) >> 3) as usize;
@@ -1254,11 +1257,10 @@ impl Model {
     /// probability, plus the backoffs of every longer stored context.
     #[inline]
     pub fn log10_prob(&self, context: &[WordId], word: WordId) -> f32 {
-        let bytes = self.bytes();
         let keep = context.len().min(self.order - 1);
         let ctx = context.get(context.len() - keep..).unwrap_or(&[]);
         let word = self.clamp_id(word);
-        let mut p = self.p(1, self.unigram(bytes, word));
+        let mut p = self.p(1, self.unigram(word));
         // Keys of the candidate n-grams (w with 1, 2, … context words) and of the contexts,
         // with the n-gram slots prefetched so the table reads overlap.
         let mut nkeys = [0u64; MAX_ORDER];
@@ -1277,7 +1279,7 @@ impl Model {
             h = extend(h, c);
             *nk = h;
             *ck = hc;
-            self.prefetch_slot(bytes, i + 2, h);
+            self.prefetch_slot(i + 2, h);
         }
         let mut extending = true;
         let mut backoff = 0f32;
@@ -1289,7 +1291,7 @@ impl Model {
             .enumerate()
         {
             if extending {
-                if let Some(hit) = self.find(bytes, i + 2, nk) {
+                if let Some(hit) = self.find(i + 2, nk) {
                     p = self.p(i + 2, hit);
                     continue;
                 }
@@ -1297,9 +1299,9 @@ impl Model {
             }
             // The (i+2)-gram is missing: add the backoff of the (i+1)-word context.
             if i == 0 {
-                backoff += self.b(1, self.unigram(bytes, self.clamp_id(c)));
+                backoff += self.b(1, self.unigram(self.clamp_id(c)));
             } else {
-                match self.find(bytes, i + 1, ck) {
+                match self.find(i + 1, ck) {
                     Some(hit) => backoff += self.b(i + 1, hit),
                     None => break,
                 }
@@ -1313,7 +1315,7 @@ impl Model {
         let mut s = State::default();
         if self.order > 1 {
             s.words[0] = BOS;
-            s.backoff[0] = self.b(1, self.unigram(self.bytes(), BOS));
+            s.backoff[0] = self.b(1, self.unigram(BOS));
             s.len = 1;
         }
         s
@@ -1329,13 +1331,12 @@ impl Model {
     /// score them, and their memory reads overlap. Only a hint; results never change.
     #[inline]
     pub fn prefetch(&self, state: &State, word: WordId) {
-        let bytes = self.bytes();
         let word = self.clamp_id(word);
         let len = (state.len as usize).min(self.order - 1).min(MAX_ORDER);
         let mut h = start(word);
         for (i, &c) in state.words.iter().take(len).enumerate() {
             h = extend(h, c);
-            self.prefetch_slot(bytes, i + 2, h);
+            self.prefetch_slot(i + 2, h);
         }
     }
 
@@ -1343,9 +1344,8 @@ impl Model {
     /// the following state to `out`.
     #[inline]
     pub fn score(&self, state: &State, word: WordId, out: &mut State) -> f32 {
-        let bytes = self.bytes();
         let word = self.clamp_id(word);
-        let uni = self.unigram(bytes, word);
+        let uni = self.unigram(word);
         let mut p = self.p(1, uni);
         let n = self.order;
         let len = (state.len as usize).min(n - 1).min(MAX_ORDER);
@@ -1368,12 +1368,12 @@ impl Model {
         {
             h = extend(h, c);
             *key = h;
-            self.prefetch_slot(bytes, i + 2, h);
+            self.prefetch_slot(i + 2, h);
         }
         let mut matched = 0usize;
         for (i, (&c, &h)) in state.words.iter().zip(keys.iter()).take(len).enumerate() {
             let k = i + 2;
-            match self.find(bytes, k, h) {
+            match self.find(k, h) {
                 Some(hit) => {
                     p = self.p(k, hit);
                     matched = i + 1;
@@ -1396,7 +1396,6 @@ impl Model {
 
     /// log10 probability of a sentence of ids (without `<s>`/`</s>`, which are added).
     pub fn sentence_log10(&self, ids: &[WordId]) -> f32 {
-        let bytes = self.bytes();
         let mut st = self.begin_sentence();
         let mut next = State::default();
         let mut total = 0f32;
@@ -1419,7 +1418,7 @@ impl Model {
                     // in front of the sentence.
                     let c = if back <= j { word_at(j - back) } else { BOS };
                     h = extend(h, c);
-                    self.prefetch_slot(bytes, i + 2, h);
+                    self.prefetch_slot(i + 2, h);
                 }
             }
             total += self.score(&st, word_at(j), &mut next);
@@ -1464,7 +1463,7 @@ impl Model {
             ..Default::default()
         };
         for id in 0..v as u32 {
-            let hit = self.unigram(bytes, id);
+            let hit = self.unigram(id);
             uni.ids.push(id);
             uni.prob.push(self.p(1, hit));
             uni.backoff
@@ -1520,7 +1519,7 @@ impl Model {
                     gram.extend_from_slice(prev.entry(i));
                     gram.push(w as u32);
                     let hit = self
-                        .find(bytes, k, key_of(&gram))
+                        .find(k, key_of(&gram))
                         .ok_or_else(|| bad(format!("listed {k}-gram not in its table")))?;
                     o.ids.extend_from_slice(&gram);
                     o.prob.push(self.p(k, hit));
