@@ -314,6 +314,27 @@ type Scored = (f64, usize, (usize, usize), f64, LmState);
 /// A word that may stand at a token inside a term: the observed word (`None`) or a candidate.
 type TermOption = (WordId, Option<Candidate>);
 
+/// Per token, the [`TermOption`]s that may stand there, flat: token `k`'s are
+/// `items[start[k]..start[k + 1]]`.
+struct TermOptions {
+    items: Vec<TermOption>,
+    start: Vec<usize>,
+}
+
+impl TermOptions {
+    /// Number of tokens.
+    fn len(&self) -> usize {
+        self.start.len().saturating_sub(1)
+    }
+
+    fn at(&self, k: usize) -> &[TermOption] {
+        match (self.start.get(k), self.start.get(k + 1)) {
+            (Some(&a), Some(&b)) => &self.items[a..b],
+            _ => &[],
+        }
+    }
+}
+
 /// A known term found at a token: (start, the term's words, per token the candidate put in
 /// its place or `None` where the observed word stays).
 type TermMatch = (usize, Vec<WordId>, Vec<Option<Candidate>>);
@@ -349,6 +370,13 @@ pub struct Decoder<'a> {
     pub params: &'a Params,
     /// Known terms, if any.
     pub terms: Option<&'a crate::Terms>,
+}
+
+/// Whether a token (its text `raw`, of case `case`) can be part of a spun key: words and
+/// numbers, except all-capital acronyms of two letters or more.
+fn spinnable(t: &Token, raw: &str, case: unspin_text::Case) -> bool {
+    t.kind != TokenKind::Punct && case != unspin_text::Case::Upper
+        || (case == unspin_text::Case::Upper && raw.chars().count() == 1)
 }
 
 /// Adds the words a spinner could touch to `counts`.
@@ -516,9 +544,23 @@ impl Decoder<'_> {
     /// How often each word stands in `text` (the words a spinner could touch), for the
     /// document cache of [`Decoder::analyze_in`]. Add the counts of a long text's pieces.
     pub fn word_counts(&self, text: &str, counts: &mut WordCounts) {
-        if self.params.cache_weight != 0.0 {
-            let tokens = unspin_text::tokenize(text);
-            add_counts(&self.prepare(text, &tokens), counts);
+        if self.params.cache_weight == 0.0 {
+            return;
+        }
+        // `add_counts(&self.prepare(..))` without building the tokens' other fields.
+        let mut norm = String::new();
+        for t in &unspin_text::tokenize(text) {
+            let raw = t.text(text);
+            if spinnable(t, raw, unspin_text::case_of(raw)) {
+                norm.clear();
+                if raw.is_ascii() {
+                    norm.push_str(raw);
+                    norm.make_ascii_lowercase();
+                } else {
+                    norm.push_str(&unspin_text::normalize(raw));
+                }
+                *counts.entry(self.lm.id(&norm)).or_default() += 1;
+            }
         }
     }
 
@@ -554,8 +596,7 @@ impl Decoder<'_> {
                 let p = tokens[k - 1].text(text);
                 matches!(p, "\"" | "\u{201c}" | "'" | "\u{2018}" | "(")
             };
-            let spinnable = t.kind != TokenKind::Punct && case != unspin_text::Case::Upper
-                || (case == unspin_text::Case::Upper && raw.chars().count() == 1);
+            let spinnable = spinnable(t, raw, case);
             let name_like = t.kind == TokenKind::Word
                 && matches!(case, unspin_text::Case::Title | unspin_text::Case::Mixed)
                 && !t.sentence_start
@@ -695,7 +736,7 @@ impl Decoder<'_> {
         let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
         let want_terms = self.terms.is_some_and(|t| !t.is_empty()) && self.params.term_bonus > 0.0;
         // Per token, the candidate words that occur in some known term (for term edges).
-        let mut term_options: Vec<Vec<TermOption>> = vec![Vec::new(); toks.len()];
+        let mut term_options: Vec<(usize, TermOption)> = Vec::new();
         for i in 0..toks.len() {
             // A word the language model finds likely where it stands was almost surely
             // written that way: spinners' choices rarely fit that well.
@@ -774,7 +815,7 @@ impl Decoder<'_> {
                         && words.len() == 1
                         && self.terms.is_some_and(|t| t.has_word(words[0]))
                     {
-                        term_options[i].push((words[0], Some(*c)));
+                        term_options.push((i, (words[0], Some(*c))));
                     }
                     let mut st = LmState::default();
                     let first = self.lm.score(&left, words[0], &mut st) as f64 * LN10;
@@ -823,7 +864,7 @@ impl Decoder<'_> {
             }
         }
         if want_terms {
-            self.term_edges(toks, tokens, obs, term_options, &mut edges);
+            self.term_edges(toks, tokens, obs, &term_options, &mut edges);
         }
         edges
     }
@@ -836,23 +877,34 @@ impl Decoder<'_> {
         toks: &[Tok],
         tokens: &[Token],
         obs: &Observed,
-        mut options: Vec<Vec<TermOption>>,
+        candidates: &[(usize, TermOption)],
         edges: &mut Vec<Edge>,
     ) {
         let Some(terms) = self.terms else { return };
         let n_ctx = self.lm.order().clamp(1, LM_STATE_WORDS + 1) - 1;
         // Per token, the words that could stand there inside a term: the observed one (when
-        // in some term) first, then the candidates collected by the lattice.
-        for (o, t) in options.iter_mut().zip(toks) {
+        // in some term) first, then the candidates collected by the lattice (in token order).
+        let mut options = TermOptions {
+            items: Vec::with_capacity(candidates.len() + toks.len()),
+            start: Vec::with_capacity(toks.len() + 1),
+        };
+        let mut next = candidates.iter().peekable();
+        for (k, t) in toks.iter().enumerate() {
+            options.start.push(options.items.len());
             if t.spinnable && terms.has_word(t.id) {
-                o.insert(0, (t.id, None));
+                options.items.push((t.id, None));
+            }
+            while let Some(&(_, o)) = next.next_if(|c| c.0 == k) {
+                options.items.push(o);
             }
         }
+        options.start.push(options.items.len());
+        let options = &options;
         let mut found: Vec<TermMatch> = Vec::new();
         let mut pre: Vec<WordId> = Vec::new();
         let mut parts: Vec<Option<Candidate>> = Vec::new();
         for i in 0..toks.len() {
-            self.extend_terms(terms, tokens, &options, i, &mut pre, &mut parts, &mut found);
+            self.extend_terms(terms, tokens, options, i, &mut pre, &mut parts, &mut found);
         }
         let mut right: Vec<WordId> = Vec::with_capacity(n_ctx + 1);
         let ordinary = edges.len();
@@ -933,7 +985,7 @@ impl Decoder<'_> {
         &self,
         terms: &crate::Terms,
         tokens: &[Token],
-        options: &[Vec<TermOption>],
+        options: &TermOptions,
         i: usize,
         pre: &mut Vec<WordId>,
         parts: &mut Vec<Option<Candidate>>,
@@ -943,7 +995,7 @@ impl Decoder<'_> {
         if k >= options.len() || (k > i && tokens[k].sentence_start) {
             return;
         }
-        for &(w, c) in &options[k] {
+        for &(w, c) in options.at(k) {
             pre.push(w);
             parts.push(c);
             if parts.iter().any(Option::is_some) && terms.contains(pre) {
@@ -1076,23 +1128,33 @@ impl Decoder<'_> {
             edge: u32,
         }
         let (s, e, init) = span;
-        let mut arena: Vec<Back> = vec![Back {
+        // Every hypothesis extension leaves a node: a few per token and hypothesis.
+        let mut arena: Vec<Back> = Vec::with_capacity(1 + (e - s) * 4 * self.params.beam.max(1));
+        arena.push(Back {
             prev: u32::MAX,
             edge: u32::MAX,
-        }];
+        });
         let mut at: Vec<Vec<Hyp>> = vec![Vec::new(); e - s + 1];
         at[0].push(Hyp {
             score: 0.0,
             state: init,
             back: 0,
         });
+        // Buffers of positions already decoded, for positions still to come: one
+        // position's hypotheses grow to dozens, and growing a fresh vector each time costs.
+        let mut spare: Vec<Vec<Hyp>> = Vec::new();
         // Hypotheses in the same LM state score the same from here on: keep the better.
-        let push = |v: &mut Vec<Hyp>, h: Hyp| {
+        let push = |v: &mut Vec<Hyp>, spare: &mut Vec<Vec<Hyp>>, h: Hyp| {
             if let Some(x) = v.iter_mut().find(|x| x.state == h.state) {
                 if h.score > x.score {
                     *x = h;
                 }
             } else {
+                if v.capacity() == 0
+                    && let Some(buf) = spare.pop()
+                {
+                    *v = buf;
+                }
                 v.push(h);
             }
         };
@@ -1140,7 +1202,7 @@ impl Decoder<'_> {
                     prev: h.back,
                     edge: u32::MAX,
                 });
-                push(&mut at[pos + 1 - s], nh);
+                push(&mut at[pos + 1 - s], &mut spare, nh);
                 // Or undo one of the edits starting here.
                 for &k in &by_start[pos] {
                     let ed = &edges[k];
@@ -1161,9 +1223,11 @@ impl Decoder<'_> {
                         prev: h.back,
                         edge: k as u32,
                     });
-                    push(&mut at[ed.j - s], x);
+                    push(&mut at[ed.j - s], &mut spare, x);
                 }
             }
+            cur.clear();
+            spare.push(cur);
         }
         let last = std::mem::take(&mut at[e - s]);
         let best = last

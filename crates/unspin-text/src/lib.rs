@@ -197,6 +197,10 @@ fn is_closer(c: char) -> bool {
 
 /// Normalises a word for lookups: lowercase, typographic apostrophes as `'`.
 pub fn normalize(word: &str) -> String {
+    if word.is_ascii() {
+        // The common case: ASCII lowercasing, and `'` is already the apostrophe.
+        return word.to_ascii_lowercase();
+    }
     let mut s = String::with_capacity(word.len());
     for c in word.chars() {
         if is_apostrophe(c) {
@@ -223,18 +227,38 @@ pub enum Case {
 
 /// Classifies the case pattern of `word`.
 pub fn case_of(word: &str) -> Case {
-    let mut letters = word.chars().filter(|c| c.is_alphabetic());
-    let Some(first) = letters.next() else {
-        return Case::Lower;
+    // (first letter lowercase, any later letter uppercase, any later letter lowercase, any
+    // later letter at all); ASCII words, nearly all of them, take the byte loop.
+    let (first_lower, rest_upper, rest_lower, rest) = if word.is_ascii() {
+        let mut letters = word.bytes().filter(u8::is_ascii_alphabetic);
+        let Some(first) = letters.next() else {
+            return Case::Lower;
+        };
+        let (mut up, mut low, mut any) = (false, false, false);
+        for b in letters {
+            up |= b.is_ascii_uppercase();
+            low |= b.is_ascii_lowercase();
+            any = true;
+        }
+        (first.is_ascii_lowercase(), up, low, any)
+    } else {
+        let mut letters = word.chars().filter(|c| c.is_alphabetic());
+        let Some(first) = letters.next() else {
+            return Case::Lower;
+        };
+        let (mut up, mut low, mut any) = (false, false, false);
+        for c in letters {
+            up |= c.is_uppercase();
+            low |= c.is_lowercase();
+            any = true;
+        }
+        (first.is_lowercase(), up, low, any)
     };
-    let rest: Vec<char> = letters.collect();
-    let rest_lower = rest.iter().all(|c| !c.is_uppercase());
-    let rest_upper = rest.iter().all(|c| !c.is_lowercase());
-    if first.is_lowercase() {
-        if rest_lower { Case::Lower } else { Case::Mixed }
-    } else if rest_lower {
+    if first_lower {
+        if rest_upper { Case::Mixed } else { Case::Lower }
+    } else if !rest_upper {
         Case::Title
-    } else if rest_upper && !rest.is_empty() {
+    } else if !rest_lower && rest {
         Case::Upper
     } else {
         Case::Mixed

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use unspin_text::html::visible_text;
-use unspin_text::{apply_edits, tokenize};
+use unspin_text::{Case, apply_edits, case_of, is_apostrophe, normalize, tokenize};
 
 /// Text made of pieces that exercise the tokenizer: words, numbers, joiners, whitespace,
 /// newlines and multi-byte characters.
@@ -126,8 +126,51 @@ fn with_edits() -> impl Strategy<Value = (String, Vec<(usize, usize, String)>)> 
     })
 }
 
+/// The definitions `normalize` and `case_of` implement (with ASCII fast paths): every
+/// character lowercased, apostrophes unified; the case pattern from the letters alone.
+fn normalize_reference(word: &str) -> String {
+    word.chars()
+        .flat_map(|c| {
+            let lower: Vec<char> = if is_apostrophe(c) {
+                vec!['\'']
+            } else {
+                c.to_lowercase().collect()
+            };
+            lower
+        })
+        .collect()
+}
+
+fn case_reference(word: &str) -> Case {
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    let Some((&first, rest)) = letters.split_first() else {
+        return Case::Lower;
+    };
+    let rest_lower = rest.iter().all(|c| !c.is_uppercase());
+    let rest_upper = rest.iter().all(|c| !c.is_lowercase());
+    match (
+        first.is_lowercase(),
+        rest_lower,
+        rest_upper && !rest.is_empty(),
+    ) {
+        (true, true, _) => Case::Lower,
+        (true, false, _) => Case::Mixed,
+        (false, true, _) => Case::Title,
+        (false, false, true) => Case::Upper,
+        (false, false, false) => Case::Mixed,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn normalize_and_case_match_their_definitions(text in any_text()) {
+        for word in text.split_whitespace().chain([text.as_str()]) {
+            prop_assert_eq!(normalize(word), normalize_reference(word), "{:?}", word);
+            prop_assert_eq!(case_of(word), case_reference(word), "{:?}", word);
+        }
+    }
 
     #[test]
     fn tokens_cover_exactly_the_non_whitespace(text in any_text()) {
