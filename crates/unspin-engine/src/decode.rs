@@ -768,8 +768,13 @@ impl Decoder<'_> {
                 cands.clear();
                 self.lex.candidates(&key, &mut cands);
                 cands.truncate(self.params.max_candidates);
+                // No longer key starts with this one: the span stops growing here.
+                let more = self.lex.extends(&key);
                 if cands.is_empty() {
-                    continue;
+                    if more {
+                        continue;
+                    }
+                    break;
                 }
                 self.right_context(toks, tokens, j, &mut right);
                 let obs_first = obs.lp[i];
@@ -860,6 +865,9 @@ impl Decoder<'_> {
                         events: 1,
                         covered: key_ids.len() as u32,
                     });
+                }
+                if !more {
+                    break;
                 }
             }
         }

@@ -118,6 +118,13 @@ pub trait CandidateSource: Send + Sync {
     fn max_key_words(&self) -> usize;
     /// Appends the candidates for `observed_key` (normalised words joined by single spaces).
     fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>);
+    /// False when no key of the source starts with `observed_key` followed by a space: the
+    /// decoder then stops growing the key. Must never be false when such a key exists; the
+    /// default (for sources that cannot tell) is true.
+    fn extends(&self, observed_key: &str) -> bool {
+        let _ = observed_key;
+        true
+    }
     /// The original's text: normalised words joined by single spaces.
     fn original(&self, c: &Candidate) -> String;
     /// Appends the original's word ids in `lm`. Sources with a fixed vocabulary override this
@@ -181,6 +188,10 @@ impl CandidateSource for Sources {
         });
     }
 
+    fn extends(&self, observed_key: &str) -> bool {
+        self.0.iter().any(|s| s.extends(observed_key))
+    }
+
     fn original(&self, c: &Candidate) -> String {
         self.0
             .get(c.source as usize)
@@ -215,6 +226,9 @@ pub struct UserLexicon {
     originals: Vec<String>,
     /// The one-word originals.
     words: rustc_hash::FxHashSet<String>,
+    /// Every key's proper prefixes of whole words (*due*, *due to*, *due to this* for *due to
+    /// this fact*).
+    prefixes: rustc_hash::FxHashSet<String>,
     max_words: usize,
 }
 
@@ -262,8 +276,12 @@ impl UserLexicon {
         let mut originals: Vec<String> = Vec::new();
         let mut ids: std::collections::HashMap<String, u32> = Default::default();
         let mut max_words = 1;
+        let mut prefixes = rustc_hash::FxHashSet::default();
         for (spun, origs) in counts {
             max_words = max_words.max(spun.split(' ').count());
+            for (at, _) in spun.match_indices(' ') {
+                prefixes.insert(spun[..at].to_string());
+            }
             let cands = origs
                 .into_iter()
                 .map(|(o, c)| {
@@ -292,6 +310,7 @@ impl UserLexicon {
             map,
             originals,
             words,
+            prefixes,
             max_words,
         })
     }
@@ -329,6 +348,9 @@ impl CandidateSource for UserLexicon {
             out.extend(c.iter().copied());
         }
     }
+    fn extends(&self, observed_key: &str) -> bool {
+        self.prefixes.contains(observed_key)
+    }
     fn original(&self, c: &Candidate) -> String {
         self.originals
             .get(c.id as usize)
@@ -343,6 +365,30 @@ impl CandidateSource for UserLexicon {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_lexicon_extends_only_its_keys_prefixes() {
+        let u = UserLexicon::parse("due to this fact\ttherefore\nin order to\tto\n", "u.tsv")
+            .expect("parses");
+        for key in ["due", "due to", "due to this", "in", "in order"] {
+            assert!(u.extends(key), "{key}");
+        }
+        for key in [
+            "due to this fact",
+            "in order to",
+            "du",
+            "due t",
+            "order",
+            "to",
+        ] {
+            assert!(!u.extends(key), "{key}");
+        }
+        let both = Sources(vec![
+            Box::new(u),
+            Box::new(UserLexicon::parse("a b\tc\n", "v").unwrap()),
+        ]);
+        assert!(both.extends("a") && both.extends("due") && !both.extends("b"));
+    }
 
     #[test]
     fn user_lexicon_parses_and_mixes() {

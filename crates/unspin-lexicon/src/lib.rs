@@ -316,12 +316,32 @@ impl Lexicon {
         observed_key: &str,
         out: &mut Vec<(u32, f32, u8)>,
     ) {
+        if let Some(node) = self.walk_to(walk, observed_key)
+            && node.is_final()
+        {
+            self.decode_value(walk.out.cat(node.final_output()).value(), out);
+        }
+    }
+
+    /// False when no key starts with `observed_key` followed by a space (so no longer key
+    /// that grows it word by word exists). Continues `walk` like
+    /// [`Lexicon::candidate_ids_walk`]: right after that call for the same key it reads one
+    /// node.
+    pub fn extends_walk(&self, walk: &mut Walk, observed_key: &str) -> bool {
+        self.walk_to(walk, observed_key)
+            .is_some_and(|node| node.find_input(b' ').is_some())
+    }
+
+    /// The `fst` node of `observed_key`, continuing `walk` (see
+    /// [`Lexicon::candidate_ids_walk`]); `None` when no key has it as a prefix. On return,
+    /// `walk` holds the key, and its output so far when found.
+    fn walk_to(&self, walk: &mut Walk, observed_key: &str) -> Option<fst::raw::Node<'_>> {
         let fst = self.map.as_fst();
         let owner = self.id;
         let key = observed_key.as_bytes();
         let resume = walk.owner == owner && !walk.key.is_empty() && key.starts_with(&walk.key);
         if resume && walk.dead {
-            return; // a prefix of the key has no path
+            return None; // a prefix of the key has no path
         }
         let (mut node, mut acc, from) = if resume {
             (fst.node(walk.addr), walk.out, walk.key.len())
@@ -340,7 +360,7 @@ impl Lexicon {
                 None => {
                     walk.key.extend_from_slice(&key[..=n]);
                     walk.dead = true;
-                    return;
+                    return None;
                 }
             }
         }
@@ -348,9 +368,7 @@ impl Lexicon {
         walk.dead = false;
         walk.addr = node.addr();
         walk.out = acc;
-        if node.is_final() {
-            self.decode_value(acc.cat(node.final_output()).value(), out);
-        }
+        Some(node)
     }
 
     fn decode_value(&self, v: u64, out: &mut Vec<(u32, f32, u8)>) {
@@ -479,6 +497,14 @@ mod tests {
             lex.candidate_ids(&key, &mut a);
             lex.candidate_ids_walk(&mut walk, &key, &mut b);
             assert_eq!(a, b, "key {key:?}");
+            // Exactly when some key grows this one by a word (asked on the same walk).
+            let grown = format!("{key} ");
+            let expected = lex.keys().iter().any(|k| k.starts_with(&grown));
+            assert_eq!(
+                lex.extends_walk(&mut walk, &key),
+                expected,
+                "extends {key:?}"
+            );
         }
     }
 
@@ -491,6 +517,11 @@ mod tests {
             out.clear();
             lex.candidate_ids_walk(&mut walk, key, &mut out);
             assert_eq!(out.len(), usize::from(key == "due to this fact"), "{key}");
+            assert_eq!(
+                lex.extends_walk(&mut walk, key),
+                key != "due to this fact",
+                "{key}"
+            );
         }
         // A dead prefix answers at once; a key that does not extend the walk starts over.
         for key in [

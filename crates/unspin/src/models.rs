@@ -125,6 +125,9 @@ impl CandidateSource for Lex {
             }));
         })
     }
+    fn extends(&self, key: &str) -> bool {
+        WALK.with(|w| self.lex.extends_walk(&mut w.borrow_mut(), key))
+    }
     fn original(&self, c: &Candidate) -> String {
         self.lex.original(c.id).unwrap_or_default().to_string()
     }
