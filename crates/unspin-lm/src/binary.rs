@@ -1331,10 +1331,16 @@ impl Model {
     /// score them, and their memory reads overlap. Only a hint; results never change.
     #[inline]
     pub fn prefetch(&self, state: &State, word: WordId) {
+        self.prefetch_parts(&state.words, state.len, word);
+    }
+
+    /// [`Model::prefetch`] on a state's raw parts (see [`State::into_parts`]).
+    #[inline]
+    pub fn prefetch_parts(&self, words: &[WordId; MAX_ORDER], len: u8, word: WordId) {
         let word = self.clamp_id(word);
-        let len = (state.len as usize).min(self.order - 1).min(MAX_ORDER);
+        let len = (len as usize).min(self.order - 1).min(MAX_ORDER - 1);
         let mut h = start(word);
-        for (i, &c) in state.words.iter().take(len).enumerate() {
+        for (i, &c) in words.iter().enumerate().take(len) {
             h = extend(h, c);
             self.prefetch_slot(i + 2, h);
         }
@@ -1344,54 +1350,71 @@ impl Model {
     /// the following state to `out`.
     #[inline]
     pub fn score(&self, state: &State, word: WordId, out: &mut State) -> f32 {
+        let (p, len) = self.score_parts(
+            &state.words,
+            &state.backoff,
+            state.len,
+            word,
+            &mut out.words,
+            &mut out.backoff,
+        );
+        out.len = len;
+        p
+    }
+
+    /// [`Model::score`] on raw state parts (see [`State::into_parts`]), for callers that keep
+    /// states in their own type: reads the state's words, backoffs and length, writes the next
+    /// state's words and backoffs, returns the log10 probability and the next state's length.
+    /// Entries of `out_words`/`out_backoff` past that length are left as they were.
+    #[inline]
+    pub fn score_parts(
+        &self,
+        words: &[WordId; MAX_ORDER],
+        backoff: &[f32; MAX_ORDER],
+        len: u8,
+        word: WordId,
+        out_words: &mut [WordId; MAX_ORDER],
+        out_backoff: &mut [f32; MAX_ORDER],
+    ) -> (f32, u8) {
         let word = self.clamp_id(word);
         let uni = self.unigram(word);
         let mut p = self.p(1, uni);
         let n = self.order;
-        let len = (state.len as usize).min(n - 1).min(MAX_ORDER);
-        out.len = 0;
+        // At most MAX_ORDER - 1 context words: every index below is in bounds.
+        let len = (len as usize).min(n - 1).min(MAX_ORDER - 1);
+        let mut out_len = 0u8;
         if n > 1 {
-            out.words[0] = word;
-            out.backoff[0] = self.b(1, uni);
-            out.len = 1;
+            out_words[0] = word;
+            out_backoff[0] = self.b(1, uni);
+            out_len = 1;
         }
         // Hash every candidate n-gram first and prefetch their slots, so that the table
         // reads of all orders overlap instead of waiting for each other.
         let mut keys = [0u64; MAX_ORDER];
         let mut h = start(word);
-        for (i, (&c, key)) in state
-            .words
-            .iter()
-            .zip(keys.iter_mut())
-            .take(len)
-            .enumerate()
-        {
-            h = extend(h, c);
-            *key = h;
+        for i in 0..len {
+            h = extend(h, words[i]);
+            keys[i] = h;
             self.prefetch_slot(i + 2, h);
         }
         let mut matched = 0usize;
-        for (i, (&c, &h)) in state.words.iter().zip(keys.iter()).take(len).enumerate() {
+        for i in 0..len {
             let k = i + 2;
-            match self.find(k, h) {
-                Some(hit) => {
-                    p = self.p(k, hit);
-                    matched = i + 1;
-                    if let (true, Some(wd), Some(bo)) =
-                        (k < n, out.words.get_mut(k - 1), out.backoff.get_mut(k - 1))
-                    {
-                        *wd = c;
-                        *bo = self.b(k, hit);
-                        out.len = k as u8;
-                    }
-                }
-                None => break,
+            let Some(hit) = self.find(k, keys[i]) else {
+                break;
+            };
+            p = self.p(k, hit);
+            matched = i + 1;
+            if k < n {
+                out_words[k - 1] = words[i];
+                out_backoff[k - 1] = self.b(k, hit);
+                out_len = k as u8;
             }
         }
-        for &b in state.backoff.iter().take(len).skip(matched) {
+        for &b in &backoff[matched..len] {
             p += b;
         }
-        p
+        (p, out_len)
     }
 
     /// log10 probability of a sentence of ids (without `<s>`/`</s>`, which are added).

@@ -265,6 +265,38 @@ fn state_api_matches_log10_prob() {
 }
 
 #[test]
+fn raw_parts_score_in_place_like_states() {
+    let data = toy(4, vec![0, 1, 1, 1], 1);
+    let m = Model::from_bytes(binary_bytes(&data, &exact(), Path::new("x")).unwrap()).unwrap();
+    for t in TOY {
+        for s in crate::lm_sentences(t) {
+            let mut st = m.begin_sentence();
+            let (mut words, mut backoff, mut len) = st.into_parts();
+            for w in s
+                .iter()
+                .map(|w| m.id(w))
+                .chain([m.eos(), m.vocab_size() as u32 + 7])
+            {
+                let mut next = st;
+                let p = m.score(&st, w, &mut next);
+                // Outputs start as garbage: only the first `len` entries are the state's.
+                let (mut ow, mut ob) = ([u32::MAX; crate::MAX_ORDER], [f32::NAN; crate::MAX_ORDER]);
+                m.prefetch_parts(&words, len, w);
+                let (q, n) = m.score_parts(&words, &backoff, len, w, &mut ow, &mut ob);
+                assert_eq!(p.to_bits(), q.to_bits(), "{s:?} {w}");
+                assert_eq!(next.words(), &ow[..n as usize]);
+                let (_, nb, nl) = next.into_parts();
+                assert_eq!(nl, n);
+                assert_eq!(nb[..n as usize], ob[..n as usize]);
+                assert!(ow[n as usize..].iter().all(|&x| x == u32::MAX));
+                st = next;
+                (words, backoff, len) = st.into_parts();
+            }
+        }
+    }
+}
+
+#[test]
 fn sentence_of_words_longer_than_the_stack_buffer() {
     let data = toy(4, vec![0, 1, 1, 1], 1);
     let m = Model::from_bytes(binary_bytes(&data, &exact(), Path::new("x")).unwrap()).unwrap();

@@ -11,10 +11,6 @@ use unspin_engine::{
 // The engine's state holds the LM crate's state unchanged.
 const _: () = assert!(LM_STATE_WORDS == unspin_lm::MAX_ORDER);
 
-fn to_lm(s: &LmState) -> unspin_lm::State {
-    unspin_lm::State::from_parts(s.words, s.aux, s.len)
-}
-
 fn from_lm(s: unspin_lm::State) -> LmState {
     let (words, aux, len) = s.into_parts();
     LmState { words, aux, len }
@@ -47,13 +43,20 @@ impl LanguageModel for Lm {
     }
     #[inline]
     fn prefetch(&self, state: &LmState, word: WordId) {
-        self.0.prefetch(&to_lm(state), word);
+        self.0.prefetch_parts(&state.words, state.len, word);
     }
     #[inline]
     fn score(&self, state: &LmState, word: WordId, out: &mut LmState) -> f32 {
-        let mut next = unspin_lm::State::default();
-        let p = self.0.score(&to_lm(state), word, &mut next);
-        *out = from_lm(next);
+        // The engine's state is the LM's, field for field: scored in place, no copies.
+        let (p, len) = self.0.score_parts(
+            &state.words,
+            &state.aux,
+            state.len,
+            word,
+            &mut out.words,
+            &mut out.aux,
+        );
+        out.len = len;
         p
     }
 }
