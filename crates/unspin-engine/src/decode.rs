@@ -766,8 +766,8 @@ impl Decoder<'_> {
                 key_ids.push(t.id);
                 j += 1;
                 cands.clear();
-                self.lex.candidates(&key, &mut cands);
-                cands.truncate(self.params.max_candidates);
+                self.lex
+                    .candidates_up_to(&key, self.params.max_candidates, &mut cands);
                 // No longer key starts with this one: the span stops growing here.
                 let more = self.lex.extends(&key);
                 if cands.is_empty() {

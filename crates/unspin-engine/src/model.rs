@@ -118,6 +118,13 @@ pub trait CandidateSource: Send + Sync {
     fn max_key_words(&self) -> usize;
     /// Appends the candidates for `observed_key` (normalised words joined by single spaces).
     fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>);
+    /// Appends the first `limit` of what [`CandidateSource::candidates`] would, in the same
+    /// order. Sources that can stop early (decoding fewer entries) override it.
+    fn candidates_up_to(&self, observed_key: &str, limit: usize, out: &mut Vec<Candidate>) {
+        let from = out.len();
+        self.candidates(observed_key, out);
+        out.truncate(from.saturating_add(limit));
+    }
     /// False when no key of the source starts with `observed_key` followed by a space: the
     /// decoder then stops growing the key. Must never be false when such a key exists; the
     /// default (for sources that cannot tell) is true.
@@ -151,11 +158,53 @@ impl CandidateSource for Sources {
     }
 
     fn candidates(&self, observed_key: &str, out: &mut Vec<Candidate>) {
+        self.collect(observed_key, usize::MAX, out);
+    }
+
+    fn candidates_up_to(&self, observed_key: &str, limit: usize, out: &mut Vec<Candidate>) {
+        let from = out.len();
+        self.collect(observed_key, limit, out);
+        out.truncate(from.saturating_add(limit));
+    }
+
+    fn extends(&self, observed_key: &str) -> bool {
+        self.0.iter().any(|s| s.extends(observed_key))
+    }
+
+    fn original(&self, c: &Candidate) -> String {
+        self.0
+            .get(c.source as usize)
+            .map(|s| s.original(c))
+            .unwrap_or_default()
+    }
+
+    fn words(&self, c: &Candidate, lm: &dyn LanguageModel, out: &mut Vec<WordId>) {
+        if let Some(s) = self.0.get(c.source as usize) {
+            s.words(c, lm, out);
+        }
+    }
+
+    fn is_original(&self, norm: &str, id: WordId, lm: &dyn LanguageModel) -> bool {
+        self.0.iter().any(|s| s.is_original(norm, id, lm))
+    }
+}
+
+impl Sources {
+    /// The merged candidates, with at most `first_limit` from the first source. Merging keeps
+    /// an original's first proposal and folds later ones into it, so the first source's
+    /// entries lead the list: past `first_limit` of them nothing of the list's first
+    /// `first_limit` entries depends on the rest (which is what makes
+    /// [`CandidateSource::candidates_up_to`] exact).
+    fn collect(&self, observed_key: &str, first_limit: usize, out: &mut Vec<Candidate>) {
         let start = out.len();
         let mut sources = 0;
         for (k, s) in self.0.iter().enumerate() {
             let from = out.len();
-            s.candidates(observed_key, out);
+            if k == 0 {
+                s.candidates_up_to(observed_key, first_limit, out);
+            } else {
+                s.candidates(observed_key, out);
+            }
             for c in &mut out[from..] {
                 c.source = k as u32;
             }
@@ -186,27 +235,6 @@ impl CandidateSource for Sources {
             i += 1;
             stay
         });
-    }
-
-    fn extends(&self, observed_key: &str) -> bool {
-        self.0.iter().any(|s| s.extends(observed_key))
-    }
-
-    fn original(&self, c: &Candidate) -> String {
-        self.0
-            .get(c.source as usize)
-            .map(|s| s.original(c))
-            .unwrap_or_default()
-    }
-
-    fn words(&self, c: &Candidate, lm: &dyn LanguageModel, out: &mut Vec<WordId>) {
-        if let Some(s) = self.0.get(c.source as usize) {
-            s.words(c, lm, out);
-        }
-    }
-
-    fn is_original(&self, norm: &str, id: WordId, lm: &dyn LanguageModel) -> bool {
-        self.0.iter().any(|s| s.is_original(norm, id, lm))
     }
 }
 
@@ -388,6 +416,26 @@ mod tests {
             Box::new(UserLexicon::parse("a b\tc\n", "v").unwrap()),
         ]);
         assert!(both.extends("a") && both.extends("due") && !both.extends("b"));
+    }
+
+    #[test]
+    fn candidates_up_to_is_the_merged_list_cut() {
+        // The first source proposes five originals for `x`, the others repeat some of them
+        // (merged into the first proposal) and add their own.
+        let first =
+            UserLexicon::parse("x\ta\t5\nx\tb\t4\nx\tc\t3\nx\td\t2\nx\te\t1\n", "1").unwrap();
+        let second = UserLexicon::parse("x\te\nx\tf\nx\ta\n", "2").unwrap();
+        let third = UserLexicon::parse("x\tf\nx\tg\n", "3").unwrap();
+        let all = Sources(vec![Box::new(first), Box::new(second), Box::new(third)]);
+        let mut full = Vec::new();
+        all.candidates("x", &mut full);
+        let texts: Vec<String> = full.iter().map(|c| all.original(c)).collect();
+        assert_eq!(texts, ["a", "b", "c", "d", "e", "f", "g"]);
+        for limit in 0..=full.len() + 1 {
+            let mut cut = vec![full[0]]; // appends after what is there
+            all.candidates_up_to("x", limit, &mut cut);
+            assert_eq!(&cut[1..], &full[..limit.min(full.len())], "limit {limit}");
+        }
     }
 
     #[test]

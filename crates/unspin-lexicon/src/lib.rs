@@ -133,7 +133,16 @@ pub struct Walk {
     dead: bool,
     addr: fst::raw::CompiledAddr,
     out: fst::raw::Output,
+    /// Where the walks of one-word keys from the root ended (the walk's fields after each),
+    /// so that a word seen before is not walked again: text repeats its words.
+    words: rustc_hash::FxHashMap<Box<[u8]>, WalkEnd>,
 }
+
+/// A remembered walk: (dead, bytes walked, node, output so far).
+type WalkEnd = (bool, usize, fst::raw::CompiledAddr, fst::raw::Output);
+
+/// Most one-word walks a [`Walk`] remembers (then it forgets them all and starts over).
+const WALK_WORDS: usize = 1 << 16;
 
 impl Default for Walk {
     fn default() -> Self {
@@ -143,6 +152,7 @@ impl Default for Walk {
             dead: false,
             addr: 0,
             out: fst::raw::Output::zero(),
+            words: Default::default(),
         }
     }
 }
@@ -301,7 +311,7 @@ impl Lexicon {
     /// source flags)`, best first; resolve ids with [`Lexicon::original`]. Allocation-free.
     pub fn candidate_ids(&self, observed_key: &str, out: &mut Vec<(u32, f32, u8)>) {
         if let Some(v) = self.map.get(observed_key) {
-            self.decode_value(v, out);
+            self.decode_value(v, usize::MAX, out);
         }
     }
 
@@ -316,10 +326,22 @@ impl Lexicon {
         observed_key: &str,
         out: &mut Vec<(u32, f32, u8)>,
     ) {
+        self.candidate_ids_walk_up_to(walk, observed_key, usize::MAX, out);
+    }
+
+    /// The first `limit` answers of [`Lexicon::candidate_ids_walk`] (the rest are not
+    /// decoded).
+    pub fn candidate_ids_walk_up_to(
+        &self,
+        walk: &mut Walk,
+        observed_key: &str,
+        limit: usize,
+        out: &mut Vec<(u32, f32, u8)>,
+    ) {
         if let Some(node) = self.walk_to(walk, observed_key)
             && node.is_final()
         {
-            self.decode_value(walk.out.cat(node.final_output()).value(), out);
+            self.decode_value(walk.out.cat(node.final_output()).value(), limit, out);
         }
     }
 
@@ -339,9 +361,20 @@ impl Lexicon {
         let fst = self.map.as_fst();
         let owner = self.id;
         let key = observed_key.as_bytes();
+        if walk.owner != owner {
+            walk.words.clear(); // remembered in another lexicon's fst
+        }
         let resume = walk.owner == owner && !walk.key.is_empty() && key.starts_with(&walk.key);
         if resume && walk.dead {
             return None; // a prefix of the key has no path
+        }
+        let one_word = !resume && key.len() <= 32 && !key.contains(&b' ');
+        if one_word && let Some(&(dead, len, addr, out)) = walk.words.get(key) {
+            walk.owner = owner;
+            walk.key.clear();
+            walk.key.extend_from_slice(&key[..len]);
+            (walk.dead, walk.addr, walk.out) = (dead, addr, out);
+            return (!dead).then(|| fst.node(addr));
         }
         let (mut node, mut acc, from) = if resume {
             (fst.node(walk.addr), walk.out, walk.key.len())
@@ -350,6 +383,7 @@ impl Lexicon {
         };
         walk.owner = owner;
         walk.key.clear();
+        let mut found = true;
         for (n, &b) in key.iter().enumerate().skip(from) {
             match node.find_input(b) {
                 Some(t) => {
@@ -359,22 +393,31 @@ impl Lexicon {
                 }
                 None => {
                     walk.key.extend_from_slice(&key[..=n]);
-                    walk.dead = true;
-                    return None;
+                    found = false;
+                    break;
                 }
             }
         }
-        walk.key.extend_from_slice(key);
-        walk.dead = false;
-        walk.addr = node.addr();
-        walk.out = acc;
-        Some(node)
+        if found {
+            walk.key.extend_from_slice(key);
+            walk.addr = node.addr();
+            walk.out = acc;
+        }
+        walk.dead = !found;
+        if one_word {
+            if walk.words.len() >= WALK_WORDS {
+                walk.words.clear();
+            }
+            let end = (walk.dead, walk.key.len(), walk.addr, walk.out);
+            walk.words.insert(key.into(), end);
+        }
+        found.then_some(node)
     }
 
-    fn decode_value(&self, v: u64, out: &mut Vec<(u32, f32, u8)>) {
+    fn decode_value(&self, v: u64, limit: usize, out: &mut Vec<(u32, f32, u8)>) {
         let (mut at, count) = ((v >> 8) as usize, (v & 0xff) as usize);
         let cands = self.section(1);
-        for _ in 0..count {
+        for _ in 0..count.min(limit) {
             let Some((id, q, sources)) = format::decode_candidate(cands, &mut at) else {
                 break;
             };
@@ -539,6 +582,32 @@ mod tests {
             &[lex, Lexicon::from_bytes(sample()).unwrap()],
             &[(0, 0, 2), (1, 0, 2), (0, 2, 4), (1, 2, 4), (0, 2, 3)],
         );
+    }
+
+    #[test]
+    fn remembered_words_stay_bounded_and_right() {
+        let lex = Lexicon::from_bytes(sample()).unwrap();
+        let mut walk = Walk::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for n in 0..WALK_WORDS + 10 {
+            let key = if n % 1000 == 0 {
+                "counterfeit".to_string()
+            } else {
+                format!("w{n}")
+            };
+            a.clear();
+            b.clear();
+            lex.candidate_ids(&key, &mut a);
+            lex.candidate_ids_walk(&mut walk, &key, &mut b);
+            assert_eq!(a, b, "{key}");
+            assert!(walk.words.len() <= WALK_WORDS);
+        }
+        // A remembered word still continues into a phrase.
+        for key in ["counterfeit", "counterfeit", "counterfeit consciousness"] {
+            b.clear();
+            lex.candidate_ids_walk(&mut walk, key, &mut b);
+            assert_eq!(b.len(), 1, "{key}");
+        }
     }
 
     #[test]

@@ -113,12 +113,15 @@ impl CandidateSource for Lex {
         self.lex.max_key_words()
     }
     fn candidates(&self, key: &str, out: &mut Vec<Candidate>) {
+        self.candidates_up_to(key, usize::MAX, out);
+    }
+    fn candidates_up_to(&self, key: &str, limit: usize, out: &mut Vec<Candidate>) {
         BUF.with(|b| {
             let mut b = b.borrow_mut();
             b.clear();
             WALK.with(|w| {
                 self.lex
-                    .candidate_ids_walk(&mut w.borrow_mut(), key, &mut b)
+                    .candidate_ids_walk_up_to(&mut w.borrow_mut(), key, limit, &mut b)
             });
             out.extend(b.iter().map(|&(id, ln, dicts)| Candidate {
                 id,
@@ -154,7 +157,10 @@ impl CandidateSource for Lex {
         let (offs, words) = self.table(lm);
         let i = c.id as usize;
         if let (Some(&a), Some(&b)) = (offs.get(i), offs.get(i + 1)) {
-            out.extend_from_slice(words.get(a as usize..b as usize).unwrap_or(&[]));
+            // One or two words nearly always: pushed one by one, not through a memcpy call.
+            for &w in words.get(a as usize..b as usize).unwrap_or(&[]) {
+                out.push(w);
+            }
         }
     }
 }
