@@ -26,8 +26,8 @@
 //!    edits (*due to this fact* → *therefore*) compete whole against word edits.
 
 use crate::model::{
-    Candidate, CandidateSource, DICT_MOBY, DICT_WORDNET, LM_STATE_WORDS, LanguageModel, LmState,
-    WordId,
+    Candidate, CandidateSource, DICT_LEARNED, DICT_MOBY, DICT_WORDNET, LM_STATE_WORDS,
+    LanguageModel, LmState, WordId,
 };
 use unspin_text::{Token, TokenKind};
 
@@ -107,6 +107,11 @@ pub struct Params {
     /// (at most 3), renormalised so the span's total odds of being spun do not change (see
     /// `Decoder::document_cache`). 0 turns it off.
     pub cache_weight: f64,
+    /// Spin rate of edits learned from tortured phrases, when the document's estimated rate is
+    /// lower (0: off, the default; [`Params::for_papers`] sets it): a paper is rarely spun
+    /// throughout, yet may carry a few tortured phrases, which the document's low rate would
+    /// otherwise hide.
+    pub learned_rate: f64,
 }
 
 impl Default for Params {
@@ -133,11 +138,24 @@ impl Default for Params {
             calib_shift: -0.31,
             dict_prior: 2.0,
             cache_weight: 2.0,
+            learned_rate: 0.0,
         }
     }
 }
 
+/// [`Params::learned_rate`] of [`Params::for_papers`], chosen on the tortured phrases in
+/// context (`bench/check/tortured-context.py`) and dev false alarms.
+pub const PAPERS_LEARNED_RATE: f64 = 0.03;
+
 impl Params {
+    /// Parameters for screening scientific papers for tortured phrases: substitutions learned
+    /// from them get [`PAPERS_LEARNED_RATE`]; more found in otherwise clean text, at more false
+    /// alarms on clean prose.
+    pub fn for_papers(mut self) -> Self {
+        self.learned_rate = PAPERS_LEARNED_RATE;
+        self
+    }
+
     /// Prior log-odds that a text of `words` words is spun. The prior against "spun" absorbs
     /// the chance preferences of the language model that any clean text shows, and those grow
     /// with length: so it scales with the number of words up to `prior_words`, and a short
@@ -171,6 +189,7 @@ impl Params {
             "calib_shift" => self.calib_shift = value,
             "dict_prior" => self.dict_prior = value,
             "cache_weight" => self.cache_weight = value,
+            "learned_rate" => self.learned_rate = value,
             _ => return Err(format!("unknown parameter `{name}`")),
         }
         Ok(())
@@ -1111,6 +1130,15 @@ impl Decoder<'_> {
         // A text as written has no spinner whose dictionary could be favoured.
         let dw = dw.toward_even(p_spun);
         set_rate(edges, eff, &dw);
+        if p.learned_rate > eff {
+            // Tortured phrases stand in otherwise clean papers: an edit learned from them is
+            // judged at a rate of its own when the document's is lower.
+            let (ln_rate, ln_kept) = (p.learned_rate.ln(), (1.0 - p.learned_rate).ln());
+            for e in edges.iter_mut().filter(|e| e.dicts & DICT_LEARNED != 0) {
+                let own = e.base + e.events as f64 * ln_rate - e.covered as f64 * ln_kept;
+                e.llr = e.llr.max(own);
+            }
+        }
         (eff, llr, p_spun)
     }
 

@@ -28,6 +28,7 @@ Examples:
   cat pages.jsonl | unspin check --input jsonl --format jsonl -
   unspin restore article.txt > restored.txt     the restored text, nothing else
   unspin check --fail-over 0.8 drafts/*.txt     exit 1 when a document looks spun
+  unspin check --papers paper.txt               screening a paper for tortured phrases
 
 Exit status: 0 ok, 1 a document scored at or above --fail-over, 2 error.";
 
@@ -80,6 +81,12 @@ struct EngineOpts {
     /// Refuse inputs larger than this many bytes.
     #[arg(long, default_value_t = input::DEFAULT_MAX_BYTES, value_name = "BYTES")]
     max_bytes: u64,
+    /// Screening scientific papers: substitutions learned from tortured phrases (*bosom
+    /// peril* → *breast cancer*) are judged at a rate of their own, since a paper is rarely
+    /// spun throughout but may carry a few of them. Finds more tortured phrases in otherwise
+    /// clean text, at more false alarms on clean prose.
+    #[arg(long)]
+    papers: bool,
     /// Override a decoder parameter (experts; see `Params` in unspin-engine), e.g.
     /// `--set prior_spun=0.05`.
     #[arg(long = "set", value_name = "NAME=VALUE", hide_short_help = true)]
@@ -126,7 +133,7 @@ fn parse_unit(s: &str) -> Result<f64, String> {
 }
 
 fn engine(o: &EngineOpts) -> Result<unspin_engine::Engine> {
-    let params = model_cmd::params_with(&o.overrides)?;
+    let params = model_cmd::params_with(o.papers, &o.overrides)?;
     models::load_engine(&o.model, params)
 }
 

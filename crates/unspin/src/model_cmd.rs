@@ -264,6 +264,10 @@ pub struct EvalArgs {
     /// Write each finding with its truth here (JSONL), for error analysis.
     #[arg(long)]
     dump: Option<PathBuf>,
+    /// Screening scientific papers: judge substitutions learned from tortured phrases at a
+    /// rate of their own (see `unspin check --help`).
+    #[arg(long)]
+    papers: bool,
     /// Override a decoder parameter (experiments), e.g. `--set lm_weight=0.8`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     overrides: Vec<String>,
@@ -271,7 +275,7 @@ pub struct EvalArgs {
 
 impl EvalArgs {
     pub fn run(self) -> Result<i32> {
-        let params = params_with(&self.overrides)?;
+        let params = params_with(self.papers, &self.overrides)?;
         let engine = crate::models::load_engine(&self.model, params)?;
         let name = self.set.display().to_string();
         let f = std::fs::File::open(&self.set).with_context(|| format!("{name}: cannot open"))?;
@@ -383,9 +387,14 @@ impl EvalArgs {
     }
 }
 
-/// Default parameters with `NAME=VALUE` overrides applied.
-pub fn params_with(overrides: &[String]) -> Result<Params> {
-    let mut params = Params::default();
+/// Default parameters (for papers: [`Params::for_papers`]) with `NAME=VALUE` overrides
+/// applied.
+pub fn params_with(papers: bool, overrides: &[String]) -> Result<Params> {
+    let mut params = if papers {
+        Params::default().for_papers()
+    } else {
+        Params::default()
+    };
     for kv in overrides {
         let (k, v) = kv
             .split_once('=')

@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Engine, Params};
+use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Engine};
 
 /// Options of `unspin serve`.
 #[derive(clap::Args, Debug)]
@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// Default confidence threshold (a request may give its own).
     #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = crate::parse_unit)]
     pub threshold: f64,
+    /// Screening scientific papers (as `unspin check --papers`) for every request.
+    #[arg(long)]
+    pub papers: bool,
     /// Largest request body accepted, in bytes; larger requests get 413.
     #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
     pub max_body: usize,
@@ -725,7 +728,8 @@ pub fn run(args: ServeArgs) -> Result<i32> {
         ),
         None => None,
     };
-    let engine = crate::models::load_engine(&args.model, Params::default())?;
+    let params = crate::model_cmd::params_with(args.papers, &[])?;
+    let engine = crate::models::load_engine(&args.model, params)?;
     let index = index.map(|ix| Arc::new(ix) as Arc<dyn SourceIndex>);
     let st = state(engine, index, &args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -754,6 +758,7 @@ pub fn run(args: ServeArgs) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unspin_engine::Params;
 
     fn toy_state() -> Arc<AppState> {
         let engine = Engine::new(
@@ -766,6 +771,7 @@ mod tests {
             index: None,
             model: Default::default(),
             threshold: DEFAULT_THRESHOLD,
+            papers: false,
             max_body: 1000,
             timeout: 30.0,
             header_timeout: Duration::from_secs(10),

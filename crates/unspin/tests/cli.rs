@@ -548,3 +548,27 @@ fn long_text_is_judged_passage_by_passage() {
     }
     assert!(findings.len() >= alone["findings"].as_array().unwrap().len());
 }
+
+#[test]
+fn papers_mode_finds_a_lone_tortured_phrase_in_clean_text() {
+    // One tortured phrase in an otherwise clean paragraph: the document's spin rate is low,
+    // which hides it by default; `--papers` judges learned substitutions at their own rate.
+    let path = example("paper-tortured.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text.find("bosom peril").unwrap();
+    let on_phrase = |v: &serde_json::Value| -> Vec<String> {
+        v[0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["start"].as_u64() == Some(at as u64))
+            .map(|f| f["suggestion"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let plain = unspin(&["check", "--format", "json", &path], None);
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    assert!(on_phrase(&json(&plain)).is_empty());
+    let papers = unspin(&["check", "--papers", "--format", "json", &path], None);
+    assert_eq!(papers.status.code(), Some(0), "{}", stderr(&papers));
+    assert_eq!(on_phrase(&json(&papers)), ["breast cancer"]);
+}
