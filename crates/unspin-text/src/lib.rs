@@ -227,33 +227,33 @@ pub enum Case {
 
 /// Classifies the case pattern of `word`.
 pub fn case_of(word: &str) -> Case {
-    // (first letter lowercase, any later letter uppercase, any later letter lowercase, any
-    // later letter at all); ASCII words, nearly all of them, take the byte loop.
-    let (first_lower, rest_upper, rest_lower, rest) = if word.is_ascii() {
-        let mut letters = word.bytes().filter(u8::is_ascii_alphabetic);
-        let Some(first) = letters.next() else {
-            return Case::Lower;
-        };
-        let (mut up, mut low, mut any) = (false, false, false);
-        for b in letters {
-            up |= b.is_ascii_uppercase();
-            low |= b.is_ascii_lowercase();
-            any = true;
-        }
-        (first.is_ascii_lowercase(), up, low, any)
+    // ASCII words, nearly all of them, take the byte loop.
+    if word.is_ascii() {
+        case_from(
+            word.bytes()
+                .filter(u8::is_ascii_alphabetic)
+                .map(|b| (b.is_ascii_lowercase(), b.is_ascii_uppercase())),
+        )
     } else {
-        let mut letters = word.chars().filter(|c| c.is_alphabetic());
-        let Some(first) = letters.next() else {
-            return Case::Lower;
-        };
-        let (mut up, mut low, mut any) = (false, false, false);
-        for c in letters {
-            up |= c.is_uppercase();
-            low |= c.is_lowercase();
-            any = true;
-        }
-        (first.is_lowercase(), up, low, any)
+        case_from(
+            word.chars()
+                .filter(|c| c.is_alphabetic())
+                .map(|c| (c.is_lowercase(), c.is_uppercase())),
+        )
+    }
+}
+
+/// The case pattern of a word's letters, given as (lowercase, uppercase) flags.
+fn case_from(mut letters: impl Iterator<Item = (bool, bool)>) -> Case {
+    let Some((first_lower, _)) = letters.next() else {
+        return Case::Lower;
     };
+    let (mut rest_upper, mut rest_lower, mut rest) = (false, false, false);
+    for (lower, upper) in letters {
+        rest_upper |= upper;
+        rest_lower |= lower;
+        rest = true;
+    }
     if first_lower {
         if rest_upper { Case::Mixed } else { Case::Lower }
     } else if !rest_upper {
