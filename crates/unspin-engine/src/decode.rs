@@ -571,13 +571,7 @@ impl Decoder<'_> {
         for t in &unspin_text::tokenize(text) {
             let raw = t.text(text);
             if spinnable(t, raw, unspin_text::case_of(raw)) {
-                norm.clear();
-                if raw.is_ascii() {
-                    norm.push_str(raw);
-                    norm.make_ascii_lowercase();
-                } else {
-                    norm.push_str(&unspin_text::normalize(raw));
-                }
+                unspin_text::normalize_into(raw, &mut norm);
                 *counts.entry(self.lm.id(&norm)).or_default() += 1;
             }
         }

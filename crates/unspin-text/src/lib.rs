@@ -197,19 +197,27 @@ fn is_closer(c: char) -> bool {
 
 /// Normalises a word for lookups: lowercase, typographic apostrophes as `'`.
 pub fn normalize(word: &str) -> String {
+    let mut s = String::with_capacity(word.len());
+    normalize_into(word, &mut s);
+    s
+}
+
+/// [`normalize`] into a buffer that is cleared first (no allocation once it is big enough).
+pub fn normalize_into(word: &str, out: &mut String) {
+    out.clear();
     if word.is_ascii() {
         // The common case: ASCII lowercasing, and `'` is already the apostrophe.
-        return word.to_ascii_lowercase();
+        out.push_str(word);
+        out.make_ascii_lowercase();
+        return;
     }
-    let mut s = String::with_capacity(word.len());
     for c in word.chars() {
         if is_apostrophe(c) {
-            s.push('\'');
+            out.push('\'');
         } else {
-            s.extend(c.to_lowercase());
+            out.extend(c.to_lowercase());
         }
     }
-    s
 }
 
 /// The case pattern of a word, used to give a suggestion the case of the text it replaces.

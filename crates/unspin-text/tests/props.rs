@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use unspin_text::html::visible_text;
-use unspin_text::{Case, apply_edits, case_of, is_apostrophe, normalize, tokenize};
+use unspin_text::{Case, apply_edits, case_of, is_apostrophe, normalize, normalize_into, tokenize};
 
 /// Text made of pieces that exercise the tokenizer: words, numbers, joiners, whitespace,
 /// newlines and multi-byte characters.
@@ -168,6 +168,9 @@ proptest! {
     fn normalize_and_case_match_their_definitions(text in any_text()) {
         for word in text.split_whitespace().chain([text.as_str()]) {
             prop_assert_eq!(normalize(word), normalize_reference(word), "{:?}", word);
+            let mut buf = String::from("left over");
+            normalize_into(word, &mut buf);
+            prop_assert_eq!(buf, normalize_reference(word));
             prop_assert_eq!(case_of(word), case_reference(word), "{:?}", word);
         }
     }
