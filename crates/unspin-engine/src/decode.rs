@@ -1126,11 +1126,12 @@ impl Decoder<'_> {
         set_rate(edges, eff, &dw);
         if p.learned_rate > eff {
             // Tortured phrases stand in otherwise clean papers: an edit learned from them is
-            // judged at a rate of its own when the document's is lower.
-            let (ln_rate, ln_kept) = (p.learned_rate.ln(), (1.0 - p.learned_rate).ln());
+            // judged at a rate of its own when the document's is lower (its ρ terms at that
+            // rate instead, the rest of its log-odds as they are).
+            let ln_rate = p.learned_rate.ln() - eff.ln();
+            let ln_kept = (1.0 - p.learned_rate).ln() - (1.0 - eff).ln();
             for e in edges.iter_mut().filter(|e| e.dicts & DICT_LEARNED != 0) {
-                let own = e.base + e.events as f64 * ln_rate - e.covered as f64 * ln_kept;
-                e.llr = e.llr.max(own);
+                e.llr += e.events as f64 * ln_rate - e.covered as f64 * ln_kept;
             }
         }
         (eff, llr, p_spun)
