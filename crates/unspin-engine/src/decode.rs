@@ -1054,6 +1054,28 @@ impl Decoder<'_> {
         if !in_terms {
             return 0.0;
         }
+        // A term overlapping the span has two neighbouring words of which one is in it:
+        // without such a pair among the span and its two neighbours, no window is needed.
+        let at = |k: usize| -> WordId {
+            match words {
+                Some(w) => w[k - i],
+                None => toks[k].id,
+            }
+        };
+        let len = words.map_or(j - i, <[WordId]>::len);
+        if len == 0 {
+            return 0.0;
+        }
+        let before = (i > 0 && !tokens[i].sentence_start).then(|| toks[i - 1].id);
+        let after = (j < toks.len() && !tokens[j].sentence_start).then(|| toks[j].id);
+        let first = at(i);
+        let last = at(i + len - 1);
+        let paired = before.is_some_and(|b| terms.is_bigram(b, first))
+            || (i..i + len - 1).any(|k| terms.is_bigram(at(k), at(k + 1)))
+            || after.is_some_and(|a| terms.is_bigram(last, a));
+        if !paired {
+            return 0.0;
+        }
         let reach = terms.max_words().saturating_sub(1);
         let mut lo = i;
         while lo > 0 && i - lo < reach && !tokens[lo].sentence_start {

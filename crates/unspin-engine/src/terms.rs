@@ -89,6 +89,12 @@ impl Terms {
     }
 
     /// Whether `words` begins some known term (and is not all of it).
+    /// Whether `a b` stands in some term.
+    #[inline]
+    pub fn is_bigram(&self, a: WordId, b: WordId) -> bool {
+        self.bigrams.contains(&bigram(a, b))
+    }
+
     pub fn is_prefix(&self, words: &[WordId]) -> bool {
         match words {
             [] => true,
