@@ -40,19 +40,30 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     rows[str(r["id"])] = r
 norm = lambda s: " ".join(s.lower().split())
-n = flagged = exact = 0
+def without_acronym(e):
+    # "hidden markov model hmm": the list's expected term carries the acronym that follows it in
+    # papers, "(HMM)", which the tortured phrase leaves out (spinners keep acronyms).
+    w = e.split()
+    t = w[-1] if w else ""
+    if 2 <= len(t) <= 6 and t.isalpha() and len(w) > len(t) and \
+            "".join(x[0] for x in w[-1 - len(t):-1]) == t:
+        return " ".join(w[:-1])
+    return e
+n = flagged = exact = exact_acr = 0
 for line in open(sys.argv[2]):
     d = json.loads(line)
     r = rows[str(d["id"])]
     n += 1
     flagged += bool(d["findings"])
     exact += norm(d["restored"]) == norm(r["expected"])
+    exact_acr += norm(d["restored"]) in (norm(r["expected"]), without_acronym(norm(r["expected"])))
 c = cf = 0
 for line in open(sys.argv[3]):
     d = json.loads(line)
     c += 1
     cf += bool(d["findings"])
 print(f"held-out tortured phrases: {n}; flagged {flagged} ({100*flagged/n:.1f}%); "
-      f"restored exactly {exact} ({100*exact/n:.1f}%)")
+      f"restored exactly {exact} ({100*exact/n:.1f}%); "
+      f"{exact_acr} ({100*exact_acr/n:.1f}%) with the expected term's trailing acronym left out")
 print(f"expected (clean) phrases flagged: {cf}/{c} ({100*cf/max(c,1):.1f}%)")
 PY
