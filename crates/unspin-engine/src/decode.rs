@@ -149,10 +149,12 @@ pub const PAPERS_LEARNED_RATE: f64 = 0.03;
 
 impl Params {
     /// Parameters for screening scientific papers for tortured phrases: substitutions learned
-    /// from them get [`PAPERS_LEARNED_RATE`]; more found in otherwise clean text, at more false
-    /// alarms on clean prose.
+    /// from them get [`PAPERS_LEARNED_RATE`] (unless a learned rate is set already); more found
+    /// in otherwise clean text, at more false alarms on clean prose.
     pub fn for_papers(mut self) -> Self {
-        self.learned_rate = PAPERS_LEARNED_RATE;
+        if self.learned_rate == 0.0 {
+            self.learned_rate = PAPERS_LEARNED_RATE;
+        }
         self
     }
 

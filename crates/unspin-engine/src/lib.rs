@@ -92,12 +92,17 @@ pub struct Analysis {
 pub struct CheckOptions {
     /// Report findings whose confidence is at least this; lower finds more, higher is surer.
     pub threshold: f64,
+    /// Screening a scientific paper for tortured phrases: the check runs with
+    /// [`Params::for_papers`] (finds more lone tortured phrases in clean text, at more false
+    /// alarms on clean prose).
+    pub papers: bool,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
             threshold: DEFAULT_THRESHOLD,
+            papers: false,
         }
     }
 }
@@ -149,13 +154,19 @@ impl Engine {
     pub fn check(&self, text: &str, opts: &CheckOptions) -> Analysis {
         let t = opts.threshold.clamp(1e-6, 1.0 - 1e-6);
         // the decoder works with raw log-odds: the threshold's, through the calibration
-        let p = &self.params;
+        let papers;
+        let p = if opts.papers {
+            papers = self.params.clone().for_papers();
+            &papers
+        } else {
+            &self.params
+        };
         let raw = ((t / (1.0 - t)).ln() - p.calib_shift) / p.calib_scale.max(1e-6);
         let bias = -raw;
         let dec = decode::Decoder {
             lm: self.lm.as_ref(),
             lex: self.lex.as_ref(),
-            params: &self.params,
+            params: p,
             terms: self.terms.as_ref(),
         };
         let mut out = Analysis::default();

@@ -133,7 +133,7 @@ fn parse_unit(s: &str) -> Result<f64, String> {
 }
 
 fn engine(o: &EngineOpts) -> Result<unspin_engine::Engine> {
-    let params = model_cmd::params_with(o.papers, &o.overrides)?;
+    let params = model_cmd::params_with(&o.overrides)?;
     models::load_engine(&o.model, params)
 }
 
@@ -152,6 +152,7 @@ fn run() -> Result<i32> {
                 engine: &engine,
                 opts: CheckOptions {
                     threshold: a.engine.threshold,
+                    papers: a.engine.papers,
                 },
                 format: a.format,
                 input: a.engine.input,
@@ -166,6 +167,7 @@ fn run() -> Result<i32> {
             let docs = input::read_docs(&a.file, a.engine.input, a.engine.max_bytes)?;
             let opts = CheckOptions {
                 threshold: a.engine.threshold,
+                papers: a.engine.papers,
             };
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             for d in docs {

@@ -275,7 +275,7 @@ pub struct EvalArgs {
 
 impl EvalArgs {
     pub fn run(self) -> Result<i32> {
-        let params = params_with(self.papers, &self.overrides)?;
+        let params = params_with(&self.overrides)?;
         let engine = crate::models::load_engine(&self.model, params)?;
         let name = self.set.display().to_string();
         let f = std::fs::File::open(&self.set).with_context(|| format!("{name}: cannot open"))?;
@@ -299,7 +299,10 @@ impl EvalArgs {
         let per_t: Vec<(f64, Counts, Vec<serde_json::Value>)> = thresholds
             .iter()
             .map(|&t| {
-                let opts = CheckOptions { threshold: t };
+                let opts = CheckOptions {
+                    threshold: t,
+                    papers: self.papers,
+                };
                 let parts: Vec<(Counts, Vec<serde_json::Value>)> = set
                     .par_iter()
                     .map(|r| {
@@ -387,14 +390,9 @@ impl EvalArgs {
     }
 }
 
-/// Default parameters (for papers: [`Params::for_papers`]) with `NAME=VALUE` overrides
-/// applied.
-pub fn params_with(papers: bool, overrides: &[String]) -> Result<Params> {
-    let mut params = if papers {
-        Params::default().for_papers()
-    } else {
-        Params::default()
-    };
+/// Default parameters with `NAME=VALUE` overrides applied.
+pub fn params_with(overrides: &[String]) -> Result<Params> {
+    let mut params = Params::default();
     for kv in overrides {
         let (k, v) = kv
             .split_once('=')

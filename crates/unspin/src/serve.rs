@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Engine};
+use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Engine, Params};
 
 /// Options of `unspin serve`.
 #[derive(clap::Args, Debug)]
@@ -47,7 +47,8 @@ pub struct ServeArgs {
     /// Default confidence threshold (a request may give its own).
     #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = crate::parse_unit)]
     pub threshold: f64,
-    /// Screening scientific papers (as `unspin check --papers`) for every request.
+    /// Screening scientific papers (as `unspin check --papers`) unless a request says
+    /// otherwise (`"papers": false`).
     #[arg(long)]
     pub papers: bool,
     /// Largest request body accepted, in bytes; larger requests get 413.
@@ -95,6 +96,7 @@ pub trait SourceIndex: Send + Sync {
 pub struct AppState {
     engine: Arc<Engine>,
     threshold: f64,
+    papers: bool,
     index: Option<Arc<dyn SourceIndex>>,
     /// The worker threads (a fixed pool, like the CLI's): checks never run on the async
     /// executor's threads.
@@ -161,6 +163,10 @@ pub struct CheckRequest {
     /// Confidence threshold in [0, 1]; default: the server's.
     #[serde(default, deserialize_with = "present")]
     threshold: Option<f64>,
+    /// Screening a scientific paper for tortured phrases (as `unspin check --papers`);
+    /// default: the server's (`unspin serve --papers`).
+    #[serde(default, deserialize_with = "present")]
+    papers: Option<bool>,
     /// Name echoed as `path` (e.g. a file name); default `-`.
     #[serde(default, deserialize_with = "present")]
     path: Option<String>,
@@ -309,18 +315,25 @@ impl AppState {
         }
     }
 
-    fn options(&self, threshold: Option<f64>) -> Result<CheckOptions, ApiError> {
+    fn options(
+        &self,
+        threshold: Option<f64>,
+        papers: Option<bool>,
+    ) -> Result<CheckOptions, ApiError> {
         let threshold = threshold.unwrap_or(self.threshold);
         if !(0.0..=1.0).contains(&threshold) {
             return Err(ApiError::bad_request(format!(
                 "invalid request: threshold {threshold} is not between 0 and 1"
             )));
         }
-        Ok(CheckOptions { threshold })
+        Ok(CheckOptions {
+            threshold,
+            papers: papers.unwrap_or(self.papers),
+        })
     }
 
     async fn check(&self, req: CheckRequest) -> Result<DocReport, ApiError> {
-        let opts = self.options(req.threshold)?;
+        let opts = self.options(req.threshold, req.papers)?;
         let doc = Doc {
             path: req.path.unwrap_or_else(|| "-".into()),
             id: req.id,
@@ -397,6 +410,7 @@ async fn healthz(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
         "model": st.model,
         "index": st.index.is_some(),
         "threshold": st.threshold,
+        "papers": st.papers,
         "max_body": st.max_body,
     }))
 }
@@ -650,6 +664,7 @@ pub fn state(
     Ok(Arc::new(AppState {
         engine: Arc::new(engine),
         threshold: args.threshold,
+        papers: args.papers,
         index,
         pool,
         work: Arc::new(Semaphore::new(workers)),
@@ -728,8 +743,7 @@ pub fn run(args: ServeArgs) -> Result<i32> {
         ),
         None => None,
     };
-    let params = crate::model_cmd::params_with(args.papers, &[])?;
-    let engine = crate::models::load_engine(&args.model, params)?;
+    let engine = crate::models::load_engine(&args.model, Params::default())?;
     let index = index.map(|ix| Arc::new(ix) as Arc<dyn SourceIndex>);
     let st = state(engine, index, &args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -758,7 +772,6 @@ pub fn run(args: ServeArgs) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unspin_engine::Params;
 
     fn toy_state() -> Arc<AppState> {
         let engine = Engine::new(
@@ -804,14 +817,16 @@ mod tests {
         assert!(serde_json::from_str::<CheckRequest>(r#"{"html":true}"#).is_err());
         let st = toy_state();
         assert_eq!(
-            st.options(Some(1.5)).unwrap_err().status,
+            st.options(Some(1.5), None).unwrap_err().status,
             StatusCode::BAD_REQUEST
         );
         assert_eq!(
-            st.options(Some(f64::NAN)).unwrap_err().status,
+            st.options(Some(f64::NAN), None).unwrap_err().status,
             StatusCode::BAD_REQUEST
         );
-        assert!(st.options(None).is_ok());
+        assert!(st.options(None, None).is_ok());
+        assert!(st.options(None, Some(true)).unwrap().papers);
+        assert!(!st.options(None, None).unwrap().papers);
     }
 
     async fn boom() -> &'static str {

@@ -819,3 +819,22 @@ fn write_tiny_model() {
     }
     std::fs::write(out.join("spun.txt"), SPUN).expect("write spun.txt");
 }
+
+#[test]
+fn papers_is_a_server_default_a_request_can_override() {
+    let srv = Server::start(&["--papers"]);
+    let h = srv.request("GET", "/healthz", None, &[]);
+    assert_eq!(h.json()["papers"], true, "{h:?}");
+    for papers in [serde_json::json!(true), serde_json::json!(false)] {
+        let r = srv.post_json(
+            "/v1/check",
+            &serde_json::json!({ "text": "the feline sat on the rug .", "papers": papers }),
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    srv.post_json(
+        "/v1/check",
+        &serde_json::json!({ "text": "a", "papers": "yes" }),
+    )
+    .assert_error(400, "expected a boolean");
+}

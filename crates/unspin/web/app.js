@@ -25,6 +25,7 @@
     .then((r) => r.json())
     .then((h) => {
       health = h;
+      if (typeof h.papers === 'boolean') $('papers').checked = h.papers;
       if (typeof h.threshold === 'number') {
         $('threshold').value = String(h.threshold);
         $('thr-out').textContent = Number($('threshold').value).toFixed(2);
@@ -67,7 +68,12 @@
     }
     $('go').disabled = true;
     status('Checking…');
-    const req = { text, html: $('html').checked, threshold: Number($('threshold').value) };
+    const req = {
+      text,
+      html: $('html').checked,
+      threshold: Number($('threshold').value),
+      papers: $('papers').checked,
+    };
     if (docName) req.path = docName;
     try {
       const rep = await postJSON('/v1/check', req);
@@ -465,6 +471,9 @@
     $('thr-out').textContent = Number($('threshold').value).toFixed(2);
   });
   $('threshold').addEventListener('change', () => {
+    if (lastResult && $('input').value === doc.text) check();
+  });
+  $('papers').addEventListener('change', () => {
     if (lastResult && $('input').value === doc.text) check();
   });
 
