@@ -175,14 +175,17 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     })
 }
 
-/// The score is the share of the text's words in passages judged spun.
-fn verdict(score: f64) -> &'static str {
+/// The score is the share of the text's words in passages judged spun; a text that scores
+/// low but has findings (a lone tortured phrase in a clean paper) is not called clean.
+fn verdict(score: f64, findings: usize) -> &'static str {
     if score >= 0.8 {
         "spun"
     } else if score >= 0.4 {
         "possibly spun"
     } else if score >= 0.1 {
         "partly spun"
+    } else if findings > 0 {
+        "mostly clean"
     } else {
         "looks clean"
     }
@@ -212,7 +215,7 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
         out,
         "{b}{name}{z}: score {sc}{:.2}{z} ({}), {} finding{} in {} words",
         rep.score,
-        verdict(rep.score),
+        verdict(rep.score, rep.findings.len()),
         rep.findings.len(),
         if rep.findings.len() == 1 { "" } else { "s" },
         rep.words

@@ -571,4 +571,22 @@ fn papers_mode_finds_a_lone_tortured_phrase_in_clean_text() {
     let papers = unspin(&["check", "--papers", "--format", "json", &path], None);
     assert_eq!(papers.status.code(), Some(0), "{}", stderr(&papers));
     assert_eq!(on_phrase(&json(&papers)), ["breast cancer"]);
+    // The report does not call a text with findings clean, however low it scores.
+    let human = unspin(&["check", "--papers", &path], None);
+    let first = String::from_utf8_lossy(&human.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        first.contains("score 0.00 (mostly clean), 1 finding"),
+        "{first}"
+    );
+    let plain = unspin(&["check", &path], None);
+    let first = String::from_utf8_lossy(&plain.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(first.contains("(looks clean), 0 findings"), "{first}");
 }

@@ -105,7 +105,8 @@
     $('score').textContent = score.toFixed(2);
     $('meter').value = score;
     const v = $('verdict');
-    v.textContent = score >= 0.8 ? 'spun' : score >= 0.4 ? 'possibly spun' : score >= 0.1 ? 'partly spun' : 'looks clean';
+    v.textContent = score >= 0.8 ? 'spun' : score >= 0.4 ? 'possibly spun' : score >= 0.1 ? 'partly spun'
+      : findings.length ? 'mostly clean' : 'looks clean';
     v.className = 'verdict ' + (score >= 0.8 ? 'spun' : score >= 0.4 ? 'maybe' : 'clean');
     $('results').hidden = false;
     $('tab-source').hidden = true;
