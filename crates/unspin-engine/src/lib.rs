@@ -11,7 +11,7 @@
 //! use unspin_engine::{CheckOptions, Engine, Params, restore, toy};
 //! let engine = Engine::new(Box::new(toy::lm()), Box::new(toy::lexicon()), Params::default());
 //! let text = "the cat sat on the carpet .";
-//! let report = engine.check(text, &CheckOptions { threshold: 0.5 });
+//! let report = engine.check(text, &CheckOptions { threshold: 0.5, ..Default::default() });
 //! assert_eq!(report.findings.len(), 1);
 //! assert_eq!(report.findings[0].text, "carpet");
 //! assert_eq!(report.findings[0].suggestion, "mat");
@@ -401,7 +401,13 @@ mod tests {
             Params::default(),
         );
         let text = "the cat sat on the carpet .";
-        let r = engine.check(text, &CheckOptions { threshold: 0.5 });
+        let r = engine.check(
+            text,
+            &CheckOptions {
+                threshold: 0.5,
+                ..Default::default()
+            },
+        );
         assert_eq!(r.findings.len(), 1, "{r:?}");
         assert_eq!(r.findings[0].text, "carpet");
         assert_eq!(r.findings[0].suggestion, "mat");
@@ -415,7 +421,13 @@ mod tests {
         let engine = Engine::new(Box::new(lm), Box::new(toy::lexicon()), Params::default())
             .with_terms(terms);
         let text = "the feline sat on the rug .";
-        let r = engine.check(text, &CheckOptions { threshold: 0.5 });
+        let r = engine.check(
+            text,
+            &CheckOptions {
+                threshold: 0.5,
+                ..Default::default()
+            },
+        );
         assert_eq!(r.findings.len(), 1, "one edit for the whole term: {r:?}");
         assert_eq!(r.findings[0].text, "feline sat on the rug");
         assert_eq!(r.findings[0].suggestion, "cat sat on the mat");
