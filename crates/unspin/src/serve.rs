@@ -268,13 +268,23 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
                 )));
             }
         };
-        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let parsed = match serde_path_to_error::deserialize(&mut de) {
+            // Nothing but whitespace may follow the value.
+            Ok(v) => de.end().map(|()| v).map_err(|e| (String::new(), e)),
+            Err(e) => Err((e.path().to_string(), e.into_inner())),
+        };
+        parsed.map(ApiJson).map_err(|(path, e)| {
             use serde_json::error::Category;
             let what = match e.classify() {
                 Category::Syntax | Category::Eof | Category::Io => "malformed JSON",
                 Category::Data => "invalid request",
             };
-            ApiError::bad_request(format!("{what}: {e}"))
+            // Name the field when the error is in one (`papers: invalid type: …`).
+            match path.as_str() {
+                "" | "." => ApiError::bad_request(format!("{what}: {e}")),
+                _ => ApiError::bad_request(format!("{what}: {path}: {e}")),
+            }
         })
     }
 }

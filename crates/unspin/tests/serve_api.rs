@@ -836,5 +836,5 @@ fn papers_is_a_server_default_a_request_can_override() {
         "/v1/check",
         &serde_json::json!({ "text": "a", "papers": "yes" }),
     )
-    .assert_error(400, "expected a boolean");
+    .assert_error(400, "papers: invalid type");
 }
