@@ -110,8 +110,22 @@ try {
 
   await page.goto(`${base}/`);
   await page.getByLabel('Text to check').fill(text);
+  // The Paper box follows the server's default (off here) and goes with each check.
+  const paper = page.getByLabel('Paper');
+  assert.equal(await paper.isChecked(), false, 'the Paper box follows the server default');
+  const sent = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/v1/check') && r.method() === 'POST') sent.push(JSON.parse(r.postData()).papers);
+  });
+  await paper.check();
   await page.getByRole('button', { name: /^Check/ }).click();
   await page.locator('#marked button.finding').first().waitFor({ timeout: 60_000 });
+  await paper.uncheck(); // a change re-checks the text, without papers
+  await page.waitForFunction(() => document.getElementById('go') && !document.getElementById('go').disabled);
+  await page.getByRole('button', { name: /^Check/ }).click();
+  await page.locator('#marked button.finding').first().waitFor({ timeout: 60_000 });
+  assert.equal(sent[0], true, 'a check with the Paper box ticked sends papers: true');
+  assert.equal(sent[sent.length - 1], false, 'and without it papers: false');
 
   // What the API says for the same text (the page must agree with it).
   const api = await (await fetch(`${base}/v1/check`, {
