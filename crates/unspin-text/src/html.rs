@@ -334,18 +334,19 @@ impl Builder<'_> {
                 };
                 continue;
             }
-            let (c, next) = if bytes[i] == b'&' {
+            // `verbatim`: the character is its own source (not an entity that happens to be as
+            // long as its UTF-8 form, like `&#0` for U+FFFD).
+            let (c, next, verbatim) = if bytes[i] == b'&' {
                 match decode_entity(src, i) {
-                    Some(d) => d,
-                    None => ('&', i + 1),
+                    Some((c, next)) => (c, next, false),
+                    None => ('&', i + 1, true),
                 }
             } else {
                 match src.get(i..).and_then(|s| s.chars().next()) {
-                    Some(c) => (c, i + c.len_utf8()),
+                    Some(c) => (c, i + c.len_utf8(), true),
                     None => break, // not reachable: `i` is always a char boundary
                 }
             };
-            let verbatim = next - i == c.len_utf8();
             if c.is_whitespace() {
                 self.space(i, next, verbatim && c == ' ');
             } else if !is_invisible(c) {
@@ -880,6 +881,23 @@ mod tests {
     fn inline_elements_produce_nothing() {
         assert_eq!(t("un<b>believ</b><i>able</i>"), "unbelievable");
         assert_eq!(t("a <span> b </span> c"), "a b c");
+    }
+
+    /// Regression (found by the `visible_text_maps_back_to_source` property test): `&#0` is three
+    /// bytes like the U+FFFD it stands for, and was taken for a verbatim copy of it, so
+    /// `source_range` sliced `&#0` out of the HTML for the text `\u{fffd}`.
+    #[test]
+    fn entity_as_long_as_its_character_is_not_verbatim() {
+        for html in ["&#0.", "&#0;.", "x&#0y"] {
+            let v = visible_text(html);
+            let at = v.text.find('\u{fffd}').expect("decoded");
+            assert_eq!(v.source_range(at..at + 3), None, "{html}");
+            let (s, e) = (v.to_source(at), v.to_source_end(at + 3));
+            assert!(html[s..e].starts_with("&#0"), "{html}: {s}..{e}");
+        }
+        // A verbatim U+FFFD is still verbatim.
+        let v = visible_text("a\u{fffd}b");
+        assert_eq!(v.source_range(1..4), Some(1..4));
     }
 
     #[test]
