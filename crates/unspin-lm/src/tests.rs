@@ -240,10 +240,15 @@ fn arpa_export_import_gives_identical_scores() {
     }
 }
 
+/// The toy corpus's 4-gram model, unpruned and unquantised.
+fn toy_model() -> Model {
+    let data = toy(4, vec![0, 1, 1, 1], 1);
+    Model::from_bytes(binary_bytes(&data, &exact(), Path::new("x")).unwrap()).unwrap()
+}
+
 #[test]
 fn state_api_matches_log10_prob() {
-    let data = toy(4, vec![0, 1, 1, 1], 1);
-    let m = Model::from_bytes(binary_bytes(&data, &exact(), Path::new("x")).unwrap()).unwrap();
+    let m = toy_model();
     for t in TOY {
         for s in crate::lm_sentences(t) {
             let ids: Vec<u32> = s.iter().map(|w| m.id(w)).collect();
@@ -266,8 +271,7 @@ fn state_api_matches_log10_prob() {
 
 #[test]
 fn raw_parts_score_in_place_like_states() {
-    let data = toy(4, vec![0, 1, 1, 1], 1);
-    let m = Model::from_bytes(binary_bytes(&data, &exact(), Path::new("x")).unwrap()).unwrap();
+    let m = toy_model();
     for t in TOY {
         for s in crate::lm_sentences(t) {
             let mut st = m.begin_sentence();
@@ -298,8 +302,7 @@ fn raw_parts_score_in_place_like_states() {
 
 #[test]
 fn sentence_of_words_longer_than_the_stack_buffer() {
-    let data = toy(4, vec![0, 1, 1, 1], 1);
-    let m = Model::from_bytes(binary_bytes(&data, &exact(), Path::new("x")).unwrap()).unwrap();
+    let m = toy_model();
     let words: Vec<String> = TOY
         .iter()
         .flat_map(|t| crate::lm_sentences(t).into_iter().flatten())
