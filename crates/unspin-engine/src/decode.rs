@@ -1125,7 +1125,7 @@ impl Decoder<'_> {
         let mut rate = p.prior_rate;
         let mut dw = DictWeights::NEUTRAL;
         for _ in 0..p.em_iterations {
-            set_rate(edges, rate, &dw);
+            set_rate(edges, rate, 0.0, &dw);
             let post = edge_posteriors(edges);
             let expected: f64 = post.iter().sum();
             rate = ((expected + a) / (eligible as f64 + a + b)).clamp(p.clean_rate * 2.0, MAX_RATE);
@@ -1147,17 +1147,9 @@ impl Decoder<'_> {
         let eff = p_spun * rate + (1.0 - p_spun) * p.clean_rate;
         // A text as written has no spinner whose dictionary could be favoured.
         let dw = dw.toward_even(p_spun);
-        set_rate(edges, eff, &dw);
-        if p.learned_rate > eff {
-            // Tortured phrases stand in otherwise clean papers: an edit learned from them is
-            // judged at a rate of its own when the document's is lower (its ρ terms at that
-            // rate instead, the rest of its log-odds as they are).
-            let ln_rate = p.learned_rate.ln() - eff.ln();
-            let ln_kept = (1.0 - p.learned_rate).ln() - (1.0 - eff).ln();
-            for e in edges.iter_mut().filter(|e| e.dicts & DICT_LEARNED != 0) {
-                e.llr += e.events as f64 * ln_rate - e.covered as f64 * ln_kept;
-            }
-        }
+        // Tortured phrases stand in otherwise clean papers: an edit learned from them is judged
+        // at a rate of its own when the document's is lower.
+        set_rate(edges, eff, p.learned_rate, &dw);
         (eff, llr, p_spun)
     }
 
@@ -1475,12 +1467,21 @@ fn parts((moby, wordnet): (f64, f64), mask: u8) -> (f64, f64, f64) {
     (m, w, others)
 }
 
-fn set_rate(edges: &mut [Edge], rate: f64, dw: &DictWeights) {
-    let (ln_rate, ln_kept) = (rate.ln(), (1.0 - rate).ln());
+/// Sets every edge's `llr` at spin rate `rate`; edits learned from tortured phrases use
+/// `learned` instead where it is higher (see [`Params::learned_rate`]; 0: off).
+fn set_rate(edges: &mut [Edge], rate: f64, learned: f64, dw: &DictWeights) {
+    let terms = |r: f64| (r.ln(), (1.0 - r).ln());
+    let (ln_rate, ln_kept) = terms(rate);
+    let (ln_learned, ln_learned_kept) = terms(learned.max(rate));
     let mut factor = FactorMemo::default();
     for (k, e) in edges.iter_mut().enumerate() {
-        e.llr = e.base + e.events as f64 * (ln_rate + factor.get(dw, k, e.dicts))
-            - e.covered as f64 * ln_kept;
+        let (r, kept) = if e.dicts & DICT_LEARNED != 0 {
+            (ln_learned, ln_learned_kept)
+        } else {
+            (ln_rate, ln_kept)
+        };
+        e.llr =
+            e.base + e.events as f64 * (r + factor.get(dw, k, e.dicts)) - e.covered as f64 * kept;
     }
 }
 
@@ -1609,7 +1610,7 @@ mod tests {
         edges.sort_by_key(|e| e.i);
         let mut dw = n.clone();
         for _ in 0..5 {
-            set_rate(&mut edges, 0.25, &dw);
+            set_rate(&mut edges, 0.25, 0.0, &dw);
             dw = dw.update(&edges, &edge_posteriors(&edges), 1.0);
         }
         assert!(dw.moby > 1.8 && dw.wordnet < 0.2, "{dw:?}");
@@ -1626,7 +1627,7 @@ mod tests {
         let mut one = vec![with_dicts(edge(0, 4.0), DICT_MOBY)];
         let mut w = n.clone();
         for _ in 0..5 {
-            set_rate(&mut one, 0.25, &w);
+            set_rate(&mut one, 0.25, 0.0, &w);
             w = w.update(&one, &edge_posteriors(&one), 2.0);
         }
         assert!(w.moby > 1.2, "the document as a whole leans to Moby: {w:?}");
