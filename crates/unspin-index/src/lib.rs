@@ -7,14 +7,14 @@
 //! - [`align`]: passage detection and token alignment, with the substitution table;
 //! - [`index`]: the embedded on-disk index (immutable segment files + atomic manifest);
 //! - [`store`]: the [`store::BucketStore`] trait behind which LSH buckets live;
-//! - [`search`]: candidates and re-scoring; [`input`]: files, directories, JSONL, HTML.
+//! - [`search`]: candidates and re-scoring; [`input`]: documents read by `unspin-input`
+//!   (the one reader of unspin) as documents to index.
 
 pub mod align;
 pub mod classes;
 pub mod error;
 pub mod features;
 pub mod hash;
-pub mod html;
 pub mod index;
 pub mod input;
 pub mod lexicon;

@@ -1,6 +1,6 @@
 //! `unspin check` and `unspin restore`.
 
-use crate::input::{self, Doc, InputFormat};
+use crate::input::{self, BadLine, Doc, InputFormat, Item};
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -61,7 +61,8 @@ pub fn check_doc(engine: &Engine, doc: Doc, opts: &CheckOptions) -> DocReport {
     };
     let Analysis { score, words, .. } = a;
     DocReport {
-        id: doc.id,
+        // a JSONL record without an id is known by its line number
+        id: doc.id.or_else(|| doc.line.map(|l| l.to_string())),
         path: doc.path,
         score,
         findings,
@@ -116,24 +117,39 @@ pub struct CheckRun<'a> {
     pub fail_over: Option<f64>,
 }
 
+/// One entry of the output stream: a document's report, or the error record of a JSONL line
+/// that could not be read (`{"path", "line", "id", "error"}`).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Out {
+    Report(Box<DocReport>),
+    Bad(BadLine),
+}
+
 /// Runs `check` over `paths`; returns the exit code.
 pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     let mut errors = 0;
     let mut flagged = false;
-    let mut json_items: Vec<DocReport> = Vec::new();
+    let mut json_items: Vec<Out> = Vec::new();
     // Files are read and checked in parallel, reported in the order given.
-    let results: Vec<Result<Vec<DocReport>>> = paths
+    let results: Vec<Result<Vec<Out>>> = paths
         .par_iter()
         .map(|p| {
-            let docs = input::read_docs(p, run.input, run.max_bytes)?;
-            if docs.len() == 1 && docs[0].text.trim().is_empty() && docs[0].id.is_none() {
+            let items = input::read_items(p, run.input, run.max_bytes)?;
+            if let [Item::Doc(d)] = &items[..]
+                && d.text.trim().is_empty()
+                && d.line.is_none()
+            {
                 eprintln!("unspin: {p}: empty input, nothing to check");
             }
-            Ok(docs
+            Ok(items
                 .into_par_iter()
-                .map(|d| check_doc(run.engine, d, &run.opts))
+                .map(|i| match i {
+                    Item::Doc(d) => Out::Report(Box::new(check_doc(run.engine, d, &run.opts))),
+                    Item::Bad(b) => Out::Bad(b),
+                })
                 .collect())
         })
         .collect();
@@ -144,18 +160,31 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                 out.flush()?;
                 eprintln!("unspin: error: {e:#}");
             }
-            Ok(reports) => {
-                for rep in reports {
-                    if run.fail_over.is_some_and(|t| rep.score >= t) {
-                        flagged = true;
+            Ok(items) => {
+                for item in items {
+                    match &item {
+                        Out::Report(rep) => {
+                            if run.fail_over.is_some_and(|t| rep.score >= t) {
+                                flagged = true;
+                            }
+                        }
+                        Out::Bad(b) => {
+                            errors += 1;
+                            out.flush()?;
+                            input::report_bad_line(b);
+                        }
                     }
                     match run.format {
-                        OutputFormat::Human => write_human(&mut out, &rep, run.color)?,
+                        OutputFormat::Human => {
+                            if let Out::Report(rep) = &item {
+                                write_human(&mut out, rep, run.color)?;
+                            }
+                        }
                         OutputFormat::Jsonl => {
-                            serde_json::to_writer(&mut out, &rep)?;
+                            serde_json::to_writer(&mut out, &item)?;
                             writeln!(out)?;
                         }
-                        OutputFormat::Json => json_items.push(rep),
+                        OutputFormat::Json => json_items.push(item),
                     }
                 }
             }

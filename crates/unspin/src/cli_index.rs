@@ -12,26 +12,21 @@ use std::time::Instant;
 use unspin_index::SynClasses;
 use unspin_index::align::{AlignParams, Comparison, compare};
 use unspin_index::index::{Index, IndexWriter, default_index_dir};
-use unspin_index::input::{Source, expand, read_source, size_of};
 use unspin_index::lexicon::Lexicon;
 use unspin_index::search::{FindOptions, find};
 
 /// Reads a suspect or source text (`-` is standard input) with the same checks as `check`
-/// (size limit, directories, binary data, invalid UTF-8); HTML becomes its visible text.
+/// (size limit, directories, binary data, invalid UTF-8); HTML (by name or content) becomes
+/// its visible text.
 fn read_text(path: &std::path::Path) -> Result<String> {
     let name = path.to_string_lossy();
-    let text = crate::input::read_source(&name, crate::input::DEFAULT_MAX_BYTES)?;
-    Ok(visible_text(&name, text, false))
-}
-
-/// The text to search or align: HTML (by `html`, the file name or the content) becomes its
-/// visible text.
-fn visible_text(name: &str, text: String, html: bool) -> String {
-    if html || crate::input::is_html_name(name) || unspin_index::html::looks_like_html(&text) {
-        unspin_index::html::html_to_text(&text)
+    let text = unspin_input::read_text(&name, unspin_input::DEFAULT_MAX_BYTES)?;
+    let format = unspin_input::sniff(unspin_input::Format::Auto, &name, text.as_bytes(), true);
+    Ok(if format == unspin_input::Format::Html {
+        unspin_text::html::visible_text(&text).text
     } else {
         text
-    }
+    })
 }
 
 /// Output format.
@@ -64,12 +59,13 @@ enum IndexCmd {
     /// Add text/HTML files, directories (recursively) and JSONL files ({"id","text"[,"title","url"]}) or `-` (stdin).
     /// Re-adding an id replaces the document.
     #[command(
-        after_help = "Examples:\n  unspin index add archive/ --index ./idx\n  zstdcat docs.jsonl.zst | unspin index add - --index ./idx"
+        after_help = "Examples:\n  unspin index add archive/ --index ./idx\n  zstdcat docs.jsonl.zst | unspin index add - --index ./idx\n\nFormats are told by name and content. Only text is added: binary files, invalid UTF-8, empty documents, documents over --max-bytes and JSONL lines that are not {\"id\",\"text\"} records are each reported on stderr (`unspin: PATH: skipped: REASON`) and skipped; the rest is added and committed.\n\nExit status: 0 ok, 2 some inputs were skipped (the others were added) or an error."
     )]
     Add(AddArgs),
     /// Show document, segment and size counts.
     Stats(StatsArgs),
-    /// Remove documents by id.
+    /// Remove documents by id (exit status 1 when an id is not in the index; the others are
+    /// still removed).
     Remove(RemoveArgs),
     /// Merge the segments left by many `add`s into as few as possible, dropping removed and
     /// replaced documents (find gets faster; safe to interrupt; readers keep working).
@@ -101,7 +97,11 @@ struct AddArgs {
     /// from small adds; 0 never merges (see `index optimize`).
     #[arg(long, default_value_t = 10, value_name = "N")]
     merge_after: usize,
-    /// No progress bar and no summary.
+    /// Refuse documents larger than this many bytes (a file, or one JSONL line; they are
+    /// reported and skipped).
+    #[arg(long, default_value_t = unspin_input::DEFAULT_MAX_BYTES, value_name = "BYTES")]
+    max_bytes: u64,
+    /// No progress bar and no summary (skipped inputs are still reported).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -194,10 +194,20 @@ impl IndexArgs {
     }
 }
 
+/// A source or record `index add` could not use (the run goes on without it).
+fn skip(skipped: &mut u64, pb: &ProgressBar, what: &str, reason: &str) {
+    *skipped += 1;
+    pb.suspend(|| eprintln!("unspin: {what}: skipped: {reason}"));
+}
+
 fn add(a: AddArgs) -> Result<i32> {
     let dir = index_dir(&a.index);
-    let sources = expand(&a.paths)?;
-    let total: u64 = sources.iter().map(size_of).sum();
+    let sources = unspin_input::expand(&a.paths);
+    let total: u64 = sources
+        .iter()
+        .flatten()
+        .map(|p| unspin_input::size_of(p))
+        .sum();
     let mut w = IndexWriter::open(&dir)?;
     w.batch_docs = a.batch.max(1);
     w.merge_after = a.merge_after;
@@ -215,44 +225,102 @@ fn add(a: AddArgs) -> Result<i32> {
     if let Ok(s) = style {
         pb.set_style(s);
     }
+    let opts = unspin_input::Options {
+        format: unspin_input::Format::Auto,
+        max_bytes: a.max_bytes,
+        allow_empty: false,
+    };
     let start = Instant::now();
-    let mut docs = 0u64;
+    let (mut docs, mut skipped) = (0u64, 0u64);
     let mut done_bytes = 0u64;
+    /// Why reading a source stopped: the source itself, or the index.
+    enum Stop {
+        Input(unspin_input::InputError),
+        Index(unspin_index::IndexError),
+    }
+    impl From<unspin_input::InputError> for Stop {
+        fn from(e: unspin_input::InputError) -> Self {
+            Stop::Input(e)
+        }
+    }
     for src in &sources {
+        let path = match src {
+            Ok(p) => p,
+            Err(e) => {
+                skip(&mut skipped, &pb, e.path(), &e.reason());
+                continue;
+            }
+        };
         let mut last = 0u64;
-        read_source(src, &mut |d, consumed| {
-            w.add(d)?;
-            docs += 1;
+        let r = unspin_input::read_each::<Stop>(path, &opts, &mut |item, consumed| {
             pb.inc(consumed.saturating_sub(last));
             last = consumed;
+            let d = match item {
+                unspin_input::Item::Doc(d) => d,
+                unspin_input::Item::Bad(b) => {
+                    skip(
+                        &mut skipped,
+                        &pb,
+                        &format!("{}: line {}", b.path, b.line),
+                        &b.error,
+                    );
+                    return Ok(());
+                }
+            };
+            let line = d.line;
+            match unspin_index::input::new_doc(d) {
+                Ok(nd) => {
+                    w.add(nd).map_err(Stop::Index)?;
+                    docs += 1;
+                }
+                Err(reason) => {
+                    let what = format!("{path}: line {}", line.unwrap_or(0));
+                    skip(&mut skipped, &pb, &what, &reason);
+                }
+            }
             if docs.is_multiple_of(1000) {
                 let rate = docs as f64 / start.elapsed().as_secs_f64().max(1e-3);
                 pb.set_message(format!("{docs} docs, {rate:.0} docs/s"));
             }
             Ok(())
-        })
-        .with_context(|| match src {
-            Source::File(p) => format!("reading {}", p.display()),
-            Source::Stdin => "reading standard input".to_string(),
-        })?;
-        done_bytes += size_of(src);
+        });
+        match r {
+            Ok(()) => {}
+            Err(Stop::Input(e)) => skip(&mut skipped, &pb, e.path(), &e.reason()),
+            Err(Stop::Index(e)) => return Err(e).with_context(|| format!("adding {path}")),
+        }
+        done_bytes += unspin_input::size_of(path);
         pb.set_position(done_bytes);
     }
     pb.set_message(format!("{docs} docs, committing"));
     w.commit()?;
     pb.finish_and_clear();
     drop(w);
-    if !a.quiet {
+    if !a.quiet || skipped > 0 {
         let s = Index::open(&dir)?.stats();
+        let skipped_note = if skipped > 0 {
+            format!(
+                "; skipped {} (see above)",
+                plural(skipped, "input", "inputs")
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "added {docs} documents in {:.1}s; index {} now has {} documents, {:.1} MB",
+            "added {} in {:.1}s{skipped_note}; index {} now has {}, {:.1} MB",
+            plural(docs, "document", "documents"),
             start.elapsed().as_secs_f64(),
             dir.display(),
-            s.docs,
+            plural(s.docs, "document", "documents"),
             s.bytes as f64 / 1e6
         );
     }
-    Ok(0)
+    Ok(if skipped > 0 { 2 } else { 0 })
+}
+
+/// `1 document`, `2 documents`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Output format of `find`.
@@ -270,7 +338,7 @@ pub enum FindFormat {
 /// `unspin find`: ranked sources of suspect texts.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  unspin find suspect.txt --index ./idx\n  unspin find --format json - < suspect.txt\n  unspin find --input jsonl --format jsonl crawl.jsonl --index ./idx   many suspects, all cores\n\nExit status: 0 ok (1 with --fail-if-found when a source is found), 2 error (a suspect that cannot be read is reported and the others are still searched).\n\nIndex location: --index DIR, else $UNSPIN_INDEX, else $XDG_DATA_HOME/unspin/index, else ~/.local/share/unspin/index."
+    after_help = "Examples:\n  unspin find suspect.txt --index ./idx\n  unspin find --format json - < suspect.txt\n  unspin find --input jsonl --format jsonl crawl.jsonl --index ./idx   many suspects, all cores\n\nExit status: 0 ok (1 with --fail-if-found when a source is found), 2 error (a suspect that cannot be read, or a JSONL line that is not a record, is reported and the others are still searched; in JSON/JSONL output a bad line's place holds an error record {\"path\",\"line\",\"id\",\"error\"}).\n\nIndex location: --index DIR, else $UNSPIN_INDEX, else $XDG_DATA_HOME/unspin/index, else ~/.local/share/unspin/index."
 )]
 pub struct FindArgs {
     /// Suspect texts (text, HTML or JSONL files), or `-` for standard input.
@@ -318,23 +386,27 @@ impl FindArgs {
         let ix = Index::open(&dir)?;
         let mut failed = false;
         let mut suspects = Vec::new();
+        // the output stream in input order: a suspect (by number) or a bad JSONL line
+        let mut entries: Vec<Result<usize, crate::input::BadLine>> = Vec::new();
         for f in &self.files {
             let name = f.to_string_lossy();
-            match crate::input::read_docs(&name, self.input, crate::input::DEFAULT_MAX_BYTES) {
-                Ok(docs) => suspects.extend(docs.into_iter().map(|d| Suspect {
-                    // JSONL records are HTML only when they say so
-                    text: if d.id.is_some() {
-                        if d.html {
-                            unspin_index::html::html_to_text(&d.text)
-                        } else {
-                            d.text
+            match crate::input::read_items(&name, self.input, crate::input::DEFAULT_MAX_BYTES) {
+                Ok(items) => {
+                    for item in items {
+                        match item {
+                            crate::input::Item::Doc(d) => {
+                                entries.push(Ok(suspects.len()));
+                                let id = d.id.clone().or_else(|| d.line.map(|l| l.to_string()));
+                                suspects.push(Suspect {
+                                    name: d.path.clone(),
+                                    id,
+                                    text: d.into_visible_text(),
+                                });
+                            }
+                            crate::input::Item::Bad(b) => entries.push(Err(b)),
                         }
-                    } else {
-                        visible_text(&d.path, d.text, d.html)
-                    },
-                    name: d.path,
-                    id: d.id,
-                })),
+                    }
+                }
                 Err(e) => {
                     eprintln!("unspin: error: {e:#}");
                     failed = true;
@@ -364,7 +436,26 @@ impl FindArgs {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let mut found = false;
         let mut objects = Vec::new();
-        for (s, (hits, ms)) in suspects.iter().zip(results) {
+        let mut results: Vec<Option<_>> = results.into_iter().map(Some).collect();
+        for entry in &entries {
+            let k = match entry {
+                Ok(k) => *k,
+                Err(b) => {
+                    failed = true;
+                    out.flush()?;
+                    crate::input::report_bad_line(b);
+                    match self.format {
+                        FindFormat::Json => objects.push(serde_json::to_value(b)?),
+                        FindFormat::Jsonl => writeln!(out, "{}", serde_json::to_string(b)?)?,
+                        FindFormat::Text => {}
+                    }
+                    continue;
+                }
+            };
+            let s = &suspects[k];
+            let Some((hits, ms)) = results[k].take() else {
+                continue;
+            };
             let label = match &s.id {
                 Some(id) => format!("{}#{id}", s.name),
                 None => s.name.clone(),
@@ -394,7 +485,7 @@ impl FindArgs {
             }
         }
         if self.format == FindFormat::Json {
-            let v = if objects.len() == 1 && suspects.len() == 1 {
+            let v = if objects.len() == 1 && entries.len() == 1 && entries[0].is_ok() {
                 objects.pop().unwrap_or_default()
             } else {
                 serde_json::Value::Array(objects)

@@ -1,7 +1,8 @@
 //! `unspin`: detect and undo article spinning.
 //!
 //! Exit codes: 0 success; 1 a document scored at or above `--fail-over`; 2 an error (bad
-//! arguments, unreadable input, missing model).
+//! arguments, unreadable input, a bad JSONL line, an input `index add` skipped, missing
+//! model). The other inputs are still processed.
 
 mod check;
 mod cli_index;
@@ -30,7 +31,10 @@ Examples:
   unspin check --fail-over 0.8 drafts/*.txt     exit 1 when a document looks spun
   unspin check --papers paper.txt               screening a paper for tortured phrases
 
-Exit status: 0 ok, 1 a document scored at or above --fail-over, 2 error.";
+Exit status: 0 ok, 1 a document scored at or above --fail-over, 2 error: an input could
+not be read, or a JSONL line is not a record (then it gets an error record
+{\"path\",\"line\",\"id\",\"error\"} in the output and a message on stderr naming
+the file and line, and the other lines are still checked).";
 
 /// Detect and undo article spinning.
 #[derive(Parser)]
@@ -164,16 +168,28 @@ fn run() -> Result<i32> {
         }
         Cmd::Restore(a) => {
             let engine = engine(&a.engine)?;
-            let docs = input::read_docs(&a.file, a.engine.input, a.engine.max_bytes)?;
+            let items = input::read_items(&a.file, a.engine.input, a.engine.max_bytes)?;
             let opts = CheckOptions {
                 threshold: a.engine.threshold,
                 papers: a.engine.papers,
             };
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for d in docs {
-                let jsonl = d.id.is_some();
+            let mut errors = 0;
+            use std::io::Write;
+            for item in items {
+                let d = match item {
+                    input::Item::Doc(d) => d,
+                    input::Item::Bad(b) => {
+                        // the error record takes the line's place in the output
+                        errors += 1;
+                        writeln!(out, "{}", serde_json::to_string(&b)?)?;
+                        out.flush()?;
+                        input::report_bad_line(&b);
+                        continue;
+                    }
+                };
+                let jsonl = d.line.is_some();
                 let rep = check::check_doc(&engine, d, &opts);
-                use std::io::Write;
                 if jsonl {
                     writeln!(
                         out,
@@ -184,8 +200,8 @@ fn run() -> Result<i32> {
                     out.write_all(rep.restored.as_bytes())?;
                 }
             }
-            std::io::Write::flush(&mut out)?;
-            Ok(0)
+            out.flush()?;
+            Ok(if errors > 0 { 2 } else { 0 })
         }
         Cmd::Model(m) => m.run(),
         Cmd::Eval(a) => a.run(),

@@ -349,6 +349,7 @@ impl AppState {
             id: req.id,
             text: req.text,
             html: req.html,
+            ..Doc::default()
         };
         let engine = Arc::clone(&self.engine);
         self.run("checking", move || check_doc(&engine, doc, &opts))
