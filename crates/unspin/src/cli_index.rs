@@ -91,7 +91,7 @@ struct AddArgs {
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
     /// Documents per committed batch (a crash loses at most the batch in flight).
-    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    #[arg(long, default_value_t = 100_000, value_name = "N", value_parser = crate::parse_count)]
     batch: usize,
     /// Merge the small segments (under half a batch) once more than N of them have piled up
     /// from small adds; 0 never merges (see `index optimize`).
@@ -99,7 +99,7 @@ struct AddArgs {
     merge_after: usize,
     /// Refuse documents larger than this many bytes (a file, or one JSONL line; they are
     /// reported and skipped).
-    #[arg(long, default_value_t = unspin_input::DEFAULT_MAX_BYTES, value_name = "BYTES")]
+    #[arg(long, default_value_t = unspin_input::DEFAULT_MAX_BYTES, value_name = "BYTES", value_parser = crate::parse_count_u64)]
     max_bytes: u64,
     /// No progress bar and no summary (skipped inputs are still reported).
     #[arg(long, short)]
@@ -351,14 +351,14 @@ pub struct FindArgs {
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
     /// Most sources to list.
-    #[arg(long, short = 'n', default_value_t = 10)]
+    #[arg(long, short = 'n', default_value_t = 10, value_parser = crate::parse_count)]
     limit: usize,
     /// Least share of the suspect a source must cover.
-    #[arg(long, default_value_t = 0.05, value_name = "F")]
+    #[arg(long, default_value_t = 0.05, value_name = "F", value_parser = crate::parse_unit)]
     min_coverage: f64,
     /// Least number of matching words in a source's strongest passage (the reporting
     /// threshold; see BENCHMARKS.md for how it was set).
-    #[arg(long, default_value_t = 21, value_name = "N")]
+    #[arg(long, default_value_t = 21, value_name = "N", value_parser = crate::parse_count)]
     min_passage: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -367,7 +367,7 @@ pub struct FindArgs {
     #[arg(long)]
     fail_if_found: bool,
     /// Worker threads for many suspects (default: one per core).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', value_parser = crate::parse_count)]
     jobs: Option<usize>,
 }
 
@@ -553,8 +553,8 @@ pub struct CompareArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
-    /// Width of the side-by-side view (default: terminal width or 100).
-    #[arg(long)]
+    /// Width of the side-by-side view, 40 to 1000 (default: terminal width or 100).
+    #[arg(long, value_parser = parse_width)]
     width: Option<usize>,
     /// Also add the substitution table to this lexicon file (TSV spun, original, count).
     #[arg(long, value_name = "FILE")]
@@ -594,6 +594,16 @@ impl CompareArgs {
             }
         }
         Ok(0)
+    }
+}
+
+/// `--width`: 40 to 1000 columns.
+fn parse_width(s: &str) -> Result<usize, String> {
+    let v = crate::parse_count(s)?;
+    if (40..=1000).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 40 and 1000 columns"))
     }
 }
 
@@ -848,7 +858,7 @@ pub struct LearnArgs {
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
     /// Drop pairs seen fewer times than this (over the whole lexicon).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::parse_count_u64)]
     min_count: u64,
 }
 

@@ -83,7 +83,7 @@ struct EngineOpts {
     #[arg(long, value_enum, default_value_t = input::InputFormat::Auto)]
     input: input::InputFormat,
     /// Refuse inputs larger than this many bytes.
-    #[arg(long, default_value_t = input::DEFAULT_MAX_BYTES, value_name = "BYTES")]
+    #[arg(long, default_value_t = input::DEFAULT_MAX_BYTES, value_name = "BYTES", value_parser = parse_count_u64)]
     max_bytes: u64,
     /// Screening scientific papers: substitutions learned from tortured phrases (*bosom
     /// peril* → *breast cancer*) are judged at a rate of their own, since a paper is rarely
@@ -93,7 +93,7 @@ struct EngineOpts {
     papers: bool,
     /// Override a decoder parameter (experts; see `Params` in unspin-engine), e.g.
     /// `--set prior_spun=0.05`.
-    #[arg(long = "set", value_name = "NAME=VALUE", hide_short_help = true)]
+    #[arg(long = "set", value_name = "NAME=VALUE", hide_short_help = true, value_parser = parse_set)]
     overrides: Vec<String>,
 }
 
@@ -114,7 +114,7 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value_t = check::ColorChoice::Auto)]
     color: check::ColorChoice,
     /// Worker threads (default: one per core).
-    #[arg(long, short = 'j')]
+    #[arg(long, short = 'j', value_parser = parse_count)]
     jobs: Option<usize>,
 }
 
@@ -127,13 +127,68 @@ struct RestoreArgs {
     engine: EngineOpts,
 }
 
-fn parse_unit(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+/// A finite number (NaN and infinities are refused).
+fn parse_finite(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("`{s}` is not a finite number"))
+    }
+}
+
+/// A number between 0 and 1 (a threshold, a score, a share).
+pub(crate) fn parse_unit(s: &str) -> Result<f64, String> {
+    let v = parse_finite(s)?;
     if (0.0..=1.0).contains(&v) {
         Ok(v)
     } else {
         Err(format!("{v} is not between 0 and 1"))
     }
+}
+
+/// A whole number of at least 1 (a count of threads, results, documents, bytes).
+pub(crate) fn parse_count(s: &str) -> Result<usize, String> {
+    let v: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    if v == 0 {
+        Err("must be at least 1".into())
+    } else {
+        Ok(v)
+    }
+}
+
+/// Like [`parse_count`], for byte sizes.
+pub(crate) fn parse_count_u64(s: &str) -> Result<u64, String> {
+    parse_count(s).map(|v| v as u64)
+}
+
+/// Parameters of the decoder that are probabilities (in [0, 1)) and counts (at least 1).
+const RATE_PARAMS: [&str; 4] = ["clean_rate", "prior_rate", "prior_spun", "learned_rate"];
+const COUNT_PARAMS: [&str; 4] = ["em_iterations", "max_candidates", "beam", "max_scored"];
+
+/// `--set NAME=VALUE`: a known parameter and a finite value in its range.
+fn parse_set(s: &str) -> Result<String, String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected NAME=VALUE"))?;
+    let x = parse_finite(v).map_err(|e| format!("{k}: {e}"))?;
+    unspin_engine::Params::default().set(k, x)?;
+    if RATE_PARAMS.contains(&k) && !(0.0..1.0).contains(&x) {
+        return Err(format!("{k}: {x} is not a rate in [0, 1)"));
+    }
+    if COUNT_PARAMS.contains(&k) && (x < 1.0 || x.fract() != 0.0) {
+        return Err(format!("{k}: {x} is not a whole number of at least 1"));
+    }
+    if k == "prior_words" && x <= 0.0 {
+        return Err(format!("{k}: {x} is not above 0"));
+    }
+    Ok(s.to_string())
 }
 
 fn engine(o: &EngineOpts) -> Result<unspin_engine::Engine> {

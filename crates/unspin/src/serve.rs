@@ -52,7 +52,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub papers: bool,
     /// Largest request body accepted, in bytes; larger requests get 413.
-    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES", value_parser = crate::parse_count)]
     pub max_body: usize,
     /// Time limit of one request, in seconds; slower requests get 503.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_secs)]
@@ -62,10 +62,10 @@ pub struct ServeArgs {
     #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = parse_duration)]
     pub header_timeout: Duration,
     /// Documents checked at the same time (default: one per core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = crate::parse_count)]
     pub workers: Option<usize>,
     /// Requests that may wait for a worker; beyond this the server answers 503 at once.
-    #[arg(long, default_value_t = 1024, value_name = "N")]
+    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = crate::parse_count)]
     pub max_pending: usize,
 }
 
