@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! DIR/MANIFEST.json     {"format": 1, "generation": n, "segments": [{"name", "docs", "chunks", "deleted": [...]}]}
-//! DIR/seg-000001.useg   immutable segment files (see [`crate::segment`])
+//! DIR/seg-000001.useg   immutable segment files with checksums (see [`crate::segment`]),
+//!                       checked on open; [`verify`] checks them all, and
+//!                       [`IndexWriter::drop_segments`] drops damaged ones
 //! DIR/LOCK              held (advisory lock) by the one writer
 //! ```
 //!
@@ -252,21 +254,16 @@ impl Index {
     }
 
     fn open_segments(dir: &Path, m: &Manifest) -> Result<Vec<OpenSegment>, IndexError> {
-        let mut v = Vec::with_capacity(m.segments.len());
-        for e in &m.segments {
-            let seg = Segment::open(&dir.join(&e.name))?;
-            if seg.docs() != e.docs || seg.chunks() != e.chunks {
-                return Err(IndexError::corrupt(
-                    seg.path(),
-                    "segment does not match the manifest",
-                ));
-            }
-            v.push(OpenSegment {
-                seg,
-                deleted: e.deleted.iter().copied().collect(),
-            });
-        }
-        Ok(v)
+        // every segment's checksums are checked (the files are read once, on all cores)
+        m.segments
+            .par_iter()
+            .map(|e| {
+                Ok(OpenSegment {
+                    seg: open_listed(dir, e, true)?,
+                    deleted: e.deleted.iter().copied().collect(),
+                })
+            })
+            .collect()
     }
 
     /// The synonym classes used by this index.
@@ -369,6 +366,70 @@ impl BucketStore for Index {
         }
         Ok(())
     }
+}
+
+/// Opens the segment of a manifest entry and checks that it is the one listed (checksums
+/// too when `full`).
+fn open_listed(dir: &Path, e: &SegmentEntry, full: bool) -> Result<Segment, IndexError> {
+    let path = dir.join(&e.name);
+    let seg = if full {
+        Segment::open(&path)?
+    } else {
+        Segment::open_header_checked(&path)?
+    };
+    if seg.docs() != e.docs || seg.chunks() != e.chunks {
+        return Err(IndexError::corrupt(
+            seg.path(),
+            "segment does not match the manifest (`unspin index verify --repair` drops it from the index)",
+        ));
+    }
+    Ok(seg)
+}
+
+/// The state of one segment found by [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "status", content = "problem")]
+pub enum SegmentStatus {
+    /// Checksums match.
+    Ok,
+    /// A version 1 segment: no checksums to check (`index optimize` rewrites it with them).
+    Unchecked,
+    /// Missing, unreadable, damaged or not the segment the manifest lists.
+    Damaged(String),
+}
+
+/// One segment of the manifest as [`verify`] found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SegmentCheck {
+    /// File name inside the index directory.
+    pub name: String,
+    /// Documents it holds according to the manifest (live ones: without deleted).
+    pub docs: u32,
+    /// What was found.
+    #[serde(flatten)]
+    pub status: SegmentStatus,
+}
+
+/// Checks every segment the manifest of the index at `dir` lists: present, readable, its
+/// header and body checksums, and its counts against the manifest.
+pub fn verify(dir: &Path) -> Result<Vec<SegmentCheck>, IndexError> {
+    let Some(m) = Manifest::read(dir)? else {
+        return Err(IndexError::NoIndex {
+            path: dir.to_path_buf(),
+        });
+    };
+    Ok(m.segments
+        .par_iter()
+        .map(|e| SegmentCheck {
+            name: e.name.clone(),
+            docs: e.docs - e.deleted.len() as u32,
+            status: match open_listed(dir, e, true) {
+                Ok(s) if s.version() < 2 => SegmentStatus::Unchecked,
+                Ok(_) => SegmentStatus::Ok,
+                Err(err) => SegmentStatus::Damaged(err.to_string()),
+            },
+        })
+        .collect())
 }
 
 /// A document in an open index.
@@ -592,10 +653,39 @@ impl IndexWriter {
         Ok(found)
     }
 
+    /// Drops the named segments from the index (one manifest swap; the other segments are
+    /// not touched) and renames their files `damaged-<name>` (kept for inspection; nothing
+    /// reads or removes them). Returns the live documents dropped.
+    pub fn drop_segments(&mut self, names: &[String]) -> Result<u64, IndexError> {
+        self.commit()?;
+        let mut m = self.manifest.clone();
+        let mut lost = 0u64;
+        m.segments.retain(|e| {
+            let drop = names.contains(&e.name);
+            if drop {
+                lost += u64::from(e.docs) - e.deleted.len() as u64;
+            }
+            !drop
+        });
+        if m.segments.len() == self.manifest.segments.len() {
+            return Ok(0);
+        }
+        m.generation += 1;
+        m.write(&self.dir)?;
+        self.manifest = m;
+        for n in names {
+            let _ = std::fs::rename(self.dir.join(n), self.dir.join(format!("damaged-{n}")));
+        }
+        sync_dir(&self.dir)?;
+        Ok(lost)
+    }
+
     fn mark_deleted(&self, m: &mut Manifest, ids: &[String]) -> Result<bool, IndexError> {
         let mut any = false;
         for e in m.segments.iter_mut() {
-            let seg = Segment::open(&self.dir.join(&e.name))?;
+            // header checks only: a commit must not read the whole index (readers and merges
+            // check every byte)
+            let seg = open_listed(&self.dir, e, false)?;
             let mut del: HashSet<u32> = e.deleted.iter().copied().collect();
             for id in ids {
                 for d in seg.find_id(id)? {
@@ -638,7 +728,12 @@ impl IndexWriter {
         };
         stats.dropped = chosen.iter().map(|e| e.deleted.len() as u64).sum();
         stats.bytes_before = segment_bytes(&self.dir, &old.segments);
-        if chosen.len() <= 1 && stats.dropped == 0 {
+        // a version 1 segment (no checksums) is rewritten even when alone
+        let old_format = chosen.iter().any(|e| {
+            crate::segment::file_version(&self.dir.join(&e.name))
+                .is_ok_and(|v| v < crate::segment::SEGMENT_VERSION)
+        });
+        if chosen.len() <= 1 && stats.dropped == 0 && !old_format {
             stats.docs = chosen.iter().map(|e| u64::from(e.docs)).sum();
             stats.segments_after = old.segments.len();
             stats.bytes_after = stats.bytes_before;
@@ -660,7 +755,8 @@ impl IndexWriter {
                 Ok(())
             };
             for e in &chosen {
-                let seg = Segment::open(&self.dir.join(&e.name))?;
+                // checked in full: a damaged segment is never copied into a new one
+                let seg = open_listed(&self.dir, e, true)?;
                 let deleted: HashSet<u32> = e.deleted.iter().copied().collect();
                 for d in (0..seg.docs()).filter(|d| !deleted.contains(d)) {
                     let mut doc = seg.doc(d)?;

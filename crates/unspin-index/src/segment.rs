@@ -6,9 +6,15 @@
 //! that is binary-searched in place through a memory map.
 //!
 //! Layout (little-endian): a header with magic `USPNSEG\0`, [`SEGMENT_VERSION`], the MinHash
-//! parameters, counts and the offsets of 8 sections (docs, meta, ids, chunk→doc, band
-//! directory, postings, block directory, blocks). Every read is bounds-checked, so a damaged
-//! file yields [`IndexError::Corrupt`], never a panic.
+//! parameters, counts, the offsets of 8 sections (docs, meta, ids, chunk→doc, band
+//! directory, postings, block directory, blocks), then (since version 2) the CRC-32 of the
+//! body (every byte after the header) and the CRC-32 of the header before it. Every read is
+//! bounds-checked, so a damaged file yields [`IndexError::Corrupt`], never a panic; and
+//! [`Segment::open`] checks both checksums, so damage anywhere in the file is an error that
+//! names it rather than a silently different answer.
+//!
+//! Version 1 segments (no checksums) are still read; `index verify` lists them as unchecked
+//! and `index optimize` rewrites them as version 2.
 
 use crate::error::IndexError;
 use crate::hash::hash_str;
@@ -18,10 +24,64 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Segment file format version.
-pub const SEGMENT_VERSION: u32 = 1;
+/// Segment file format version (2: with checksums).
+pub const SEGMENT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"USPNSEG\0";
-const HEADER: usize = 40 + 9 * 8;
+/// Header of a version 1 segment: fields and section offsets.
+const HEADER_V1: usize = 40 + 9 * 8;
+/// Header of a version 2 segment: version 1's, then the body's CRC-32 and the header's.
+const HEADER: usize = HEADER_V1 + 8;
+/// What a damaged segment's error says to do.
+const REPAIR_HINT: &str =
+    "the segment is damaged (`unspin index verify --repair` drops it from the index)";
+
+/// The format version of the segment at `path` (read from its header; not validated).
+pub fn file_version(path: &Path) -> Result<u32, IndexError> {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .map_err(|e| IndexError::io(path, e))?;
+    Ok(u32::from_le_bytes([head[8], head[9], head[10], head[11]]))
+}
+
+/// A writer that keeps the CRC-32 of what passes through it.
+struct Crc<W> {
+    w: W,
+    h: crc32fast::Hasher,
+}
+
+impl<W: Write> Write for Crc<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.w.write(buf)?;
+        self.h.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// CRC-32 of the file's bytes from `from` to the end, read in pieces (not through the
+/// memory map, so checking a segment does not make the process hold its pages).
+fn crc_of_file(file: &File, from: u64, len: u64) -> std::io::Result<u32> {
+    use std::io::{Read, Seek};
+    let mut f = file;
+    f.seek(std::io::SeekFrom::Start(from))?;
+    let mut h = crc32fast::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = f.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        h.update(&buf[..n]);
+        left -= n as u64;
+    }
+    Ok(h.finalize())
+}
 /// Bytes per posting: the low 16 bits of the bucket key, then the chunk number.
 const POSTING: usize = 6;
 /// Largest uncompressed block accepted when reading (a single document may exceed
@@ -210,11 +270,18 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     for v in offs {
         w64(&mut head, v);
     }
+    // checksums: written once the body has passed through the hasher
+    head.extend_from_slice(&[0u8; 8]);
+    debug_assert_eq!(head.len(), HEADER);
     let tmp = path.with_extension("tmp");
     let file = File::create(&tmp).map_err(|e| IndexError::io(&tmp, e))?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     let io = |e| IndexError::io(&tmp, e);
-    w.write_all(&head).map_err(io)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    out.write_all(&head).map_err(io)?;
+    let mut w = Crc {
+        w: out,
+        h: crc32fast::Hasher::new(),
+    };
     let mut buf = Vec::with_capacity(1 << 16);
     for r in &doc_rows {
         for v in r {
@@ -269,9 +336,18 @@ pub fn write_segment(path: &Path, docs: &[PreparedDoc]) -> Result<u32, IndexErro
     for b in &blocks {
         w.write_all(b).map_err(io)?;
     }
-    let file = w
-        .into_inner()
-        .map_err(|e| IndexError::io(&tmp, e.into_error()))?;
+    let body_crc = w.h.finalize();
+    let mut file =
+        w.w.into_inner()
+            .map_err(|e| IndexError::io(&tmp, e.into_error()))?;
+    head[HEADER_V1..HEADER_V1 + 4].copy_from_slice(&body_crc.to_le_bytes());
+    let head_crc = crc32fast::hash(&head[..HEADER_V1 + 4]);
+    head[HEADER_V1 + 4..HEADER].copy_from_slice(&head_crc.to_le_bytes());
+    {
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+        file.write_all(&head).map_err(io)?;
+    }
     file.sync_all().map_err(io)?;
     drop(file);
     std::fs::rename(&tmp, path).map_err(|e| IndexError::io(path, e))?;
@@ -293,6 +369,7 @@ fn dir_bits(chunks: usize) -> u32 {
 pub struct Segment {
     path: PathBuf,
     map: Mmap,
+    version: u32,
     n_docs: u32,
     n_chunks: u32,
     n_blocks: u32,
@@ -301,8 +378,24 @@ pub struct Segment {
 }
 
 impl Segment {
-    /// Opens and validates a segment file.
+    /// Opens and validates a segment file, checking its checksums (the whole file is read
+    /// once; a version 1 segment has none to check).
     pub fn open(path: &Path) -> Result<Self, IndexError> {
+        Self::open_checked(path, true)
+    }
+
+    /// Opens a segment checking only its header (and the header's checksum): for the writer,
+    /// which looks up ids in every segment on each commit.
+    pub fn open_header_checked(path: &Path) -> Result<Self, IndexError> {
+        Self::open_checked(path, false)
+    }
+
+    /// The format version of this segment (1: no checksums).
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn open_checked(path: &Path, body: bool) -> Result<Self, IndexError> {
         let file = File::open(path).map_err(|e| IndexError::io(path, e))?;
         // SAFETY: segment files are immutable once renamed into place; writers never modify
         // them (they are only ever deleted, which keeps the mapping valid on Unix).
@@ -311,18 +404,33 @@ impl Segment {
         #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Random);
         let bad = |m: &str| IndexError::corrupt(path, m);
-        if map.len() < HEADER || &map[..8] != MAGIC {
-            return Err(bad("not a segment file"));
+        if map.len() < HEADER_V1 || &map[..8] != MAGIC {
+            return Err(bad("not a segment file (or its header is damaged)"));
         }
         let r32 = |o: usize| u32::from_le_bytes([map[o], map[o + 1], map[o + 2], map[o + 3]]);
         let version = r32(8);
-        if version != SEGMENT_VERSION {
-            return Err(IndexError::Version {
-                path: path.into(),
-                found: version,
-                expected: SEGMENT_VERSION,
-            });
-        }
+        let head_ok =
+            map.len() >= HEADER && crc32fast::hash(&map[..HEADER_V1 + 4]) == r32(HEADER_V1 + 4);
+        let header = match version {
+            SEGMENT_VERSION if head_ok => HEADER,
+            SEGMENT_VERSION => {
+                return Err(bad(&format!("header checksum mismatch: {REPAIR_HINT}")));
+            }
+            1 => HEADER_V1,
+            // a later version (its header checks out as ours would) or a damaged one
+            _ if head_ok => {
+                return Err(IndexError::Version {
+                    path: path.into(),
+                    found: version,
+                    expected: SEGMENT_VERSION,
+                });
+            }
+            _ => {
+                return Err(bad(&format!(
+                    "header damaged (version field {version}): {REPAIR_HINT}"
+                )));
+            }
+        };
         if (r32(12), r32(16), r32(20)) != (BANDS as u32, ROWS as u32, K as u32) {
             return Err(bad("MinHash parameters differ from this build"));
         }
@@ -337,8 +445,17 @@ impl Segment {
             b.copy_from_slice(&map[p..p + 8]);
             *o = usize::try_from(u64::from_le_bytes(b)).map_err(|_| bad("offset overflow"))?;
         }
-        if offs[8] != map.len() || offs.windows(2).any(|w| w[0] > w[1]) || offs[0] != HEADER {
-            return Err(bad("section table does not match the file (truncated?)"));
+        if offs[8] != map.len() || offs.windows(2).any(|w| w[0] > w[1]) || offs[0] != header {
+            return Err(bad(&format!(
+                "section table does not match the file (truncated?): {REPAIR_HINT}"
+            )));
+        }
+        if body && version >= 2 {
+            let crc = crc_of_file(&file, header as u64, (map.len() - header) as u64)
+                .map_err(|e| IndexError::io(path, e))?;
+            if crc != r32(HEADER_V1) {
+                return Err(bad(&format!("checksum mismatch: {REPAIR_HINT}")));
+            }
         }
         let n = |k: usize| offs[k + 1] - offs[k];
         if n(0) != n_docs as usize * 20
@@ -353,6 +470,7 @@ impl Segment {
         Ok(Segment {
             path: path.to_path_buf(),
             map,
+            version,
             n_docs,
             n_chunks,
             n_blocks,
@@ -693,16 +811,87 @@ mod tests {
             std::fs::write(&p, &bytes[..cut]).unwrap();
             assert!(Segment::open(&p).is_err(), "cut {cut}");
         }
-        // flip bytes in the compressed text: reads fail cleanly or return text, never panic
+        // flip bytes in the compressed text: the checksum tells; opened without checking the
+        // body, reads fail cleanly or return text, never panic
         let mut b = bytes.clone();
         let n = b.len();
         for x in &mut b[n - 200..n - 100] {
             *x ^= 0x5a;
         }
         std::fs::write(&p, &b).unwrap();
-        let s = Segment::open(&p).unwrap();
+        let e = Segment::open(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("s.useg") && e.contains("checksum mismatch"),
+            "{e}"
+        );
+        let s = Segment::open_header_checked(&p).unwrap();
         for d in 0..50 {
             let _ = s.doc(d);
         }
+    }
+
+    /// Every single random byte flip anywhere in a segment (header or body) is detected on
+    /// open, with an error naming the file.
+    #[test]
+    fn random_byte_flips_are_all_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.useg");
+        write_segment(&p, &(0..40).map(doc).collect::<Vec<_>>()).unwrap();
+        let good = std::fs::read(&p).unwrap();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        // the header's bytes first (each of them once), then random places
+        let mut places: Vec<usize> = (0..HEADER).collect();
+        places.extend((0..200).map(|_| rnd() as usize % good.len()));
+        for (k, &at) in places.iter().enumerate() {
+            let mut b = good.clone();
+            // one to three bytes, each XORed with a non-zero value
+            for j in 0..=(k % 3) {
+                let i = if j == 0 { at } else { rnd() as usize % b.len() };
+                b[i] ^= (rnd() % 255 + 1) as u8;
+            }
+            std::fs::write(&p, &b).unwrap();
+            let e = Segment::open(&p).expect_err(&format!("flip at {at} not detected"));
+            assert!(e.to_string().contains("s.useg"), "{e}");
+        }
+        std::fs::write(&p, &good).unwrap();
+        assert!(Segment::open(&p).is_ok());
+    }
+
+    /// A version 1 segment (no checksums) is still read.
+    #[test]
+    fn version_1_segments_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.useg");
+        let docs: Vec<PreparedDoc> = (0..30).map(doc).collect();
+        write_segment(&p, &docs).unwrap();
+        let v2 = std::fs::read(&p).unwrap();
+        // the same segment as version 1 wrote it: no checksums, offsets 8 bytes earlier
+        let mut v1 = v2[..HEADER_V1].to_vec();
+        v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+        for k in 0..9 {
+            let o = 40 + 8 * k;
+            let x = u64::from_le_bytes(v1[o..o + 8].try_into().unwrap()) - 8;
+            v1[o..o + 8].copy_from_slice(&x.to_le_bytes());
+        }
+        v1.extend_from_slice(&v2[HEADER..]);
+        std::fs::write(&p, &v1).unwrap();
+        let s = Segment::open(&p).unwrap();
+        assert_eq!((s.version(), s.docs()), (1, 30));
+        assert_eq!(s.doc(7).unwrap().text, docs[7].text);
+        assert_eq!(file_version(&p).unwrap(), 1);
+        // a version from the future is named as such
+        let mut v3 = v2.clone();
+        v3[8..12].copy_from_slice(&3u32.to_le_bytes());
+        let crc = crc32fast::hash(&v3[..HEADER_V1 + 4]);
+        v3[HEADER_V1 + 4..HEADER].copy_from_slice(&crc.to_le_bytes());
+        std::fs::write(&p, &v3).unwrap();
+        let e = Segment::open(&p).unwrap_err();
+        assert!(matches!(e, IndexError::Version { found: 3, .. }), "{e}");
     }
 }
