@@ -453,6 +453,34 @@ fn opens_format_v1_fixture() {
     );
 }
 
+/// The fixture of segment format 2 (checksums; `tests/fixtures/index-v2`): read, and every
+/// segment checks out.
+#[test]
+fn opens_format_v2_fixture() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index-v2");
+    let ix = Index::open(&dir).unwrap();
+    assert_eq!((ix.stats().docs, ix.stats().segments), (30, 2));
+    let r = ix.find_id("doc-7").unwrap().unwrap();
+    assert_eq!(
+        ix.text(r).unwrap(),
+        std::fs::read_to_string(dir.join("doc-7.txt")).unwrap()
+    );
+    let checks = unspin_index::index::verify(&dir).unwrap();
+    assert!(
+        checks
+            .iter()
+            .all(|c| c.status == unspin_index::index::SegmentStatus::Ok)
+    );
+    // format 1 has no checksums to check
+    let v1 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index-v1");
+    let checks = unspin_index::index::verify(&v1).unwrap();
+    assert!(
+        checks
+            .iter()
+            .all(|c| c.status == unspin_index::index::SegmentStatus::Unchecked)
+    );
+}
+
 /// Writes `tests/fixtures/index-v1` (run by `tests/fixtures/make-fixture.sh`; only when a
 /// format change is intended, together with a new fixture directory and version).
 #[test]

@@ -187,3 +187,37 @@ fn a_damaged_segment_is_a_clear_error_and_repair_drops_only_it() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("DAMAGED"), "{}", stdout(&o));
 }
+
+/// Format 1 segments (no checksums) are read, listed as unchecked, and `index optimize`
+/// rewrites them with checksums.
+#[test]
+fn format_1_segments_are_unchecked_until_optimized() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../unspin-index/tests/fixtures/index-v1");
+    let idx = dir.path().join("idx");
+    std::fs::create_dir(&idx).unwrap();
+    for f in ["MANIFEST.json", "seg-000001.useg", "seg-000002.useg"] {
+        std::fs::copy(fixture.join(f), idx.join(f)).unwrap();
+    }
+    let idx = idx.to_str().unwrap();
+    let o = unspin(&["index", "verify", "--index", idx]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o)
+            .matches("unchecked: format 1 has no checksums")
+            .count(),
+        2,
+        "{}",
+        stdout(&o)
+    );
+    let o = unspin(&["index", "optimize", "--index", idx]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = unspin(&["index", "verify", "--index", idx]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.contains(": ok (30 documents)") && !out.contains("unchecked"),
+        "{out}"
+    );
+}
