@@ -242,12 +242,13 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
     };
     writeln!(
         out,
-        "{b}{name}{z}: score {sc}{:.2}{z} ({}), {} finding{} in {} words",
+        "{b}{name}{z}: score {sc}{:.2}{z} ({}), {} finding{} in {} word{}",
         rep.score,
         verdict(rep.score, rep.findings.len()),
         rep.findings.len(),
         if rep.findings.len() == 1 { "" } else { "s" },
-        rep.words
+        rep.words,
+        if rep.words == 1 { "" } else { "s" }
     )?;
     // Findings are in text order: count lines and columns incrementally.
     let (mut line, mut line_start, mut pos) = (1usize, 0usize, 0usize);

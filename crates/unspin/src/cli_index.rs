@@ -247,12 +247,12 @@ impl IndexArgs {
                 match a.format {
                     Format::Json => println!("{}", serde_json::to_string_pretty(&m)?),
                     Format::Text => println!(
-                        "{}: {} segments -> {}, {} documents kept, {} removed or replaced dropped, \
+                        "{}: {} -> {}, {} kept, {} removed or replaced dropped, \
                          {:.1} MB -> {:.1} MB in {:.1} s",
                         dir.display(),
-                        m.segments_before,
+                        plural(m.segments_before as u64, "segment", "segments"),
                         m.segments_after,
-                        m.docs,
+                        plural(m.docs, "document", "documents"),
                         m.dropped,
                         m.bytes_before as f64 / 1e6,
                         m.bytes_after as f64 / 1e6,
@@ -605,17 +605,25 @@ fn write_hits_text(
         hits.len(),
         if hits.len() == 1 { "" } else { "s" }
     )?;
+    // the id column is as wide as the longest id, up to ID_WIDTH; a longer id is shown by
+    // its end (where file names differ), after an ellipsis, so the columns stay in line
+    let w = hits
+        .iter()
+        .map(|h| h.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(2, ID_WIDTH);
     writeln!(
         out,
-        "{:>3}  {:<28} {:>10} {:>8} {:>7} {:>8}  title",
+        "{:>3}  {:<w$} {:>10} {:>8} {:>7} {:>8}  title",
         "#", "id", "similarity", "coverage", "matched", "passages"
     )?;
     for (k, h) in hits.iter().enumerate() {
         writeln!(
             out,
-            "{:>3}  {:<28} {:>10.2} {:>8.2} {:>7} {:>8}  {}",
+            "{:>3}  {:<w$} {:>10.2} {:>8.2} {:>7} {:>8}  {}",
             k + 1,
-            h.id,
+            fit_id(&h.id, w),
             h.similarity,
             h.coverage,
             h.matched,
@@ -624,6 +632,19 @@ fn write_hits_text(
         )?;
     }
     Ok(())
+}
+
+/// Widest id column of the `find` table.
+const ID_WIDTH: usize = 48;
+
+/// `id` in at most `w` characters: a longer one as `…` and its last `w - 1` characters.
+fn fit_id(id: &str, w: usize) -> String {
+    let n = id.chars().count();
+    if n <= w {
+        return id.to_string();
+    }
+    let tail: String = id.chars().skip(n - (w - 1)).collect();
+    format!("…{tail}")
 }
 
 /// `unspin compare`: aligned passages and the substitution table.
@@ -1058,6 +1079,44 @@ mod tests {
                 .expect("the substitution is shown");
             assert!(row.1.contains("[due to this fact]"), "{row:?}");
         }
+    }
+
+    /// Regression: an id longer than its column pushed the other columns of its row out of
+    /// line with the header.
+    #[test]
+    fn find_table_columns_stay_in_line_with_long_ids() {
+        let hit = |id: &str| unspin_index::search::Hit {
+            id: id.to_string(),
+            title: "T".into(),
+            url: String::new(),
+            coverage: 0.0,
+            similarity: 0.0,
+            matched: 30,
+            passages: 1,
+            best_passage: 30,
+            band_hits: 3,
+            doc: unspin_index::index::DocRef { seg: 0, doc: 0 },
+        };
+        let long = format!("archive/{}/article.txt", "very-long-folder-name".repeat(5));
+        let hits = [hit("a"), hit(&long), hit("b/short.txt")];
+        let mut out = Vec::new();
+        write_hits_text(&mut out, "s", &hits, 1.0).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let rows: Vec<&str> = text.lines().skip(1).collect();
+        let col = rows[0].find("similarity").unwrap() + "similarity".len();
+        for r in &rows[1..] {
+            // the similarity figure ends where its header does
+            let end = r
+                .char_indices()
+                .nth(col - 1)
+                .map(|(i, c)| i + c.len_utf8())
+                .unwrap();
+            assert!(r[..end].ends_with("0.00"), "{text}");
+            assert!(r.chars().count() < 120, "{text}");
+        }
+        assert!(text.contains("…") && text.contains("article.txt"), "{text}");
+        assert_eq!(fit_id("abcdef", 4), "…def");
+        assert_eq!(fit_id("abc", 4), "abc");
     }
 
     #[test]

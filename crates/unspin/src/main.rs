@@ -76,7 +76,8 @@ enum Cmd {
 struct EngineOpts {
     #[command(flatten)]
     model: models::ModelArgs,
-    /// Report findings with confidence at least this (lower finds more, higher is surer).
+    /// Act on findings with confidence at least this, 0 to 1: `check` reports them, `restore`
+    /// replaces them (lower finds more, higher is surer).
     #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = parse_unit)]
     threshold: f64,
     /// How to read inputs.

@@ -221,3 +221,25 @@ fn format_1_segments_are_unchecked_until_optimized() {
         "{out}"
     );
 }
+
+/// `index remove` of an id that is not in the index: exit status 1 (documented), the message
+/// names it, and the ids that are there are still removed.
+#[test]
+fn index_remove_of_a_missing_id_exits_1_and_removes_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let (idx, _) = three_segments(dir.path());
+    let present = dir.path().join("doc1.txt");
+    let present = present.to_str().unwrap();
+    let o = unspin(&["index", "remove", "--index", &idx, "no-such-id", present]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no-such-id: not in the index"),
+        "{}",
+        stderr(&o)
+    );
+    let o = unspin(&["index", "stats", "--format", "json", "--index", &idx]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["docs"], 2);
+    let help = unspin(&["index", "remove", "--help"]);
+    assert!(stdout(&help).contains("exit status 1 when an id is not in the index"));
+}
