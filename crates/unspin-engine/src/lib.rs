@@ -173,14 +173,27 @@ impl Engine {
         let mut rate_words = 0.0;
 
         let mut spun_words = 0.0;
-        // The document cache counts the words of the whole text (a piece at a time, so memory
-        // stays bounded); each passage is then judged on its own.
+        // The document cache counts the words of the whole text; each passage is then judged
+        // on its own. A passage is tokenized once, for both: its prepared tokens are counted,
+        // kept, and decoded (beyond `PREPARED_BYTES` of text, so that memory stays bounded, a
+        // passage is counted from its text and prepared again when it is decoded).
         let mut counts = decode::WordCounts::default();
-        for (_, piece) in chunks(text, CHUNK_BYTES) {
-            dec.word_counts(piece, &mut counts);
-        }
+        let mut passages = Vec::new();
+        let mut held = 0;
         for (base, chunk) in paragraphs(text, CHUNK_WORDS, CHUNK_BYTES) {
-            let r = dec.analyze_in(chunk, bias, Some(&counts));
+            let doc = (held < PREPARED_BYTES).then(|| dec.prepare(chunk));
+            match &doc {
+                Some(doc) => {
+                    held += chunk.len();
+                    dec.add_word_counts(doc, &mut counts);
+                }
+                None => dec.word_counts(chunk, &mut counts),
+            }
+            passages.push((base, chunk, doc));
+        }
+        for (base, chunk, doc) in passages {
+            let doc = doc.unwrap_or_else(|| dec.prepare(chunk));
+            let r = dec.analyze_prepared(&doc, bias, Some(&counts));
             spun_words += r.p_spun * r.words as f64;
             out.words += r.words;
             rate_words += r.rate * r.words as f64;
@@ -223,6 +236,11 @@ pub fn restore(text: &str, findings: &[Finding]) -> String {
         .collect();
     unspin_text::apply_edits(text, &edits)
 }
+
+/// Bytes of a text whose passages [`Engine::check`] keeps tokenized between counting the
+/// text's words and decoding them (about eight times as much memory as the text: 32 bytes a
+/// token and the normalised words); the passages after them are tokenized again.
+pub const PREPARED_BYTES: usize = 4 << 20;
 
 /// Texts are judged in passages of whole lines (paragraphs) holding at least this many words
 /// (or the rest of the text): each passage is either written as is or spun (see
