@@ -123,7 +123,7 @@ struct RestoreArgs {
     engine: EngineOpts,
 }
 
-fn parse_unit(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_unit(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
     if (0.0..=1.0).contains(&v) {
         Ok(v)
