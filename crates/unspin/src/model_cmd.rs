@@ -150,7 +150,7 @@ pub struct BuildArgs {
     #[arg(long)]
     max_docs: Option<usize>,
     /// Build only one part.
-    #[arg(long, value_parser = ["lm", "lexicon"])]
+    #[arg(long, value_parser = ["lm", "lexicon", "vectors"])]
     only: Option<String>,
     /// Also write the language model in ARPA format here.
     #[arg(long)]
@@ -230,7 +230,29 @@ fn build(a: BuildArgs) -> Result<i32> {
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("{}: cannot create", a.out.display()))?;
     let mut progress = |m: &str| eprintln!("  {m}");
-    if a.only.as_deref() != Some("lexicon") {
+    let only = a.only.as_deref();
+    if only.is_none() || only == Some("vectors") {
+        eprintln!("word vectors from {}", a.corpus.display());
+        let opts = unspin_vectors::TrainOptions {
+            max_docs: a.max_docs,
+            threads: rayon::current_num_threads(),
+            ..Default::default()
+        };
+        let (bytes, st) = unspin_vectors::train(&a.corpus, &opts, &mut progress)?;
+        let path = a.out.join("vectors.bin");
+        std::fs::write(&path, &bytes).with_context(|| format!("{}: cannot write", path.display()))?;
+        eprintln!(
+            "  wrote vectors.bin: {} words, {} ({:.0}s reading, {:.0}s training)",
+            st.words,
+            input::human_bytes(bytes.len() as u64),
+            st.read_seconds,
+            st.train_seconds
+        );
+        if only.is_some() {
+            return Ok(0);
+        }
+    }
+    if only != Some("lexicon") {
         eprintln!("language model from {}", a.corpus.display());
         let opts = unspin_lm::BuildOptions {
             max_docs: a.max_docs,
@@ -245,7 +267,7 @@ fn build(a: BuildArgs) -> Result<i32> {
             st.seconds
         );
     }
-    if a.only.as_deref() != Some("lm") {
+    if only != Some("lm") {
         eprintln!("lexicon from {}", a.sources.display());
         let root = std::env::current_dir()?;
         let mut opts = unspin_lexicon::BuildOptions::with_root(&root);
