@@ -5,6 +5,12 @@
 #   data/eval/calib-clean.jsonl            3,000 further clean paragraphs (threshold calibration)
 #   data/eval/{dev,test}-long-clean.jsonl  60 whole articles each (1,500-4,000 words)
 #   data/eval/{dev,test}-long-{moby,wordnet}-4.jsonl   those spun every 4th word
+#   data/eval/{dev,test}-dict-{15,25,40}.jsonl   a commercial-style dictionary spinner (fixed
+#       entry|alt|alt lines from LibreOffice's thesaurus, mythes-en-us, which the model does not
+#       use, plus everyday phrases and function words) at 15/25/40 % of the spots it claims;
+#       dev and test use dictionaries of different seeds
+#   data/eval/{dev,test}-tortured.jsonl   spun with the word and phrase pairs of
+#       ../shared/lexicons/tortured_phrases_train.csv (a real spinner's dictionary), rate 0.5
 # dev (300 paragraphs) is for development; test (1,000 other paragraphs) is what BENCHMARKS.md reports.
 # Usage: scripts/make-eval.sh [path/to/unspin]
 set -euo pipefail
@@ -14,6 +20,9 @@ bin=${1:-target/release/unspin}
 corpus=${CORPUS:-../shared/corpora/enwiki2018.jsonl.zst}
 mkdir -p data/eval data/dicts
 [ -s data/sources/moby.txt ] || scripts/fetch-sources.sh
+if [ ! -s /usr/share/mythes/th_en_US_v2.dat ] && command -v apt-get >/dev/null; then
+  apt-get install -y -q mythes-en-us >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q mythes-en-us >/dev/null)
+fi
 for src in moby wordnet; do
   [ -s data/dicts/$src.tsv ] || "$bin" model spinner-dict --source $src --out data/dicts/$src.tsv
 done
@@ -63,5 +72,18 @@ for split in dev test; do
       "$bin" spin --dict data/dicts/$src.tsv --every $n --seed 7 data/eval/$split-clean.jsonl > data/eval/$split-$src-$n.jsonl
     done
   done
+done
+# dictionary spinners (after the clean sets: their everyday phrases come from calib-clean)
+for split in dev test; do
+  seed=$([ $split = dev ] && echo 3 || echo 4)
+  "$bin" model spinner-dict --source mythes --seed $seed --phrases-from data/eval/calib-clean.jsonl \
+    --out data/dicts/mythes-$split.txt
+  for r in 15 25 40; do
+    "$bin" spin --dict data/dicts/mythes-$split.txt --rate 0.$r --seed 11 data/eval/$split-clean.jsonl > data/eval/$split-dict-$r.jsonl
+  done
+done
+"$bin" model spinner-dict --source tortured --out data/dicts/tortured.txt
+for split in dev test; do
+  "$bin" spin --dict data/dicts/tortured.txt --rate 0.5 --seed 13 data/eval/$split-clean.jsonl > data/eval/$split-tortured.jsonl
 done
 wc -l data/eval/*.jsonl

@@ -22,7 +22,7 @@ use unspin_index::align::{AlignParams, compare, phrase_key};
 use unspin_index::hash::hash_str;
 use unspin_index::index::Index;
 use unspin_index::search::{FindOptions, find};
-use unspin_index::testspin::{Rng, Spinner};
+use unspin_lexicon::spin::{Spinner, SplitMix as Rng};
 
 type R<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -162,7 +162,7 @@ fn gen_retrieval(a: &[String]) -> R<()> {
     let mut q = BufWriter::new(std::fs::File::create(out.join("queries.jsonl"))?);
     let mut rng = Rng(42);
     for (i, t) in targets.iter().enumerate() {
-        let (spun, _) = sp.spin(&t.2, 2, i as u64);
+        let (spun, _) = sp.spin_words(&t.2, 2, i as u64).into_parts();
         writeln!(
             q,
             "{}",
@@ -171,7 +171,7 @@ fn gen_retrieval(a: &[String]) -> R<()> {
         let paras: Vec<&str> = t.2.split('\n').filter(|p| words(p) >= 50).collect();
         if !paras.is_empty() {
             let p = paras[rng.below(paras.len())];
-            let (spun, _) = sp.spin(p, 2, 1000 + i as u64);
+            let (spun, _) = sp.spin_words(p, 2, 1000 + i as u64).into_parts();
             writeln!(
                 q,
                 "{}",
@@ -183,8 +183,8 @@ fn gen_retrieval(a: &[String]) -> R<()> {
         let (a, b) = (&targets[2 * i], &targets[2 * i + 1]);
         let ha = head(&a.2, 150);
         let hb = head(&b.2, 150);
-        let (sa, _) = sp.spin(&ha, 2, 5000 + i as u64);
-        let (sb, _) = sp.spin(&hb, 2, 6000 + i as u64);
+        let (sa, _) = sp.spin_words(&ha, 2, 5000 + i as u64).into_parts();
+        let (sb, _) = sp.spin_words(&hb, 2, 6000 + i as u64).into_parts();
         writeln!(
             q,
             "{}",
@@ -259,7 +259,8 @@ fn gen_scale(a: &[String]) -> R<()> {
             let text = if round == 0 {
                 t.clone()
             } else {
-                sp.spin(t, 2 + round % 2, (round * 10_000_000 + i) as u64).0
+                sp.spin_words(t, 2 + round % 2, (round * 10_000_000 + i) as u64)
+                    .text
             };
             writeln!(
                 w,
@@ -278,7 +279,7 @@ fn gen_scale(a: &[String]) -> R<()> {
     let rounds = n.div_ceil(base.len().max(1));
     for j in 0..1000.min(base.len()) {
         let i = rng.below(base.len());
-        let (spun, _) = sp.spin(&base[i], 2, 999_000 + j as u64);
+        let (spun, _) = sp.spin_words(&base[i], 2, 999_000 + j as u64).into_parts();
         let expect: Vec<String> = (0..rounds).map(|r| format!("s{r}-{i}")).collect();
         writeln!(
             q,
@@ -479,10 +480,12 @@ fn align(a: &[String]) -> R<()> {
     let t = Instant::now();
     let mut shown = 0;
     for (i, para) in paras.iter().enumerate() {
-        let (spun, log) = sp.spin(para, every, 77 + i as u64);
+        let (spun, log) = sp.spin_words(para, every, 77 + i as u64).into_parts();
         let c = compare(&spun, para, classes, &p);
-        let gold: HashSet<((usize, usize), (usize, usize))> =
-            log.iter().map(|s| (s.orig, s.spun)).collect();
+        let gold: HashSet<((usize, usize), (usize, usize))> = log
+            .iter()
+            .map(|s| (s.orig_range(), s.spun_range()))
+            .collect();
         let pred: HashSet<((usize, usize), (usize, usize))> = c
             .substitutions
             .iter()
@@ -493,7 +496,7 @@ fn align(a: &[String]) -> R<()> {
         pred_i += pred.len();
         let gt: HashSet<(String, String)> = log
             .iter()
-            .map(|s| (phrase_key(&s.from), phrase_key(&s.to)))
+            .map(|s| (phrase_key(&s.original), phrase_key(&s.spun)))
             .collect();
         let pt: HashSet<(String, String)> = c
             .table
@@ -654,12 +657,12 @@ fn main() -> R<()> {
             let seed: u64 = arg(&a, "--seed").map_or(Ok(1), |s| s.parse())?;
             let mut text = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
-            let (spun, log) = spinner()?.spin(&text, every, seed);
+            let (spun, log) = spinner()?.spin_words(&text, every, seed).into_parts();
             print!("{spun}");
             for s in log {
                 eprintln!(
                     "{}",
-                    json!({"orig": s.orig, "spun": s.spun, "from": s.from, "to": s.to})
+                    json!({"orig": s.orig_range(), "spun": s.spun_range(), "from": s.original.to_lowercase(), "to": s.spun.to_lowercase()})
                 );
             }
             Ok(())

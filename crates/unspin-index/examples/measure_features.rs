@@ -5,7 +5,7 @@ use std::io::BufRead;
 use std::path::Path;
 use unspin_index::SynClasses;
 use unspin_index::features::{CHUNK, content_positions, window_features, word_features};
-use unspin_index::testspin::Spinner;
+use unspin_lexicon::spin::Spinner;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (mut js, mut jr) = (Vec::new(), Vec::new());
     for (i, p) in paras.iter().enumerate() {
-        let (spun, _) = spinner.spin(p, every, i as u64);
+        let (spun, _) = spinner.spin_words(p, every, i as u64).into_parts();
         let fo = feats(p);
         js.push(j(&fo, &feats(&spun)));
         jr.push(j(&fo, &feats(&paras[(i + 7) % paras.len()])));

@@ -22,7 +22,6 @@ pub mod minhash;
 pub mod search;
 pub mod segment;
 pub mod store;
-pub mod testspin;
 
 pub use classes::SynClasses;
 pub use error::IndexError;

@@ -42,13 +42,13 @@ fn finds_whole_paragraph_and_stitched_copies() {
     let opt = FindOptions::default();
     let (mut whole_ok, mut para_ok) = (0, 0);
     for (k, (id, text)) in docs.iter().enumerate().take(40) {
-        let (spun, log) = sp.spin(text, 2, k as u64);
+        let (spun, log) = sp.spin_words(text, 2, k as u64).into_parts();
         assert!(!log.is_empty());
         let hits = find(&ix, &spun, &opt).unwrap();
         whole_ok += usize::from(hits.first().is_some_and(|h| &h.id == id));
         // one paragraph out of the middle of the article
         let para = text.split('\n').nth(2).unwrap();
-        let (spun_p, _) = sp.spin(para, 2, 100 + k as u64);
+        let (spun_p, _) = sp.spin_words(para, 2, 100 + k as u64).into_parts();
         let hits = find(&ix, &spun_p, &opt).unwrap();
         para_ok += usize::from(hits.first().is_some_and(|h| &h.id == id));
     }
@@ -57,7 +57,11 @@ fn finds_whole_paragraph_and_stitched_copies() {
     // stitched from two sources: both reported
     let a = docs[5].1.split('\n').take(2).collect::<Vec<_>>().join("\n");
     let b = docs[9].1.split('\n').take(2).collect::<Vec<_>>().join("\n");
-    let stitched = format!("{}\n{}", sp.spin(&a, 2, 1).0, sp.spin(&b, 2, 2).0);
+    let stitched = format!(
+        "{}\n{}",
+        sp.spin_words(&a, 2, 1).text,
+        sp.spin_words(&b, 2, 2).text
+    );
     let hits = find(&ix, &stitched, &opt).unwrap();
     let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
     assert!(
@@ -223,7 +227,7 @@ fn merge_keeps_every_live_document_and_drops_the_rest() {
     let sp = spinner();
     let opt = FindOptions::default();
     let queries: Vec<String> = (0..30)
-        .map(|k| sp.spin(&docs[k * 4].1, 2, k as u64).0)
+        .map(|k| sp.spin_words(&docs[k * 4].1, 2, k as u64).text)
         .chain([replaced.clone(), docs[7].1.clone()])
         .collect();
     let ids = |ix: &Index| -> Vec<Vec<(String, usize)>> {
@@ -446,7 +450,7 @@ fn opens_format_v1_fixture() {
         text,
         std::fs::read_to_string(dir.join("doc-7.txt")).unwrap()
     );
-    let (spun, _) = spinner().spin(&text, 2, 5);
+    let (spun, _) = spinner().spin_words(&text, 2, 5).into_parts();
     assert_eq!(
         find(&ix, &spun, &FindOptions::default()).unwrap()[0].id,
         "doc-7"

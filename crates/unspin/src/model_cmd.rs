@@ -40,18 +40,96 @@ pub enum ModelCmd {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
-    /// Export a spinner dictionary (`root<TAB>syn|syn…`) for `unspin spin`.
-    SpinnerDict {
-        /// moby or wordnet.
-        #[arg(long)]
-        source: String,
-        /// Output file.
-        #[arg(long)]
-        out: PathBuf,
-        /// Directory with moby.txt and wordnet/ (from scripts/fetch-sources.sh).
-        #[arg(long, default_value = "data/sources")]
-        sources: PathBuf,
-    },
+    /// Export a spinner dictionary for `unspin spin`: `root<TAB>syn|syn…` (moby, wordnet) for
+    /// `--every`, or a commercial spinner's `entry|alt|alt` lines (mythes, tortured) for `--rate`.
+    #[command(after_help = "Examples:\n  \
+        unspin model spinner-dict --source wordnet --out wordnet.tsv\n  \
+        unspin model spinner-dict --source mythes --seed 3 --phrases-from clean.jsonl --out dict.txt\n  \
+        unspin model spinner-dict --source tortured --out tortured.txt")]
+    SpinnerDict(SpinnerDictArgs),
+}
+
+/// `unspin model spinner-dict`.
+#[derive(Args)]
+pub struct SpinnerDictArgs {
+    /// moby, wordnet (thesaurus spinners), mythes or tortured (dictionary spinners).
+    #[arg(long)]
+    source: String,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+    /// Directory with moby.txt and wordnet/ (from scripts/fetch-sources.sh).
+    #[arg(long, default_value = "data/sources")]
+    sources: PathBuf,
+    /// MyThes thesaurus (mythes): Debian's mythes-en-us.
+    #[arg(long, default_value = "/usr/share/mythes/th_en_US_v2.dat")]
+    mythes: PathBuf,
+    /// Tortured-phrase pairs (tortured): CSV tortured,expected,papers.
+    #[arg(long, default_value = "../shared/lexicons/tortured_phrases_train.csv")]
+    tortured: PathBuf,
+    /// Seed of the dictionary's choices (mythes).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Most alternatives per entry (mythes, tortured).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=10))]
+    max_alts: u64,
+    /// Clean JSONL ({"id","text"}) whose commonest phrases become phrase lines (mythes).
+    #[arg(long, value_name = "JSONL")]
+    phrases_from: Option<String>,
+    /// How many everyday phrases to add (mythes, with --phrases-from).
+    #[arg(long, default_value_t = 3000)]
+    phrases: usize,
+}
+
+impl SpinnerDictArgs {
+    fn run(self) -> Result<i32> {
+        use unspin_lexicon::spin::build as sb;
+        let max_alts = self.max_alts as usize;
+        let lines = match self.source.as_str() {
+            "moby" | "wordnet" => {
+                let (src, path) = if self.source == "moby" {
+                    (
+                        unspin_lexicon::DictSource::Moby,
+                        self.sources.join("moby.txt"),
+                    )
+                } else {
+                    (
+                        unspin_lexicon::DictSource::WordNet,
+                        self.sources.join("wordnet"),
+                    )
+                };
+                let n = unspin_lexicon::write_spinner_dict(src, &path, &self.out)?;
+                eprintln!("wrote {n} entries to {}", self.out.display());
+                return Ok(0);
+            }
+            "mythes" => {
+                let text = std::fs::read_to_string(&self.mythes).with_context(|| {
+                    format!(
+                        "{}: cannot read (Debian package mythes-en-us)",
+                        self.mythes.display()
+                    )
+                })?;
+                let morph = unspin_lexicon::morph::Morphology::load(&self.sources.join("wordnet"))?;
+                let words = sb::from_mythes(&text, &morph, self.seed, max_alts);
+                let sample = match &self.phrases_from {
+                    Some(p) => input::read_docs(p, input::InputFormat::Jsonl, u64::MAX >> 1)?,
+                    None => Vec::new(),
+                };
+                let texts: Vec<&str> = sample.iter().map(|d| d.text.as_str()).collect();
+                let mut lines = sb::everyday_phrases(&texts, &words, self.seed, self.phrases, 3);
+                lines.extend(words);
+                lines
+            }
+            "tortured" => {
+                let rows = unspin_lexicon::sources::load_tortured(&self.tortured)?;
+                sb::from_tortured(&rows, max_alts)
+            }
+            s => bail!("--source {s}: expected moby, wordnet, mythes or tortured"),
+        };
+        let n = sb::write(&lines, &self.out)?;
+        eprintln!("wrote {n} lines to {}", self.out.display());
+        Ok(0)
+    }
 }
 
 #[derive(Args)]
@@ -72,7 +150,7 @@ pub struct BuildArgs {
     #[arg(long)]
     max_docs: Option<usize>,
     /// Build only one part.
-    #[arg(long, value_parser = ["lm", "lexicon"])]
+    #[arg(long, value_parser = ["lm", "lexicon", "vectors"])]
     only: Option<String>,
     /// Also write the language model in ARPA format here.
     #[arg(long)]
@@ -143,20 +221,7 @@ impl ModelCmd {
                 );
                 Ok(0)
             }
-            ModelCmd::SpinnerDict {
-                source,
-                out,
-                sources,
-            } => {
-                let (src, path) = match source.as_str() {
-                    "moby" => (unspin_lexicon::DictSource::Moby, sources.join("moby.txt")),
-                    "wordnet" => (unspin_lexicon::DictSource::WordNet, sources.join("wordnet")),
-                    s => bail!("--source {s}: expected moby or wordnet"),
-                };
-                let n = unspin_lexicon::write_spinner_dict(src, &path, &out)?;
-                eprintln!("wrote {n} entries to {}", out.display());
-                Ok(0)
-            }
+            ModelCmd::SpinnerDict(a) => a.run(),
         }
     }
 }
@@ -165,7 +230,30 @@ fn build(a: BuildArgs) -> Result<i32> {
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("{}: cannot create", a.out.display()))?;
     let mut progress = |m: &str| eprintln!("  {m}");
-    if a.only.as_deref() != Some("lexicon") {
+    let only = a.only.as_deref();
+    if only.is_none() || only == Some("vectors") {
+        eprintln!("word vectors from {}", a.corpus.display());
+        let opts = unspin_vectors::TrainOptions {
+            max_docs: a.max_docs,
+            threads: rayon::current_num_threads(),
+            ..Default::default()
+        };
+        let (bytes, st) = unspin_vectors::train(&a.corpus, &opts, &mut progress)?;
+        let path = a.out.join("vectors.bin");
+        std::fs::write(&path, &bytes)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+        eprintln!(
+            "  wrote vectors.bin: {} words, {} ({:.0}s reading, {:.0}s training)",
+            st.words,
+            input::human_bytes(bytes.len() as u64),
+            st.read_seconds,
+            st.train_seconds
+        );
+        if only.is_some() {
+            return Ok(0);
+        }
+    }
+    if only != Some("lexicon") {
         eprintln!("language model from {}", a.corpus.display());
         let opts = unspin_lm::BuildOptions {
             max_docs: a.max_docs,
@@ -180,7 +268,7 @@ fn build(a: BuildArgs) -> Result<i32> {
             st.seconds
         );
     }
-    if a.only.as_deref() != Some("lm") {
+    if only != Some("lm") {
         eprintln!("lexicon from {}", a.sources.display());
         let root = std::env::current_dir()?;
         let mut opts = unspin_lexicon::BuildOptions::with_root(&root);
@@ -200,28 +288,52 @@ fn build(a: BuildArgs) -> Result<i32> {
 pub struct SpinArgs {
     /// Clean documents: JSONL with "id" and "text" (`-` for standard input).
     input: String,
-    /// Spinner dictionary (`root<TAB>syn|syn…`, from `unspin model spinner-dict`).
+    /// Spinner dictionary: `root<TAB>syn|syn…` with --every, `entry|alt|alt` with --rate (from
+    /// `unspin model spinner-dict`).
     #[arg(long)]
     dict: PathBuf,
-    /// WordNet dict directory (for inflecting replacements).
+    /// WordNet dict directory (for inflecting replacements; --every).
     #[arg(long, default_value = "data/sources/wordnet")]
     wordnet: PathBuf,
-    /// Replace every Nth eligible word.
-    #[arg(long, default_value_t = 4)]
-    every: usize,
+    /// Thesaurus spinner: replace every Nth eligible word (default 4).
+    #[arg(long, conflicts_with = "rate", value_parser = clap::value_parser!(u64).range(1..))]
+    every: Option<u64>,
+    /// Dictionary spinner: spin this share of the spots the dictionary claims (0 to 1).
+    #[arg(long, value_parser = crate::parse_unit)]
+    rate: Option<f64>,
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }
 
+enum AnySpinner {
+    Thesaurus(Box<unspin_lexicon::spin::Spinner>, usize),
+    Dictionary(unspin_lexicon::spin::DictSpinner, f64),
+}
+
 impl SpinArgs {
     pub fn run(self) -> Result<i32> {
-        let morph = unspin_lexicon::morph::Morphology::load(&self.wordnet)?;
-        let spinner = unspin_lexicon::spin::Spinner::from_dict(&self.dict, morph)?;
+        let spinner = match self.rate {
+            Some(rate) => AnySpinner::Dictionary(
+                unspin_lexicon::spin::DictSpinner::from_file(&self.dict)?,
+                rate,
+            ),
+            None => {
+                let morph = unspin_lexicon::morph::Morphology::load(&self.wordnet)?;
+                AnySpinner::Thesaurus(
+                    Box::new(unspin_lexicon::spin::Spinner::from_dict(&self.dict, morph)?),
+                    self.every.unwrap_or(4) as usize,
+                )
+            }
+        };
         let docs = input::read_docs(&self.input, input::InputFormat::Jsonl, u64::MAX >> 1)?;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for (n, d) in docs.into_iter().enumerate() {
-            let spun = spinner.spin(&d.text, self.every.max(1), self.seed.wrapping_add(n as u64));
+            let seed = self.seed.wrapping_add(n as u64);
+            let spun = match &spinner {
+                AnySpinner::Thesaurus(s, every) => s.spin(&d.text, *every, seed),
+                AnySpinner::Dictionary(s, rate) => s.spin(&d.text, *rate, seed),
+            };
             let rec = Labelled {
                 id: d.id.unwrap_or_default(),
                 text: spun.text,
@@ -296,14 +408,14 @@ impl EvalArgs {
         let bytes: usize = set.iter().map(|r| r.text.len() + r.original.len()).sum();
         // Check once at the lowest threshold; higher thresholds are subsets only approximately
         // (the decoder's bias changes), so each threshold is decoded on its own.
-        let per_t: Vec<(f64, Counts, Vec<serde_json::Value>)> = thresholds
+        let per_t: Vec<(f64, Counts, [usize; 4], Vec<serde_json::Value>)> = thresholds
             .iter()
             .map(|&t| {
                 let opts = CheckOptions {
                     threshold: t,
                     papers: self.papers,
                 };
-                let parts: Vec<(Counts, Vec<serde_json::Value>)> = set
+                let parts: Vec<(Counts, [usize; 4], Vec<serde_json::Value>)> = set
                     .par_iter()
                     .map(|r| {
                         let mut c = Counts::default();
@@ -314,6 +426,13 @@ impl EvalArgs {
                         };
                         c.add_spun(&r.edits, &spun.findings);
                         let clean = engine.check(&r.original, &opts);
+                        // documents called spun (score >= 0.5): spun ones, clean ones
+                        let docs = [
+                            r.has_spun() as usize,
+                            (r.has_spun() && spun.score >= 0.5) as usize,
+                            1,
+                            (clean.score >= 0.5) as usize,
+                        ];
                         c.add_clean(count_words(&r.original), clean.findings.len());
                         let mut dump = Vec::new();
                         if self.dump.is_some() && (t - low).abs() < 1e-12 {
@@ -332,16 +451,20 @@ impl EvalArgs {
                                     "context": context(&r.original, f.start, f.end)}));
                             }
                         }
-                        (c, dump)
+                        (c, docs, dump)
                     })
                     .collect();
                 let mut total = Counts::default();
+                let mut docs = [0usize; 4];
                 let mut dump = Vec::new();
-                for (c, d) in parts {
+                for (c, n, d) in parts {
                     total.merge(&c);
+                    for k in 0..4 {
+                        docs[k] += n[k];
+                    }
                     dump.extend(d);
                 }
-                (t, total, dump)
+                (t, total, docs, dump)
             })
             .collect();
         let secs = t0.elapsed().as_secs_f64();
@@ -350,7 +473,7 @@ impl EvalArgs {
                 std::fs::File::create(p)
                     .with_context(|| format!("{}: cannot create", p.display()))?,
             );
-            for (_, _, d) in &per_t {
+            for (_, _, _, d) in &per_t {
                 for v in d {
                     writeln!(w, "{v}")?;
                 }
@@ -358,7 +481,11 @@ impl EvalArgs {
         }
         let results: Vec<serde_json::Value> = per_t
             .iter()
-            .map(|(t, c, _)| serde_json::json!({"threshold": t, "metrics": c.metrics()}))
+            .map(|(t, c, d, _)| {
+                serde_json::json!({"threshold": t, "metrics": c.metrics(),
+                    "spun_docs_called_spun": share(d[1], d[0]),
+                    "clean_docs_called_spun": share(d[3], d[2])})
+            })
             .collect();
         if self.json {
             println!("{}", serde_json::to_string_pretty(&results)?);
@@ -371,18 +498,23 @@ impl EvalArgs {
                 bytes as f64 * per_t.len() as f64 / secs / 1e6,
                 per_t.len()
             );
-            println!("threshold  det-P  det-R  det-F1  rest-P  rest-R  rest-F1  FA/1k-words");
-            for (t, c, _) in &per_t {
+            println!(
+                "threshold  det-P  det-R  det-F1  rest-P  rest-R  rest-F1  FA/1k-words  spun-docs-called-spun  clean-docs-called-spun"
+            );
+            for (t, c, d, _) in &per_t {
                 let m = c.metrics();
+                let pct = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{v:.3}"));
                 println!(
-                    "{t:>9.2}  {:.3}  {:.3}  {:.3}   {:.3}   {:.3}   {:.3}    {:.2}",
+                    "{t:>9.2}  {:.3}  {:.3}  {:.3}   {:.3}   {:.3}   {:.3}    {:.2}         {}                  {}",
                     m.detection_precision,
                     m.detection_recall,
                     m.detection_f1,
                     m.restoration_precision,
                     m.restoration_recall,
                     m.restoration_f1,
-                    m.false_alarms_per_1000_words
+                    m.false_alarms_per_1000_words,
+                    pct(share(d[1], d[0])),
+                    pct(share(d[3], d[2])),
                 );
             }
         }
@@ -403,6 +535,11 @@ pub fn params_with(overrides: &[String]) -> Result<Params> {
         params.set(k, v).map_err(anyhow::Error::msg)?;
     }
     Ok(params)
+}
+
+/// `part / whole`, undefined (None) when `whole` is 0.
+fn share(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 fn context(text: &str, start: usize, end: usize) -> String {

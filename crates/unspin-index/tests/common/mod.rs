@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use unspin_index::testspin::{Rng, Spinner};
+use unspin_lexicon::spin::{Spinner, SplitMix as Rng};
 
 /// Vocabulary of real English words: content words from a fixed list (all known to the
 /// thesauri) plus function words.

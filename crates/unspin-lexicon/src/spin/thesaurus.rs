@@ -1,4 +1,5 @@
-//! The evaluation spinner: produces labelled spun text from a forward dictionary.
+//! The thesaurus spinner: every `n`-th eligible word or phrase replaced by a synonym picked
+//! uniformly, re-inflected to the replaced form.
 //!
 //! It reads a dictionary written by [`crate::write_spinner_dict`] (or any file of
 //! `root<TAB>syn1|syn2|…[<TAB>pos]` lines) and never consults the compiled lexicon, so the
@@ -9,45 +10,10 @@ use std::path::Path;
 
 use unspin_text::{Case, TokenKind, apply_case, case_of, normalize, tokenize};
 
+use super::{Splicer, SplitMix, Spun};
+
 use crate::error::LexiconError;
 use crate::morph::{Form, Morphology, Pos};
-
-/// One substitution made by the spinner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpinEdit {
-    /// Byte offset of the replacement in the spun text.
-    pub start: usize,
-    /// Byte offset one past the replacement in the spun text.
-    pub end: usize,
-    /// The original text of the replaced span (exactly as it was).
-    pub original: String,
-    /// The replacement (equal to `spun_text[start..end]`).
-    pub spun: String,
-}
-
-/// Spun text and the log of its edits (in text order).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spun {
-    /// The spun text.
-    pub text: String,
-    /// Every substitution, in order.
-    pub edits: Vec<SpinEdit>,
-}
-
-impl Spun {
-    /// Undoes all edits, giving back the original text.
-    pub fn undo(&self) -> String {
-        let mut out = String::with_capacity(self.text.len());
-        let mut pos = 0;
-        for e in &self.edits {
-            out.push_str(&self.text[pos..e.start]);
-            out.push_str(&e.original);
-            pos = e.end;
-        }
-        out.push_str(&self.text[pos..]);
-        out
-    }
-}
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -61,23 +27,6 @@ pub struct Spinner {
     dict: HashMap<String, Vec<Entry>>,
     morph: Morphology,
     max_words: usize,
-}
-
-/// splitmix64: a tiny, well-mixed deterministic generator.
-#[derive(Debug, Clone)]
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 impl Spinner {
@@ -129,6 +78,54 @@ impl Spinner {
         })
     }
 
+    /// A spinner from explicit `(root, synonyms)` entries (no part of speech, no inflection):
+    /// for tests and benchmarks.
+    pub fn from_entries(entries: &[(&str, &[&str])]) -> Spinner {
+        let text: String = entries
+            .iter()
+            .map(|(r, s)| format!("{r}\t{}\n", s.join("|")))
+            .collect();
+        // every line has a root and synonyms and no tag, so parsing cannot fail
+        Self::from_str(&text, Morphology::default()).unwrap_or_else(|_| Spinner {
+            dict: HashMap::new(),
+            morph: Morphology::default(),
+            max_words: 1,
+        })
+    }
+
+    /// A spinner from Moby Thesaurus text (`root,syn,syn,…` per line), single-word roots
+    /// only, no inflection: the index's benchmarks spin with it.
+    pub fn from_moby(text: &str) -> Spinner {
+        let mut dict: HashMap<String, Vec<Entry>> = HashMap::new();
+        for line in text.lines() {
+            let mut parts = line.split(',');
+            let Some(root) = parts.next().map(crate::sources::norm_entry) else {
+                continue;
+            };
+            if root.is_empty() || root.contains(' ') {
+                continue;
+            }
+            let syns: Vec<String> = parts
+                .map(crate::sources::norm_entry)
+                .filter(|s| {
+                    !s.is_empty()
+                        && *s != root
+                        && s.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-')
+                })
+                .collect();
+            if !syns.is_empty() {
+                dict.entry(root)
+                    .or_default()
+                    .push(Entry { pos: None, syns });
+            }
+        }
+        Spinner {
+            dict,
+            morph: Morphology::default(),
+            max_words: 1,
+        }
+    }
+
     /// Number of roots.
     pub fn len(&self) -> usize {
         self.dict.len()
@@ -163,93 +160,114 @@ impl Spinner {
     /// uniformly at random, re-inflected to the original's form and given its case.
     /// Deterministic for a given seed; `every_nth` of 0 is treated as 1.
     pub fn spin(&self, text: &str, every_nth: usize, seed: u64) -> Spun {
+        self.spin_counting(text, every_nth, seed, false)
+    }
+
+    /// Like [`Spinner::spin`], but counts every word token, eligible or not: the `n`-th,
+    /// `2n`-th, … word is replaced when the dictionary has it (so about one word in `n`
+    /// times the dictionary's coverage is spun).
+    pub fn spin_words(&self, text: &str, every_nth: usize, seed: u64) -> Spun {
+        self.spin_counting(text, every_nth, seed, true)
+    }
+
+    fn spin_counting(&self, text: &str, every_nth: usize, seed: u64, all_words: bool) -> Spun {
         let every = every_nth.max(1);
         let mut rng = SplitMix(seed);
-        let phase = rng.below(every);
+        let phase = if all_words { 0 } else { rng.below(every) };
         let toks = tokenize(text);
-        let mut out = String::with_capacity(text.len() + text.len() / 8);
-        let mut edits = Vec::new();
-        let mut copied = 0;
-        let mut eligible = 0usize;
+        let mut out = Splicer::new(text);
+        let mut counted = 0usize;
         let mut i = 0;
         while i < toks.len() {
-            let mut matched = None;
-            for n in (1..=self.max_words.min(toks.len() - i)).rev() {
-                let span = &toks[i..i + n];
-                let ok = span.iter().enumerate().all(|(k, t)| {
-                    t.kind == TokenKind::Word
-                        && match case_of(t.text(text)) {
-                            Case::Lower => true,
-                            Case::Title => k == 0 && t.sentence_start,
-                            _ => false,
-                        }
-                });
-                if !ok {
+            if all_words && toks[i].kind == TokenKind::Word {
+                counted += 1;
+                if !counted.is_multiple_of(every) {
+                    i += 1;
                     continue;
                 }
-                let key: Vec<String> = span.iter().map(|t| normalize(t.text(text))).collect();
-                let key = key.join(" ");
-                if let Some(found) = self.lookup(&key) {
-                    matched = Some((n, key, found));
-                    break;
-                }
             }
-            let Some((n, key, (entry, pos, form))) = matched else {
+            let Some((n, key, (entry, pos, form))) = self.match_at(text, &toks, i) else {
                 i += 1;
                 continue;
             };
-            eligible += 1;
-            if !(eligible + phase).is_multiple_of(every) {
-                i += n;
-                continue;
+            if !all_words {
+                counted += 1;
+                if !(counted + phase).is_multiple_of(every) {
+                    i += n;
+                    continue;
+                }
             }
-            let options: Vec<String> = entry
-                .syns
-                .iter()
-                .filter_map(|s| match (form, pos) {
-                    (Form::Base, _) => Some(s.clone()),
-                    (_, Some(p)) => {
-                        // An untagged dictionary (Moby) mixes parts of speech: only re-inflect
-                        // synonyms that can be this part of speech (or are unknown single words).
-                        let mask = self.morph.pos_mask(s);
-                        let fits = if entry.pos.is_some() {
-                            true
-                        } else if mask == 0 {
-                            !s.contains(' ')
-                        } else {
-                            mask & (1 << p as u8) != 0
-                        };
-                        if fits {
-                            self.morph.inflect(s, p, form)
-                        } else {
-                            None
-                        }
-                    }
-                    (_, None) => None,
-                })
-                .filter(|s| *s != key)
-                .collect();
+            let options = self.options(entry, pos, form, &key);
             if options.is_empty() {
                 i += n;
                 continue;
             }
             let choice = &options[rng.below(options.len())];
             let (start, end) = (toks[i].start, toks[i + n - 1].end);
-            let spun = apply_case(choice, case_of(toks[i].text(text)));
-            out.push_str(&text[copied..start]);
-            let s = out.len();
-            out.push_str(&spun);
-            edits.push(SpinEdit {
-                start: s,
-                end: out.len(),
-                original: text[start..end].to_string(),
-                spun,
-            });
-            copied = end;
+            out.replace(start, end, apply_case(choice, case_of(toks[i].text(text))));
             i += n;
         }
-        out.push_str(&text[copied..]);
-        Spun { text: out, edits }
+        out.finish()
+    }
+
+    /// The longest dictionary match starting at token `i`: its length, key and entry.
+    #[allow(clippy::type_complexity)]
+    fn match_at(
+        &self,
+        text: &str,
+        toks: &[unspin_text::Token],
+        i: usize,
+    ) -> Option<(usize, String, (&Entry, Option<Pos>, Form))> {
+        for n in (1..=self.max_words.min(toks.len() - i)).rev() {
+            let span = &toks[i..i + n];
+            let ok = span.iter().enumerate().all(|(k, t)| {
+                t.kind == TokenKind::Word
+                    && match case_of(t.text(text)) {
+                        Case::Lower => true,
+                        Case::Title => k == 0 && t.sentence_start,
+                        _ => false,
+                    }
+            });
+            if !ok {
+                continue;
+            }
+            let key: Vec<String> = span.iter().map(|t| normalize(t.text(text))).collect();
+            let key = key.join(" ");
+            if let Some(found) = self.lookup(&key) {
+                return Some((n, key, found));
+            }
+        }
+        None
+    }
+
+    /// The entry's synonyms in the replaced word's form (other than the key itself).
+    fn options(&self, entry: &Entry, pos: Option<Pos>, form: Form, key: &str) -> Vec<String> {
+        entry
+            .syns
+            .iter()
+            .filter_map(|s| match (form, pos) {
+                (Form::Base, _) => Some(s.clone()),
+                (_, Some(p)) => {
+                    // An untagged dictionary (Moby) mixes parts of speech: only re-inflect
+                    // synonyms that can be this part of speech (or are unknown single words).
+                    let mask = self.morph.pos_mask(s);
+                    let fits = if entry.pos.is_some() {
+                        true
+                    } else if mask == 0 {
+                        !s.contains(' ')
+                    } else {
+                        mask & (1 << p as u8) != 0
+                    };
+                    if fits {
+                        self.morph.inflect(s, p, form)
+                    } else {
+                        None
+                    }
+                }
+                (_, None) => None,
+            })
+            .filter(|s| s != key)
+            .collect()
     }
 }
 
