@@ -21,15 +21,16 @@ import json, sys
 out, sets = sys.argv[1], sys.argv[2:]
 cols = ["detection_recall", "restoration_precision", "restoration_recall", "restoration_f1",
         "false_alarms_per_1000_words"]
-print("%-10s %7s %7s %7s %7s %7s %9s" % ("set", "det-R", "rest-P", "rest-R", "rest-F1", "FA/1k", "spun>=0.5"))
+print("%-10s %7s %7s %7s %7s %7s %9s %8s %8s" % ("set", "det-R", "rest-P", "rest-R", "rest-F1", "FA/1k", "spun>=0.5", "cand-1w", "cand-ph"))
 rows = []
 for s in sets:
     r = json.load(open("%s/%s.json" % (out, s)))[0]
     m = r["metrics"]
-    v = [m.get(c) for c in cols] + [r.get("spun_docs_called_spun")]
+    cr = r.get("candidate_recall", {})
+    v = [m.get(c) for c in cols] + [r.get("spun_docs_called_spun"), cr.get("one_word"), cr.get("phrase")]
     rows.append(v)
     print("%-10s " % s + " ".join("%7s" % ("n/a" if x is None else "%.3f" % x) for x in v))
-mean = [sum(x[i] for x in rows if x[i] is not None) / max(1, sum(1 for x in rows if x[i] is not None)) for i in range(len(cols) + 1)]
+mean = [sum(x[i] for x in rows if x[i] is not None) / max(1, sum(1 for x in rows if x[i] is not None)) for i in range(len(cols) + 3)]
 print("%-10s " % "macro" + " ".join("%7.3f" % x for x in mean))
 PY
 rm -rf "$out"

@@ -1,8 +1,14 @@
-//! Embeds the default model when `model/en/{lm.bin,lexicon.bin,terms.txt,function-words.tsv}`
+//! Embeds the default model when `model/en/{lm.bin,lexicon.bin,terms.txt,function-words.tsv,vectors.bin}`
 //! exist.
 use std::path::Path;
 
-const MODEL_FILES: [&str; 4] = ["lm.bin", "lexicon.bin", "terms.txt", "function-words.tsv"];
+const MODEL_FILES: [&str; 5] = [
+    "lm.bin",
+    "lexicon.bin",
+    "terms.txt",
+    "function-words.tsv",
+    "vectors.bin",
+];
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(embedded_model)");

@@ -38,6 +38,53 @@ pub struct Labelled {
     pub edits: Vec<TrueEdit>,
 }
 
+impl TrueEdit {
+    /// The edit without the words its two sides share at either end: a dictionary spinner
+    /// that swaps *the law* for *the jurisprudence* changed one word, *law*. Returns the
+    /// core's byte range in the spun text and the original's core words (normalised, single
+    /// spaces); the whole edit when the sides share nothing or are equal.
+    pub fn core(&self) -> (usize, usize, String) {
+        let spun = unspin_text::tokenize(&self.spun);
+        let orig: Vec<String> = unspin_text::tokenize(&self.original)
+            .iter()
+            .map(|t| unspin_text::normalize(t.text(&self.original)))
+            .collect();
+        let sw: Vec<String> = spun
+            .iter()
+            .map(|t| unspin_text::normalize(t.text(&self.spun)))
+            .collect();
+        let (mut a, mut b) = (0, 0);
+        while a < sw.len().min(orig.len()) && sw[a] == orig[a] {
+            a += 1;
+        }
+        while b < (sw.len() - a).min(orig.len() - a)
+            && sw[sw.len() - 1 - b] == orig[orig.len() - 1 - b]
+        {
+            b += 1;
+        }
+        if (a == 0 && b == 0) || a + b >= sw.len() || a + b >= orig.len() {
+            return (
+                self.start,
+                self.end,
+                crate::model::normalize_key(&self.original),
+            );
+        }
+        let start = self.start + spun[a].start;
+        let end = self.start + spun[sw.len() - 1 - b].end;
+        (start, end, orig[a..orig.len() - b].join(" "))
+    }
+
+    /// Whether `f` restores this edit: same span and words, or the same for the edit's core
+    /// (see [`TrueEdit::core`]).
+    pub fn restored_by(&self, f: &Finding) -> bool {
+        if self.start == f.start && self.end == f.end && same_words(&self.original, &f.suggestion) {
+            return true;
+        }
+        let (s, e, words) = self.core();
+        s == f.start && e == f.end && crate::model::normalize_key(&f.suggestion) == words
+    }
+}
+
 impl Labelled {
     /// A record without an original is clean text: it becomes the original, with no spun
     /// side (empty `text`), so that it counts towards false alarms only.
@@ -65,7 +112,8 @@ pub struct Counts {
     pub detected_findings: usize,
     /// Substitutions overlapped by some finding.
     pub detected_truths: usize,
-    /// Findings whose suggestion restores a substitution exactly (same span, same words).
+    /// Findings whose suggestion restores a substitution exactly (same span, same words; or
+    /// the same for the substitution's core, without the words both sides share).
     pub restored: usize,
     /// Words in the clean originals.
     pub clean_words: usize,
@@ -94,6 +142,43 @@ pub struct Metrics {
     pub counts: Counts,
 }
 
+#[cfg(test)]
+mod core_tests {
+    use super::*;
+
+    fn edit(spun: &str, original: &str) -> TrueEdit {
+        TrueEdit {
+            start: 10,
+            end: 10 + spun.len(),
+            original: original.into(),
+            spun: spun.into(),
+        }
+    }
+
+    fn finding(start: usize, end: usize, suggestion: &str) -> Finding {
+        Finding {
+            start,
+            end,
+            text: String::new(),
+            suggestion: suggestion.into(),
+            alternatives: vec![],
+            confidence: 0.9,
+        }
+    }
+
+    #[test]
+    fn the_core_leaves_out_the_shared_words() {
+        let e = edit("the jurisprudence of", "the law of");
+        assert_eq!(e.core(), (14, 27, "law".to_string()));
+        assert!(e.restored_by(&finding(14, 27, "law")));
+        assert!(e.restored_by(&finding(10, 30, "the law of")));
+        assert!(!e.restored_by(&finding(14, 27, "rule")));
+        // nothing shared, or one side all shared: the whole edit
+        assert_eq!(edit("stated", "said").core(), (10, 16, "said".to_string()));
+        assert_eq!(edit("at end", "at the end").core().2, "at the end");
+    }
+}
+
 fn same_words(a: &str, b: &str) -> bool {
     crate::model::normalize_key(a) == crate::model::normalize_key(b)
 }
@@ -108,9 +193,7 @@ impl Counts {
             if truth.iter().any(|t| overlaps(f, t)) {
                 self.detected_findings += 1;
             }
-            if truth.iter().any(|t| {
-                t.start == f.start && t.end == f.end && same_words(&t.original, &f.suggestion)
-            }) {
+            if truth.iter().any(|t| t.restored_by(f)) {
                 self.restored += 1;
             }
         }

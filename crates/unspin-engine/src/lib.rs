@@ -26,8 +26,8 @@ pub mod toy;
 
 pub use decode::Params;
 pub use model::{
-    Candidate, CandidateSource, LM_STATE_WORDS, LanguageModel, LmState, Sources, UserLexicon,
-    WordId,
+    Candidate, CandidateSource, LM_STATE_WORDS, LanguageModel, LmState, Meaning, Sources,
+    UserLexicon, WordId,
 };
 pub use terms::Terms;
 
@@ -121,6 +121,7 @@ pub struct Engine {
     lex: Box<dyn CandidateSource>,
     params: Params,
     terms: Option<Terms>,
+    meaning: Option<Box<dyn Meaning>>,
 }
 
 impl Engine {
@@ -131,6 +132,7 @@ impl Engine {
             lex,
             params,
             terms: None,
+            meaning: None,
         }
     }
 
@@ -138,6 +140,24 @@ impl Engine {
     pub fn with_terms(mut self, terms: Terms) -> Self {
         self.terms = Some(terms);
         self
+    }
+
+    /// Adds word vectors: the meaning feature (`Params::meaning_weight`) and the ranking of
+    /// each key's candidate pool use them.
+    pub fn with_meaning(mut self, meaning: Box<dyn Meaning>) -> Self {
+        self.meaning = Some(meaning);
+        self
+    }
+
+    /// The originals the engine's candidate sources propose for an observed word or phrase
+    /// (a normalised key: lower case, words joined by single spaces), as the decoder sees them:
+    /// the first `Params::max_candidates`. For diagnostics (`unspin eval` reports whether
+    /// the true original is among them).
+    pub fn candidate_originals(&self, key: &str) -> Vec<String> {
+        let mut c = Vec::new();
+        self.lex
+            .candidates_up_to(key, self.params.max_candidates, &mut c);
+        c.iter().map(|c| self.lex.original(c)).collect()
     }
 
     /// The parameters in use.
@@ -168,6 +188,7 @@ impl Engine {
             lex: self.lex.as_ref(),
             params: p,
             terms: self.terms.as_ref(),
+            meaning: self.meaning.as_deref(),
         };
         let mut out = Analysis::default();
         let mut rate_words = 0.0;

@@ -101,6 +101,14 @@ pub struct Candidate {
     pub dicts: u8,
 }
 
+/// How close two words or phrases are in meaning (word vectors), keyed by the language
+/// model's word ids. Optional: an engine without it scores no meaning feature.
+pub trait Meaning: Send + Sync {
+    /// Cosine similarity in [-1, 1] of the two word sequences (each the mean of its words'
+    /// vectors), or `None` when either has no word with a vector.
+    fn similarity(&self, a: &[WordId], b: &[WordId]) -> Option<f32>;
+}
+
 /// Candidate flag: Moby Thesaurus lists the pair.
 pub const DICT_MOBY: u8 = 1;
 /// Candidate flag: the pair shares a WordNet synset.

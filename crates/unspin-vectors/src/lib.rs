@@ -117,7 +117,9 @@ impl Vectors {
         }
         let version = u32_at(b, 8);
         if version != VERSION {
-            return bad(&format!("format version {version}, this build reads {VERSION}"));
+            return bad(&format!(
+                "format version {version}, this build reads {VERSION}"
+            ));
         }
         let (dim, n, crc) = (
             u32_at(b, 12) as usize,
@@ -209,44 +211,56 @@ impl Vectors {
         dot as f32 / (127.0 * 127.0)
     }
 
-    /// Adds the unit vector of each known word of `phrase` (space-separated) into `acc`;
-    /// returns how many words were known.
-    fn add_phrase(&self, phrase: &str, acc: &mut [f32]) -> usize {
-        let mut known = 0;
-        for w in phrase.split(' ').filter(|w| !w.is_empty()) {
-            if let Some(r) = self.row(w) {
-                for (a, &q) in acc.iter_mut().zip(self.row_bytes(r)) {
-                    *a += q as i8 as f32;
-                }
-                known += 1;
+    /// The rows of the known words of `phrase` (space-separated).
+    fn rows_of(&self, phrase: &str) -> Vec<u32> {
+        phrase.split(' ').filter_map(|w| self.row(w)).collect()
+    }
+
+    /// Every word with its row.
+    pub fn words(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
+        self.index.iter().map(|(w, &r)| (&**w, r))
+    }
+
+    /// Cosine similarity of two sets of rows, each the mean of its rows' unit vectors, or
+    /// `None` when either is empty.
+    pub fn similarity_rows(&self, a: &[u32], b: &[u32]) -> Option<f32> {
+        match (a, b) {
+            ([], _) | (_, []) => None,
+            ([x], [y]) => Some(self.cosine_rows(*x, *y)),
+            _ => {
+                let mut va = vec![0f32; self.dim];
+                let mut vb = vec![0f32; self.dim];
+                self.add_rows(a, &mut va);
+                self.add_rows(b, &mut vb);
+                Some(cosine(&va, &vb))
             }
         }
-        known
+    }
+
+    fn add_rows(&self, rows: &[u32], acc: &mut [f32]) {
+        for &r in rows {
+            for (a, &q) in acc.iter_mut().zip(self.row_bytes(r)) {
+                *a += q as i8 as f32;
+            }
+        }
     }
 
     /// Cosine similarity of two words or phrases (normalised, lower case, words separated by
     /// single spaces; a phrase is the mean of its known words), or `None` when either has no
     /// known word.
     pub fn similarity(&self, a: &str, b: &str) -> Option<f32> {
-        if !a.contains(' ')
-            && !b.contains(' ')
-            && let (Some(x), Some(y)) = (self.row(a), self.row(b))
-        {
-            return Some(self.cosine_rows(x, y));
-        }
-        let mut va = vec![0f32; self.dim];
-        let mut vb = vec![0f32; self.dim];
-        if self.add_phrase(a, &mut va) == 0 || self.add_phrase(b, &mut vb) == 0 {
-            return None;
-        }
-        let dot: f32 = va.iter().zip(&vb).map(|(p, q)| p * q).sum();
-        let na: f32 = va.iter().map(|p| p * p).sum::<f32>().sqrt();
-        let nb: f32 = vb.iter().map(|p| p * p).sum::<f32>().sqrt();
-        Some(if na > 0.0 && nb > 0.0 {
-            dot / (na * nb)
-        } else {
-            0.0
-        })
+        self.similarity_rows(&self.rows_of(a), &self.rows_of(b))
+    }
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(p, q)| p * q).sum();
+    let na: f32 = a.iter().map(|p| p * p).sum::<f32>().sqrt();
+    let nb: f32 = b.iter().map(|p| p * p).sum::<f32>().sqrt();
+    if na > 0.0 && nb > 0.0 {
+        dot / (na * nb)
+    } else {
+        0.0
     }
 }
 
@@ -269,7 +283,12 @@ pub(crate) fn encode(words: &[&str], flat: &[f32], dim: usize) -> Vec<u8> {
     }
     let mut out = Vec::with_capacity(HEADER + body.len());
     out.extend_from_slice(MAGIC);
-    for v in [VERSION, dim as u32, words.len() as u32, crc32fast::hash(&body)] {
+    for v in [
+        VERSION,
+        dim as u32,
+        words.len() as u32,
+        crc32fast::hash(&body),
+    ] {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&body);

@@ -408,14 +408,16 @@ impl EvalArgs {
         let bytes: usize = set.iter().map(|r| r.text.len() + r.original.len()).sum();
         // Check once at the lowest threshold; higher thresholds are subsets only approximately
         // (the decoder's bias changes), so each threshold is decoded on its own.
-        let per_t: Vec<(f64, Counts, [usize; 4], Vec<serde_json::Value>)> = thresholds
+        #[allow(clippy::type_complexity)]
+        let per_t: Vec<(f64, Counts, [usize; 4], [usize; 4], Vec<serde_json::Value>)> = thresholds
             .iter()
             .map(|&t| {
                 let opts = CheckOptions {
                     threshold: t,
                     papers: self.papers,
                 };
-                let parts: Vec<(Counts, [usize; 4], Vec<serde_json::Value>)> = set
+                #[allow(clippy::type_complexity)]
+                let parts: Vec<(Counts, [usize; 4], [usize; 4], Vec<serde_json::Value>)> = set
                     .par_iter()
                     .map(|r| {
                         let mut c = Counts::default();
@@ -426,6 +428,28 @@ impl EvalArgs {
                         };
                         c.add_spun(&r.edits, &spun.findings);
                         let clean = engine.check(&r.original, &opts);
+                        // candidate recall: the true original among the candidates of its span
+                        // (one-word substitutions; phrase ones, where either side has more)
+                        let mut recall = [0usize; 4];
+                        let mut misses = Vec::new();
+                        if (t - low).abs() < 1e-12 {
+                            for e in &r.edits {
+                                let (s, end, core) = e.core();
+                                let (key, orig) = (word_key(&r.text[s..end]), word_key(&core));
+                                let phrase = key.contains(' ') || orig.contains(' ');
+                                let hit = engine
+                                    .candidate_originals(&key)
+                                    .iter()
+                                    .any(|c| word_key(c) == orig);
+                                let k = if phrase { 2 } else { 0 };
+                                recall[k] += 1;
+                                recall[k + 1] += hit as usize;
+                                if !hit && self.dump.is_some() {
+                                    misses.push(serde_json::json!({"id": r.id, "kind": "candidate_miss",
+                                        "spun": key, "original": orig}));
+                                }
+                            }
+                        }
                         // documents called spun (score >= 0.5): spun ones, clean ones
                         let docs = [
                             r.has_spun() as usize,
@@ -434,7 +458,7 @@ impl EvalArgs {
                             (clean.score >= 0.5) as usize,
                         ];
                         c.add_clean(count_words(&r.original), clean.findings.len());
-                        let mut dump = Vec::new();
+                        let mut dump = misses;
                         if self.dump.is_some() && (t - low).abs() < 1e-12 {
                             for f in &spun.findings {
                                 let truth = r.edits.iter().find(|e| e.start < f.end && f.start < e.end);
@@ -451,20 +475,22 @@ impl EvalArgs {
                                     "context": context(&r.original, f.start, f.end)}));
                             }
                         }
-                        (c, docs, dump)
+                        (c, docs, recall, dump)
                     })
                     .collect();
                 let mut total = Counts::default();
                 let mut docs = [0usize; 4];
+                let mut recall = [0usize; 4];
                 let mut dump = Vec::new();
-                for (c, n, d) in parts {
+                for (c, n, rc, d) in parts {
                     total.merge(&c);
                     for k in 0..4 {
                         docs[k] += n[k];
+                        recall[k] += rc[k];
                     }
                     dump.extend(d);
                 }
-                (t, total, docs, dump)
+                (t, total, docs, recall, dump)
             })
             .collect();
         let secs = t0.elapsed().as_secs_f64();
@@ -473,7 +499,7 @@ impl EvalArgs {
                 std::fs::File::create(p)
                     .with_context(|| format!("{}: cannot create", p.display()))?,
             );
-            for (_, _, _, d) in &per_t {
+            for (_, _, _, _, d) in &per_t {
                 for v in d {
                     writeln!(w, "{v}")?;
                 }
@@ -481,13 +507,22 @@ impl EvalArgs {
         }
         let results: Vec<serde_json::Value> = per_t
             .iter()
-            .map(|(t, c, d, _)| {
+            .map(|(t, c, d, _, _)| {
                 serde_json::json!({"threshold": t, "metrics": c.metrics(),
                     "spun_docs_called_spun": share(d[1], d[0]),
                     "clean_docs_called_spun": share(d[3], d[2])})
             })
             .collect();
+        let rc = per_t[0].3;
+        let recall = serde_json::json!({
+            "one_word": share(rc[1], rc[0]), "one_word_edits": rc[0],
+            "phrase": share(rc[3], rc[2]), "phrase_edits": rc[2],
+        });
         if self.json {
+            let mut results = results;
+            if let Some(first) = results.first_mut() {
+                first["candidate_recall"] = recall;
+            }
             println!("{}", serde_json::to_string_pretty(&results)?);
         } else {
             println!(
@@ -501,7 +536,7 @@ impl EvalArgs {
             println!(
                 "threshold  det-P  det-R  det-F1  rest-P  rest-R  rest-F1  FA/1k-words  spun-docs-called-spun  clean-docs-called-spun"
             );
-            for (t, c, d, _) in &per_t {
+            for (t, c, d, _, _) in &per_t {
                 let m = c.metrics();
                 let pct = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{v:.3}"));
                 println!(
@@ -540,6 +575,23 @@ pub fn params_with(overrides: &[String]) -> Result<Params> {
 /// `part / whole`, undefined (None) when `whole` is 0.
 fn share(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// The normalised words of a text joined by single spaces (punctuation left out).
+fn word_key(s: &str) -> String {
+    let mut out = String::new();
+    for t in unspin_text::tokenize(s) {
+        if matches!(
+            t.kind,
+            unspin_text::TokenKind::Word | unspin_text::TokenKind::Number
+        ) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&unspin_text::normalize(t.text(s)));
+        }
+    }
+    out
 }
 
 fn context(text: &str, start: usize, end: usize) -> String {

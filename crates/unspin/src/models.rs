@@ -4,8 +4,8 @@ use anyhow::{Context, Result, bail};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use unspin_engine::{
-    Candidate, CandidateSource, Engine, LM_STATE_WORDS, LanguageModel, LmState, Params, Sources,
-    Terms, UserLexicon, WordId,
+    Candidate, CandidateSource, Engine, LM_STATE_WORDS, LanguageModel, LmState, Meaning, Params,
+    Sources, Terms, UserLexicon, WordId,
 };
 
 // The engine's state holds the LM crate's state unchanged.
@@ -177,6 +177,12 @@ static EMBEDDED_LEX: &[u8] = include_bytes!(concat!(
 ));
 
 #[cfg(embedded_model)]
+static EMBEDDED_VECTORS: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../model/en/vectors.bin"
+));
+
+#[cfg(embedded_model)]
 static EMBEDDED_TERMS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../model/en/terms.txt"
@@ -319,19 +325,107 @@ fn embedded() -> Result<(Lm, Lex)> {
     )
 }
 
+/// Word vectors keyed by the language model's word ids (the engine's [`Meaning`] port).
+pub struct VecMeaning {
+    vectors: unspin_vectors::Vectors,
+    /// Row of each LM word id (`u32::MAX`: no vector).
+    rows: Vec<u32>,
+}
+
+impl VecMeaning {
+    /// Maps every word of `vectors` to the LM's id of it.
+    pub fn new(vectors: unspin_vectors::Vectors, lm: &dyn LanguageModel) -> VecMeaning {
+        let mut rows = Vec::new();
+        for (w, r) in vectors.words() {
+            let id = lm.id(w);
+            if id == lm.unk() {
+                continue;
+            }
+            let id = id as usize;
+            if rows.len() <= id {
+                rows.resize(id + 1, u32::MAX);
+            }
+            rows[id] = r;
+        }
+        VecMeaning { vectors, rows }
+    }
+
+    fn rows(&self, ids: &[WordId], out: &mut smallvec::SmallVec<[u32; 8]>) {
+        out.extend(
+            ids.iter()
+                .filter_map(|&i| self.rows.get(i as usize).copied())
+                .filter(|&r| r != u32::MAX),
+        );
+    }
+}
+
+impl Meaning for VecMeaning {
+    fn similarity(&self, a: &[WordId], b: &[WordId]) -> Option<f32> {
+        let (mut ra, mut rb) = (smallvec::SmallVec::new(), smallvec::SmallVec::new());
+        self.rows(a, &mut ra);
+        self.rows(b, &mut rb);
+        self.vectors.similarity_rows(&ra, &rb)
+    }
+}
+
+/// The model's word vectors (`vectors.bin` of `--model DIR` when it has one, else the built-in
+/// model's), or `None` when there are none.
+fn load_meaning(
+    model: Option<&std::path::Path>,
+    lm: &dyn LanguageModel,
+) -> Result<Option<VecMeaning>> {
+    let vectors = match model {
+        Some(dir) => {
+            let p = dir.join("vectors.bin");
+            if !p.is_file() {
+                return Ok(None);
+            }
+            unspin_vectors::Vectors::open(&p)
+                .with_context(|| format!("{}: cannot load the word vectors", p.display()))?
+        }
+        None => embedded_vectors()?,
+    };
+    Ok(Some(VecMeaning::new(vectors, lm)))
+}
+
+#[cfg(embedded_model)]
+fn embedded_vectors() -> Result<unspin_vectors::Vectors> {
+    unspin_vectors::Vectors::from_static(EMBEDDED_VECTORS).context("built-in word vectors")
+}
+
+#[cfg(not(embedded_model))]
+fn embedded_vectors() -> Result<unspin_vectors::Vectors> {
+    bail!("no model: this binary was built without one")
+}
+
 /// The engine with the model, its function-word pairs (unless turned off) and any user
 /// lexicons (`spun<TAB>original<TAB>count` files).
 pub fn load_engine(m: &ModelArgs, params: Params) -> Result<Engine> {
     let model = m.model.as_deref();
     let (lm, lex) = load_parts(model)?;
     let terms = load_terms(model, &lm)?;
+    // the vectors are read only when something uses them (they are off by default)
+    let wants_meaning = params.meaning_weight != 0.0
+        || params.meaning_choice_weight != 0.0
+        || params.candidate_pool > params.max_candidates;
+    let meaning = if wants_meaning {
+        load_meaning(model, &lm)?
+    } else {
+        None
+    };
+    let with = |e: Engine| match meaning {
+        Some(m) => e.with_meaning(Box::new(m)),
+        None => e,
+    };
     let function_words = if m.no_function_words {
         None
     } else {
         load_function_words(model)?
     };
     if m.lexicons.is_empty() && function_words.is_none() {
-        return Ok(Engine::new(Box::new(lm), Box::new(lex), params).with_terms(terms));
+        return Ok(with(
+            Engine::new(Box::new(lm), Box::new(lex), params).with_terms(terms),
+        ));
     }
     let mut sources: Vec<Box<dyn CandidateSource>> = vec![Box::new(lex)];
     if let Some(f) = function_words {
@@ -343,7 +437,9 @@ pub fn load_engine(m: &ModelArgs, params: Params) -> Result<Engine> {
         let u = UserLexicon::parse(&text, &p.display().to_string())?;
         sources.push(Box::new(u));
     }
-    Ok(Engine::new(Box::new(lm), Box::new(Sources(sources)), params).with_terms(terms))
+    Ok(with(
+        Engine::new(Box::new(lm), Box::new(Sources(sources)), params).with_terms(terms),
+    ))
 }
 
 #[cfg(all(test, embedded_model))]

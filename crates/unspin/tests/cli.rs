@@ -590,3 +590,84 @@ fn papers_mode_finds_a_lone_tortured_phrase_in_clean_text() {
         .to_string();
     assert!(first.contains("(looks clean), 0 findings"), "{first}");
 }
+
+/// The dictionary spinner end to end: a tortured-phrase CSV becomes `entry|alt` lines, the
+/// spinner applies them to JSONL at a rate, and `eval` scores the labelled set it writes
+/// (with candidate recall and documents called spun).
+#[test]
+fn dictionary_spinner_writes_a_labelled_set_eval_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(
+        &csv,
+        "tortured,expected,papers,query_guard\n\
+         bosom peril,breast cancer,100,\n\
+         counterfeit consciousness,artificial intelligence,50,\n\
+         profound learning,deep learning,40,\n",
+    )
+    .unwrap();
+    let dict = dir.path().join("d.txt");
+    let o = unspin(
+        &[
+            "model",
+            "spinner-dict",
+            "--source",
+            "tortured",
+            "--tortured",
+            csv.to_str().unwrap(),
+            "--out",
+            dict.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = std::fs::read_to_string(&dict).unwrap();
+    assert!(
+        lines.lines().next().unwrap().contains(' '),
+        "phrases first: {lines}"
+    );
+    assert!(lines.contains("breast cancer|bosom peril\n"), "{lines}");
+    assert!(lines.contains("deep|profound\n"), "{lines}");
+    let clean = dir.path().join("c.jsonl");
+    let text = "Deep learning helps breast cancer screening. Artificial intelligence is deep.";
+    std::fs::write(
+        &clean,
+        format!("{}\n", serde_json::json!({"id": "a", "text": text})),
+    )
+    .unwrap();
+    let o = unspin(
+        &[
+            "spin",
+            "--dict",
+            dict.to_str().unwrap(),
+            "--rate",
+            "1",
+            clean.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rec: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let spun = rec["text"].as_str().unwrap();
+    assert!(
+        spun.contains("bosom peril") && spun.contains("Counterfeit consciousness"),
+        "{spun}"
+    );
+    assert_eq!(rec["original"], text);
+    let set = dir.path().join("s.jsonl");
+    std::fs::write(&set, &o.stdout).unwrap();
+    let o = unspin(&["eval", "--json", set.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert!(
+        v[0]["candidate_recall"]["phrase_edits"].as_u64().unwrap() >= 2,
+        "{v}"
+    );
+    assert!(v[0]["spun_docs_called_spun"].is_number(), "{v}");
+    // a rate outside [0, 1] is refused
+    let o = unspin(
+        &["spin", "--dict", dict.to_str().unwrap(), "--rate", "2", "-"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

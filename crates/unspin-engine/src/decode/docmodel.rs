@@ -336,6 +336,7 @@ mod tests {
                 lex,
                 params: &params,
                 terms: None,
+                meaning: None,
             };
             let doc = dec.prepare(text);
             let obs = dec.observed_scores(&doc);
@@ -360,6 +361,7 @@ mod tests {
             lex: &lex,
             params: &params,
             terms: None,
+            meaning: None,
         };
         // The same two suspicious positions in a short text and in a long one: the long
         // text's many words without edges are evidence that it was written as is.

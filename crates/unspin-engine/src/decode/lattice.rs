@@ -3,7 +3,9 @@
 //! in two stages: a bound from the first word's LM score (the `max_scored` best survive), then
 //! the whole window, scored in batch for all of a span's survivors.
 
-use super::features::{self, CHANNEL, Chain, FeatureCtx, LM_WINDOW, NAME, Values};
+use super::features::{
+    self, CHANNEL, Chain, FeatureCtx, LM_WINDOW, MEANING, MEANING_CHOICE, NAME, Values, meaning,
+};
 use super::observed::Observed;
 use super::term_edges::TermOption;
 use super::tokens::{Prepared, WordCounts, joiner};
@@ -165,6 +167,8 @@ impl<'d> Builder<'d> {
                 doc,
                 terms: dec.terms,
                 counts,
+                meaning: dec.meaning,
+                meaning_offset: dec.params.meaning_offset,
             },
             weights: features::weights(dec.params),
             // Prose has about four edges per token (4.5 on the dev mix of spun and clean text):
@@ -218,8 +222,15 @@ impl<'d> Builder<'d> {
             self.key_ids.push(t.id);
             j += 1;
             self.cands.clear();
-            dec.lex
-                .candidates_up_to(&self.key, dec.params.max_candidates, &mut self.cands);
+            let p = dec.params;
+            dec.lex.candidates_up_to(
+                &self.key,
+                p.candidate_pool.max(p.max_candidates),
+                &mut self.cands,
+            );
+            if self.cands.len() > p.max_candidates {
+                self.rank_pool();
+            }
             // No longer key starts with this one: the span stops growing here.
             let more = dec.lex.extends(&self.key);
             if self.cands.is_empty() {
@@ -233,6 +244,30 @@ impl<'d> Builder<'d> {
                 break;
             }
         }
+    }
+
+    /// Cuts the key's candidate pool to `max_candidates`, ranked by the weighted channel and
+    /// meaning (the lexicon's order breaks ties).
+    fn rank_pool(&mut self) {
+        let (dec, p) = (self.dec, self.dec.params);
+        let mut ranked: Vec<(f64, usize)> = Vec::with_capacity(self.cands.len());
+        for (n, c) in self.cands.iter().enumerate() {
+            self.wbuf.clear();
+            dec.lex.words(c, dec.lm, &mut self.wbuf);
+            let wm = self.weights[MEANING] + self.weights[MEANING_CHOICE];
+            let meaning = if wm != 0.0 {
+                wm * meaning::value_of(&self.ctx, &self.key_ids, &self.wbuf)
+            } else {
+                0.0
+            };
+            ranked.push((self.weights[CHANNEL] * c.ln_channel as f64 + meaning, n));
+        }
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.truncate(p.max_candidates);
+        ranked.sort_by_key(|r| r.1);
+        let kept: Vec<Candidate> = ranked.iter().map(|r| self.cands[r.1]).collect();
+        self.cands.clear();
+        self.cands.extend(kept);
     }
 
     /// The edges of span `i..j` from the candidates of its key.
@@ -294,9 +329,16 @@ impl<'d> Builder<'d> {
             }
             let mut st = LmState::default();
             let first = lm.score(&left, words[0], &mut st) as f64 * LN10;
+            let wm = self.weights[MEANING] + self.weights[MEANING_CHOICE];
+            let sense = if wm != 0.0 {
+                wm * meaning::value_of(&self.ctx, observed, words)
+            } else {
+                0.0
+            };
             let bound = self.weights[LM_WINDOW] * (first - obs_first + p.prune_margin)
                 + self.weights[CHANNEL] * c.ln_channel as f64
                 + name
+                + sense
                 + (MAX_RATE / (1.0 - MAX_RATE)).ln();
             if bound >= p.gate {
                 self.scored.push((bound, ci, (from, to), first, st));

@@ -95,6 +95,8 @@ pub struct Decoder<'a> {
     pub params: &'a Params,
     /// Known terms, if any.
     pub terms: Option<&'a crate::Terms>,
+    /// Word vectors for the meaning feature, if any.
+    pub meaning: Option<&'a dyn crate::Meaning>,
 }
 
 fn sigmoid(x: f64) -> f64 {

@@ -27,6 +27,12 @@ pub struct Params {
     pub gate: f64,
     /// At most this many candidates per observed key.
     pub max_candidates: usize,
+    /// Candidates per observed key read from the lexicon before the cut to
+    /// `max_candidates`: the pool is ranked by the channel (ln s(Y|X) plus the weighted
+    /// meaning feature), not by the lexicon's order, so an original the lexicon lists late
+    /// but that means what the spun word means is kept (equal to `max_candidates`: no
+    /// re-ranking).
+    pub candidate_pool: usize,
     /// Beam width of the joint decoder.
     pub beam: usize,
     /// Log-prior (nats) added to edits of capitalised words inside a sentence (likely names):
@@ -42,6 +48,15 @@ pub struct Params {
     pub lm_weight: f64,
     /// Weight of the channel ln s(Y|X) (1: the noisy-channel model as it stands).
     pub channel_weight: f64,
+    /// Weight of the meaning feature: the cosine of the word vectors of the spun span and of
+    /// the original, less `meaning_offset` (0 when the engine has no vectors or either side
+    /// has no vector).
+    pub meaning_weight: f64,
+    /// Weight of the meaning feature within the span: moves the choice among a span's
+    /// originals toward those close in meaning without changing the span's odds.
+    pub meaning_choice_weight: f64,
+    /// The cosine the meaning feature counts as neutral (about that of a thesaurus pair).
+    pub meaning_offset: f64,
     /// ln P(word | `<unk>`): the LM gives the probability of *some* unknown word; a specific
     /// one is far less likely. Added (nats) for every unknown word the text is scored with.
     pub unk_penalty: f64,
@@ -89,11 +104,15 @@ impl Default for Params {
             em_iterations: 4,
             gate: -3.0,
             max_candidates: 16,
+            candidate_pool: 16,
             beam: 6,
             name_penalty: -2.0,
             max_scored: 8,
             lm_weight: 0.9,
             channel_weight: 1.0,
+            meaning_weight: 0.0,
+            meaning_choice_weight: 0.0,
+            meaning_offset: 0.3,
             unk_penalty: -10.0,
             prune_margin: 8.0,
             likely: -1.0,
@@ -151,11 +170,15 @@ impl Params {
             "em_iterations" => self.em_iterations = value as usize,
             "gate" => self.gate = value,
             "max_candidates" => self.max_candidates = value as usize,
+            "candidate_pool" => self.candidate_pool = value as usize,
             "beam" => self.beam = value as usize,
             "name_penalty" => self.name_penalty = value,
             "max_scored" => self.max_scored = value as usize,
             "lm_weight" => self.lm_weight = value,
             "channel_weight" => self.channel_weight = value,
+            "meaning_weight" => self.meaning_weight = value,
+            "meaning_choice_weight" => self.meaning_choice_weight = value,
+            "meaning_offset" => self.meaning_offset = value,
             "unk_penalty" => self.unk_penalty = value,
             "prune_margin" => self.prune_margin = value,
             "likely" => self.likely = value,

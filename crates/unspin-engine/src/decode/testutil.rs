@@ -64,6 +64,7 @@ pub(super) fn toy_edges(
         lex,
         params,
         terms,
+        meaning: None,
     };
     let doc = dec.prepare(text);
     let obs = dec.observed_scores(&doc);

@@ -170,6 +170,7 @@ mod tests {
             lex: &lex,
             params: &params,
             terms: None,
+            meaning: None,
         };
         let text = "The Cat sat on the MAT. (Rug) door-mat";
         let doc = dec.prepare(text);

@@ -178,6 +178,7 @@ mod tests {
             lex: &lex,
             params: &params,
             terms: None,
+            meaning: None,
         };
         let text = "the cat sat on the carpet . a dog lay on a mat .";
         let doc = dec.prepare(text);

@@ -13,6 +13,8 @@
 //! | [`NamePrior`] | `name_prior.rs` | 1 if the span holds a likely name | `name_penalty` |
 //! | [`KnownTerm`] | `known_term.rs` | +1 completes a known term, −1 breaks one | `term_bonus` |
 //! | [`DocumentCache`] | `document_cache.rs` | ln(1 + uses of X elsewhere, ≤ 3), within span | `cache_weight` |
+//! | [`Meaning`] | `meaning.rs` | cosine of the word vectors of Y and X, less `meaning_offset` | `meaning_weight` |
+//! | [`MeaningChoice`] | `meaning.rs` | the same, within span | `meaning_choice_weight` |
 //!
 //! # Adding a feature
 //!
@@ -35,12 +37,14 @@ mod channel;
 mod document_cache;
 mod known_term;
 pub(super) mod lm_window;
+pub(super) mod meaning;
 mod name_prior;
 
 pub(super) use channel::Channel;
 pub(super) use document_cache::DocumentCache;
 pub(super) use known_term::KnownTerm;
 pub(super) use lm_window::{Chain, LmWindow};
+pub(super) use meaning::{Meaning, MeaningChoice};
 pub(super) use name_prior::NamePrior;
 
 use super::Params;
@@ -56,6 +60,10 @@ pub(crate) struct FeatureCtx<'a> {
     /// How often each word stands in the whole document (for the document cache; empty when
     /// the cache is off).
     pub counts: &'a WordCounts,
+    /// Word vectors, if the engine has them.
+    pub meaning: Option<&'a dyn crate::Meaning>,
+    /// [`Params::meaning_offset`].
+    pub meaning_offset: f64,
 }
 
 /// How a feature's weighted value enters an edge's log-odds.
@@ -88,14 +96,21 @@ pub(crate) trait EdgeFeature: Sync {
 }
 
 /// Number of features.
-pub(super) const N: usize = 5;
+pub(super) const N: usize = 7;
 
 /// One number per feature, in the order of [`FEATURES`].
 pub(super) type Values = [f64; N];
 
 /// Every feature, in the order their weighted values are summed.
-pub(super) static FEATURES: [&dyn EdgeFeature; N] =
-    [&LmWindow, &Channel, &NamePrior, &KnownTerm, &DocumentCache];
+pub(super) static FEATURES: [&dyn EdgeFeature; N] = [
+    &LmWindow,
+    &Channel,
+    &NamePrior,
+    &KnownTerm,
+    &DocumentCache,
+    &Meaning,
+    &MeaningChoice,
+];
 
 /// Index in [`FEATURES`] of the LM window ratio (which the beam replaces by full LM scoring).
 pub(super) const LM_WINDOW: usize = 0;
@@ -103,6 +118,10 @@ pub(super) const LM_WINDOW: usize = 0;
 pub(super) const CHANNEL: usize = 1;
 /// Index of the name prior (in the lattice's pruning bound).
 pub(super) const NAME: usize = 2;
+/// Index of the meaning feature (in the lattice's pruning bound and candidate ranking).
+pub(super) const MEANING: usize = 5;
+/// Index of the meaning feature applied within the span.
+pub(super) const MEANING_CHOICE: usize = 6;
 
 /// The features' weights under `p`.
 pub(super) fn weights(p: &Params) -> Values {
