@@ -134,8 +134,9 @@ impl SpinnerDictArgs {
 
 #[derive(Args)]
 pub struct BuildArgs {
-    /// Output directory.
-    #[arg(long, default_value = "model/en")]
+    /// Output directory (required, so that the shipped model/en is never overwritten by
+    /// accident: `scripts/build-model.sh` passes `--out model/en`).
+    #[arg(long)]
     out: PathBuf,
     /// Corpus (JSONL, zstd-compressed or plain) for the language model and word counts.
     #[arg(long, default_value = "../shared/corpora/enwiki2015.jsonl.zst")]
@@ -565,8 +566,12 @@ pub fn params_with(overrides: &[String]) -> Result<Params> {
             .split_once('=')
             .with_context(|| format!("--set {kv}: expected NAME=VALUE"))?;
         let v: f64 = v
+            .trim()
             .parse()
             .with_context(|| format!("--set {kv}: not a number"))?;
+        if !v.is_finite() {
+            bail!("--set {kv}: not a finite number");
+        }
         params.set(k, v).map_err(anyhow::Error::msg)?;
     }
     Ok(params)

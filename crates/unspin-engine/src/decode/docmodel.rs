@@ -356,13 +356,7 @@ mod tests {
         let lm = crate::toy::lm();
         let lex = crate::toy::lexicon();
         let params = Params::default();
-        let dec = Decoder {
-            lm: &lm,
-            lex: &lex,
-            params: &params,
-            terms: None,
-            meaning: None,
-        };
+        let dec = Decoder::new(&lm, &lex, &params);
         // The same two suspicious positions in a short text and in a long one: the long
         // text's many words without edges are evidence that it was written as is.
         let mut short = vec![edge(0, 4.0), edge(3, 4.0)];

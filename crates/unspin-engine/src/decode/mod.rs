@@ -99,6 +99,23 @@ pub struct Decoder<'a> {
     pub meaning: Option<&'a dyn crate::Meaning>,
 }
 
+impl<'a> Decoder<'a> {
+    /// A decoder over a language model and candidates, with no known terms and no vectors.
+    pub fn new(
+        lm: &'a dyn LanguageModel,
+        lex: &'a dyn CandidateSource,
+        params: &'a Params,
+    ) -> Self {
+        Decoder {
+            lm,
+            lex,
+            params,
+            terms: None,
+            meaning: None,
+        }
+    }
+}
+
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }

@@ -165,13 +165,7 @@ mod tests {
         let lm = crate::toy::lm();
         let lex = crate::toy::lexicon();
         let params = Params::default();
-        let dec = Decoder {
-            lm: &lm,
-            lex: &lex,
-            params: &params,
-            terms: None,
-            meaning: None,
-        };
+        let dec = Decoder::new(&lm, &lex, &params);
         let text = "The Cat sat on the MAT. (Rug) door-mat";
         let doc = dec.prepare(text);
         let norms: Vec<&str> = (0..doc.len()).map(|k| doc.norm(k)).collect();

@@ -173,13 +173,7 @@ mod tests {
         let lm = crate::toy::lm();
         let lex = crate::toy::lexicon();
         let params = Params::default();
-        let dec = Decoder {
-            lm: &lm,
-            lex: &lex,
-            params: &params,
-            terms: None,
-            meaning: None,
-        };
+        let dec = Decoder::new(&lm, &lex, &params);
         let text = "the cat sat on the carpet . a dog lay on a mat .";
         let doc = dec.prepare(text);
         let toks = &doc.toks;
