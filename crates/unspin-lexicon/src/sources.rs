@@ -63,6 +63,9 @@ pub struct WordNet {
     pub synsets: Vec<Vec<String>>,
     /// (lemma, pos) → senses as (synset id, tag count from `cntlist.rev`), sense 1 first.
     pub senses: HashMap<(String, Pos), Vec<(u32, u32)>>,
+    /// Synset id → the synsets it points to as more general (hypernym, `@`) or similar
+    /// (adjective clusters, `&`).
+    pub related: Vec<Vec<u32>>,
 }
 
 fn clean_wn_word(w: &str) -> String {
@@ -79,6 +82,7 @@ impl WordNet {
     pub fn load(dir: &Path) -> Result<WordNet, LexiconError> {
         let mut wn = WordNet::default();
         let mut by_offset: HashMap<(Pos, u64), u32> = HashMap::new();
+        let mut pointers: Vec<Vec<(Pos, u64)>> = Vec::new();
         for pos in Pos::ALL {
             let path = dir.join(format!("data.{}", pos.file_name()));
             let text = read(&path)?;
@@ -106,8 +110,13 @@ impl WordNet {
                 let id = u32::try_from(wn.synsets.len()).map_err(|_| bad("too many synsets"))?;
                 wn.synsets.push(words);
                 by_offset.insert((pos, offset), id);
+                pointers.push(related_pointers(&f[4 + 2 * n..]));
             }
         }
+        wn.related = pointers
+            .into_iter()
+            .map(|ps| ps.iter().filter_map(|k| by_offset.get(k).copied()).collect())
+            .collect();
         // tag counts: (lemma, pos, sense number) → count
         let path = dir.join("cntlist.rev");
         let text = read(&path)?;
@@ -202,6 +211,43 @@ impl WordNet {
         out
     }
 
+    /// The lemmas of the synsets more general than or similar to the lemma's senses (WordNet's
+    /// hypernym and similar-to pointers: what a thesaurus lists as "generic term" and "similar
+    /// term", and what blind spinners swap in: *people* → *group*), weighted as in
+    /// [`WordNet::synonyms`] (sense by tag count, then uniformly over the related synsets and
+    /// their members); weights sum to 1. The lemma's own synonyms are left out.
+    pub fn related_terms(&self, lemma: &str, pos: Pos) -> Vec<(String, f64)> {
+        let Some(senses) = self.senses.get(&(lemma.to_string(), pos)) else {
+            return Vec::new();
+        };
+        let own: Vec<&String> = senses
+            .iter()
+            .flat_map(|&(id, _)| self.synsets[id as usize].iter())
+            .collect();
+        let mut out: Vec<(String, f64)> = Vec::new();
+        for &(id, cnt) in senses {
+            let rel = &self.related[id as usize];
+            for &r in rel {
+                let members: Vec<&String> = self.synsets[r as usize]
+                    .iter()
+                    .filter(|w| w.as_str() != lemma && !own.contains(w))
+                    .collect();
+                for m in &members {
+                    let w = (cnt as f64 + 1.0) / rel.len() as f64 / members.len() as f64;
+                    match out.iter_mut().find(|(s, _)| s == *m) {
+                        Some(e) => e.1 += w,
+                        None => out.push(((*m).clone(), w)),
+                    }
+                }
+            }
+        }
+        let total: f64 = out.iter().map(|e| e.1).sum();
+        for e in &mut out {
+            e.1 /= total;
+        }
+        out
+    }
+
     /// Total SemCor tag count (+1 per sense) of a lemma under `pos`; 0 when not a lemma.
     pub fn pos_weight(&self, lemma: &str, pos: Pos) -> f64 {
         self.senses
@@ -222,6 +268,29 @@ impl WordNet {
                 })
         })
     }
+}
+
+/// The hypernym (`@`) and similar-to (`&`) pointers of a synset line, from its pointer count
+/// on (`p_cnt`, then `symbol offset pos source/target` per pointer).
+fn related_pointers(rest: &[&str]) -> Vec<(Pos, u64)> {
+    let Some(n) = rest.first().and_then(|c| c.parse::<usize>().ok()) else {
+        return Vec::new();
+    };
+    rest[1..]
+        .chunks(4)
+        .take(n)
+        .filter(|p| p.len() == 4 && (p[0] == "@" || p[0] == "&"))
+        .filter_map(|p| {
+            let pos = match p[2] {
+                "n" => Pos::Noun,
+                "v" => Pos::Verb,
+                "a" | "s" => Pos::Adj,
+                "r" => Pos::Adv,
+                _ => return None,
+            };
+            Some((pos, p[1].parse().ok()?))
+        })
+        .collect()
 }
 
 /// One row of the tortured-phrases CSV.
@@ -342,6 +411,7 @@ mod tests {
             senses: [(("big".to_string(), Pos::Adj), vec![(0, 3), (1, 0)])]
                 .into_iter()
                 .collect(),
+            related: vec![vec![], vec![]],
         };
         let syn = wn.synonyms("big", Pos::Adj);
         let total: f64 = syn.iter().map(|s| s.1).sum();
@@ -350,5 +420,38 @@ mod tests {
         assert!((syn[0].1 - 0.8).abs() < 1e-9, "{syn:?}");
         assert!(wn.share_synset("big", "heavy"));
         assert!(!wn.share_synset("large", "heavy"));
+    }
+
+    #[test]
+    fn related_terms_follow_hypernym_and_similar_pointers() {
+        // a data.noun line: offset lex_filenum ss_type w_cnt (word lex_id)* p_cnt (ptr)*
+        let line = "07942152 14 n 01 people 0 003 @ 07950920 n 0000 ~ 07942451 n 0000 & 01234567 a 0000";
+        let f: Vec<&str> = line.split(' ').collect();
+        assert_eq!(
+            related_pointers(&f[6..]),
+            vec![(Pos::Noun, 7950920), (Pos::Adj, 1234567)],
+            "hypernym and similar-to kept, hyponym (~) left out"
+        );
+        assert!(related_pointers(&["x"]).is_empty());
+        let wn = WordNet {
+            synsets: vec![
+                vec!["people".into()],
+                vec!["group".into(), "grouping".into()],
+                vec!["people".into(), "citizenry".into()],
+                vec!["citizenry".into(), "body".into()],
+            ],
+            senses: [(("people".to_string(), Pos::Noun), vec![(0, 3), (2, 0)])]
+                .into_iter()
+                .collect(),
+            related: vec![vec![1], vec![], vec![3], vec![]],
+        };
+        let rel = wn.related_terms("people", Pos::Noun);
+        let get = |w: &str| rel.iter().find(|r| r.0 == w).map(|r| r.1);
+        // sense 1 (weight 4) to group/grouping, sense 2 (weight 1) to body; citizenry is a
+        // synonym of one of its senses, so not a related term
+        assert!((get("group").unwrap() - 0.4).abs() < 1e-9, "{rel:?}");
+        assert!((get("body").unwrap() - 0.2).abs() < 1e-9, "{rel:?}");
+        assert!(get("citizenry").is_none());
+        assert!(wn.related_terms("nobody", Pos::Noun).is_empty());
     }
 }

@@ -54,6 +54,9 @@ enum Cmd {
         /// Size limit in bytes.
         #[arg(long)]
         max_bytes: Option<usize>,
+        /// Weight of WordNet's more general and similar terms (0: synonyms only).
+        #[arg(long)]
+        related_weight: Option<f64>,
         /// Size pruning order: `rank`, `posterior` or `joint`.
         #[arg(long, default_value = "joint")]
         prune: String,
@@ -146,6 +149,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             prior_weight,
             evidence_weight,
             moby_reverse,
+            related_weight,
         } => {
             let mut o = BuildOptions::with_root(&root);
             o.holdout = holdout.map(|fraction| Holdout { fraction, seed });
@@ -165,6 +169,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             }
             if let Some(b) = max_bytes {
                 o.max_bytes = b;
+            }
+            if let Some(w) = related_weight {
+                o.related_weight = w;
             }
             o.prune = match prune.as_str() {
                 "rank" => Prune::Rank,
