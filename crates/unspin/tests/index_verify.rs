@@ -2,24 +2,12 @@
 //! `index verify --repair` drops them without touching the others.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+use common::{stderr, stdout};
+use std::process::Output;
 
 fn unspin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unspin"))
-        .args(args)
-        .env_remove("UNSPIN_MODEL")
-        .env_remove("UNSPIN_INDEX")
-        .stdin(Stdio::null())
-        .output()
-        .expect("unspin runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    common::unspin(args, None)
 }
 
 const TEXTS: [&str; 3] = [

@@ -2,37 +2,10 @@
 //! records and the other lines are processed, a byte order mark is accepted, and `index add`
 //! skips (and names) what is not text.
 
-use std::io::Write;
+mod common;
+use common::{stderr, unspin};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn unspin(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_unspin"));
-    cmd.args(args)
-        .env_remove("UNSPIN_MODEL")
-        .env_remove("UNSPIN_INDEX")
-        .env("NO_COLOR", "1");
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("unspin runs");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input)
-            .expect("write stdin");
-    }
-    child.wait_with_output().expect("unspin finishes")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Output;
 
 fn lines(o: &Output) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&o.stdout)

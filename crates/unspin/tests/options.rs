@@ -1,15 +1,10 @@
 //! Numeric options are validated with a clear message (finite, in range) before any work.
 
-use std::process::{Command, Output, Stdio};
+mod common;
+use std::process::Output;
 
 fn unspin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unspin"))
-        .args(args)
-        .env_remove("UNSPIN_MODEL")
-        .env_remove("UNSPIN_INDEX")
-        .stdin(Stdio::null())
-        .output()
-        .expect("unspin runs")
+    common::unspin(args, None)
 }
 
 /// Every case: exit status 2, a message naming the flag and the reason, nothing on stdout.
