@@ -20,7 +20,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::path::PathBuf;
@@ -67,6 +67,18 @@ pub struct ServeArgs {
     /// Requests that may wait for a worker; beyond this the server answers 503 at once.
     #[arg(long, default_value_t = 1024, value_name = "N", value_parser = crate::parse_count)]
     pub max_pending: usize,
+    /// Request-body bytes all requests together may hold at a time; a request that would go
+    /// over it gets 503 with Retry-After before its body is read (must be at least
+    /// --max-body).
+    #[arg(long, default_value_t = 256 << 20, value_name = "BYTES", value_parser = crate::parse_count)]
+    pub max_inflight_bytes: usize,
+    /// Open connections at a time; a connection beyond it gets 503 and is closed at once.
+    #[arg(long, default_value_t = 256, value_name = "N", value_parser = crate::parse_count)]
+    pub max_connections: usize,
+    /// Time to receive a request body once its head has arrived; a slower body gets 408
+    /// and the connection is closed.
+    #[arg(long, default_value = "20", value_name = "SECONDS", value_parser = parse_duration)]
+    pub body_timeout: Duration,
 }
 
 fn parse_secs(s: &str) -> std::result::Result<f64, String> {
@@ -104,6 +116,10 @@ pub struct AppState {
     work: Arc<Semaphore>,
     pending: Arc<Semaphore>,
     max_body: usize,
+    /// Request-body bytes in flight, one permit per byte (`--max-inflight-bytes`).
+    inflight: Arc<Semaphore>,
+    max_inflight: usize,
+    body_timeout: Duration,
     timeout: Duration,
     model: String,
 }
@@ -210,7 +226,22 @@ struct RestoreResponse {
 
 /// A JSON request body: checks the content type (415), the size (413) and the syntax and
 /// shape (400, naming the problem).
-struct ApiJson<T>(T);
+struct ApiJson<T>(T, tokio::sync::OwnedSemaphorePermit);
+
+/// What a JSON body is when it is not an object (`None` when it is one, or is not JSON at
+/// all: serde_json names that problem better).
+fn not_an_object(body: &[u8]) -> Option<&'static str> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
+    Some(match first {
+        b'{' => return None,
+        b'[' => "an array",
+        b'"' => "a string",
+        b'-' | b'0'..=b'9' => "a number",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => return None,
+    })
+}
 
 impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
     type Rejection = ApiError;
@@ -258,38 +289,105 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
         if declared.is_some_and(|n| n > st.max_body as u64) {
             return Err(too_large());
         }
-        let body = Limited::new(req.into_body(), st.max_body);
-        let bytes = match body.collect().await {
-            Ok(c) => c.to_bytes(),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
-            Err(e) => {
-                return Err(ApiError::bad_request(format!(
-                    "cannot read the request body: {e}"
-                )));
+        // The body's bytes count against the global budget before they are read: all of a
+        // declared length at once, a chunked body as its bytes arrive.
+        let mut held = st.reserve(declared.unwrap_or(0) as usize)?;
+        let mut body = req.into_body();
+        let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        let read = async {
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| {
+                    ApiError::bad_request(format!("cannot read the request body: {e}"))
+                })?;
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                if bytes.len() + data.len() > st.max_body {
+                    return Err(too_large());
+                }
+                if declared.is_none() {
+                    held.merge(st.reserve(data.len())?);
+                }
+                bytes.extend_from_slice(&data);
             }
+            Ok(())
         };
+        match tokio::time::timeout(st.body_timeout, read).await {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "the request body did not arrive within {} s (the server's --body-timeout)",
+                        st.body_timeout.as_secs_f64()
+                    ),
+                ));
+            }
+        }
+        if let Some(kind) = not_an_object(&bytes) {
+            return Err(ApiError::bad_request(format!(
+                "invalid request: the body must be a JSON object ({{\"text\": ...}}), got {kind}"
+            )));
+        }
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let parsed = match serde_path_to_error::deserialize(&mut de) {
             // Nothing but whitespace may follow the value.
             Ok(v) => de.end().map(|()| v).map_err(|e| (String::new(), e)),
             Err(e) => Err((e.path().to_string(), e.into_inner())),
         };
-        parsed.map(ApiJson).map_err(|(path, e)| {
+        parsed.map(|v| ApiJson(v, held)).map_err(|(path, e)| {
             use serde_json::error::Category;
             let what = match e.classify() {
                 Category::Syntax | Category::Eof | Category::Io => "malformed JSON",
                 Category::Data => "invalid request",
             };
-            // Name the field when the error is in one (`papers: invalid type: …`).
+            let text = e.to_string();
+            // serde_json calls every unpaired surrogate "leading", trailing ones too.
+            let text = if text.contains("surrogate in hex escape")
+                || text.contains("unexpected end of hex escape")
+            {
+                format!(
+                    "a \\u escape is an unpaired UTF-16 surrogate (\\ud800-\\udfff must come \
+                     as a high-low pair, e.g. \\ud83d\\ude00) at line {} column {}",
+                    e.line(),
+                    e.column()
+                )
+            } else if bytes.iter().all(u8::is_ascii_whitespace) {
+                "the request body is empty; expected a JSON object".to_string()
+            } else {
+                text
+            };
+            // Name the field when the error is in one (`papers: invalid type: …`); the path
+            // is `?` where it is not known.
+            let path: Vec<&str> = path
+                .split('.')
+                .filter(|p| !p.is_empty() && *p != "?")
+                .collect();
+            let path = path.join(".");
             match path.as_str() {
-                "" | "." => ApiError::bad_request(format!("{what}: {e}")),
-                _ => ApiError::bad_request(format!("{what}: {path}: {e}")),
+                "" => ApiError::bad_request(format!("{what}: {text}")),
+                _ => ApiError::bad_request(format!("{what}: {path}: {text}")),
             }
         })
     }
 }
 
 impl AppState {
+    /// `n` bytes of the request-body budget, or a 503 when they are not free now.
+    fn reserve(&self, n: usize) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        let busy = || {
+            ApiError::busy(format!(
+                "the server is holding too many request bodies (its --max-inflight-bytes of \
+                 {}); try again shortly",
+                human_bytes(self.max_inflight as u64)
+            ))
+        };
+        let n = u32::try_from(n).map_err(|_| busy())?;
+        Arc::clone(&self.inflight)
+            .try_acquire_many_owned(n)
+            .map_err(|_| busy())
+    }
+
     /// Runs `f` on the worker pool once a worker is free.
     async fn run<R: Send + 'static>(
         &self,
@@ -368,14 +466,14 @@ impl AppState {
 
 async fn check_handler(
     State(st): State<Arc<AppState>>,
-    ApiJson(req): ApiJson<CheckRequest>,
+    ApiJson(req, _body): ApiJson<CheckRequest>,
 ) -> Result<Json<DocReport>, ApiError> {
     st.check(req).await.map(Json)
 }
 
 async fn restore_handler(
     State(st): State<Arc<AppState>>,
-    ApiJson(req): ApiJson<CheckRequest>,
+    ApiJson(req, _body): ApiJson<CheckRequest>,
 ) -> Result<Json<RestoreResponse>, ApiError> {
     let rep = st.check(req).await?;
     Ok(Json(RestoreResponse {
@@ -386,7 +484,7 @@ async fn restore_handler(
 
 async fn find_handler(
     State(st): State<Arc<AppState>>,
-    ApiJson(req): ApiJson<FindRequest>,
+    ApiJson(req, _body): ApiJson<FindRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if req.limit.is_some_and(|n| !(1..=100).contains(&n)) {
         return Err(ApiError::bad_request(
@@ -406,7 +504,7 @@ async fn find_handler(
 
 async fn compare_handler(
     State(st): State<Arc<AppState>>,
-    ApiJson(req): ApiJson<CompareRequest>,
+    ApiJson(req, _body): ApiJson<CompareRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let index = st.index()?;
     st.run("comparing", move || index.compare(&req))
@@ -667,6 +765,20 @@ pub fn state(
                 .unwrap_or(1)
         })
         .max(1);
+    if args.max_inflight_bytes < args.max_body {
+        anyhow::bail!(
+            "--max-inflight-bytes {} is smaller than --max-body {}: no request of the largest \
+             size could ever be read",
+            args.max_inflight_bytes,
+            args.max_body
+        );
+    }
+    if args.max_inflight_bytes > Semaphore::MAX_PERMITS {
+        anyhow::bail!(
+            "--max-inflight-bytes {} is too large",
+            args.max_inflight_bytes
+        );
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers)
         .thread_name(|i| format!("unspin-worker-{i}"))
@@ -681,6 +793,9 @@ pub fn state(
         work: Arc::new(Semaphore::new(workers)),
         pending: Arc::new(Semaphore::new(args.max_pending.max(1))),
         max_body: args.max_body,
+        inflight: Arc::new(Semaphore::new(args.max_inflight_bytes)),
+        max_inflight: args.max_inflight_bytes,
+        body_timeout: args.body_timeout,
         timeout: Duration::from_secs_f64(args.timeout),
         model: crate::models::describe(args.model.model.as_deref()),
     }))
@@ -707,6 +822,7 @@ async fn serve_until(
     listener: tokio::net::TcpListener,
     app: Router,
     header_timeout: Duration,
+    max_connections: usize,
     stop: impl std::future::Future<Output = ()>,
     grace: Duration,
 ) {
@@ -715,6 +831,7 @@ async fn serve_until(
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let connections = Arc::new(Semaphore::new(max_connections.max(1)));
     let mut stop = std::pin::pin!(stop);
     loop {
         let stream = tokio::select! {
@@ -729,10 +846,16 @@ async fn serve_until(
             },
             _ = &mut stop => break,
         };
+        let Ok(slot) = Arc::clone(&connections).try_acquire_owned() else {
+            tokio::spawn(refuse_connection(stream, max_connections));
+            continue;
+        };
         let svc = hyper_util::service::TowerToHyperService::new(app.clone());
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+        let io = TokioIo::new(JsonErrors::new(stream));
+        let conn = graceful.watch(http.serve_connection(io, svc));
         tokio::spawn(async move {
             let _ = conn.await;
+            drop(slot);
         });
     }
     drop(listener);
@@ -742,6 +865,146 @@ async fn serve_until(
         .is_err()
     {
         eprintln!("unspin serve: requests still running after {grace:?}; stopping anyway");
+    }
+}
+
+/// Answers a connection over `--max-connections` with a 503 and closes it, without reading
+/// its request (at most a second is spent on it).
+async fn refuse_connection(stream: tokio::net::TcpStream, max: usize) {
+    let body = serde_json::json!({
+        "error": format!(
+            "the server has too many open connections (its --max-connections of {max}); \
+             try again shortly"
+        )
+    })
+    .to_string();
+    let resp = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut rest = resp.as_bytes();
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while !rest.is_empty() {
+            stream.writable().await?;
+            match stream.try_write(rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    })
+    .await;
+    if let Ok(s) = stream.into_std() {
+        let _ = s.shutdown(std::net::Shutdown::Write);
+    }
+}
+
+/// A connection's stream that gives hyper's own error answers (a request head it cannot
+/// parse: 400, too large: 431, a URI too long: 414), which have no body, the JSON body
+/// `{"error": ...}` every other error has. The application's answers always carry a
+/// Content-Type, hyper's never do, so they are told apart by that.
+struct JsonErrors<S> {
+    inner: S,
+    /// The replacement being written: bytes, how many are written, the length of hyper's
+    /// answer it stands for.
+    replacing: Option<(Vec<u8>, usize, usize)>,
+}
+
+impl<S> JsonErrors<S> {
+    fn new(inner: S) -> Self {
+        JsonErrors {
+            inner,
+            replacing: None,
+        }
+    }
+}
+
+/// hyper's bodiless error answer in `buf` (one whole head), rewritten with a JSON body.
+fn json_error_head(buf: &[u8]) -> Option<Vec<u8>> {
+    let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    if head_end != buf.len() || !buf.starts_with(b"HTTP/1.") || buf.len() < 13 {
+        return None;
+    }
+    let head = std::str::from_utf8(buf).ok()?;
+    let lower = head.to_ascii_lowercase();
+    if lower.contains("\r\ncontent-type:") || !lower.contains("\r\ncontent-length: 0\r\n") {
+        return None;
+    }
+    let message = match &head[9..12] {
+        "400" => "the request head could not be parsed (a bad request line or header)",
+        "414" => "the request URI is too long",
+        "431" => "the request head is too large (too many or too long header lines)",
+        _ => return None,
+    };
+    let body = serde_json::json!({ "error": message }).to_string();
+    let mut out = String::new();
+    for line in head[..head_end - 4].split("\r\n") {
+        let l = line.to_ascii_lowercase();
+        if l.starts_with("content-length:") || l.starts_with("connection:") {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!(
+        "content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    Some(out.into_bytes())
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for JsonErrors<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for JsonErrors<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        if this.replacing.is_none()
+            && let Some(r) = json_error_head(buf)
+        {
+            this.replacing = Some((r, 0, buf.len()));
+        }
+        let Some((data, done, stands_for)) = &mut this.replacing else {
+            return std::pin::Pin::new(&mut this.inner).poll_write(cx, buf);
+        };
+        while *done < data.len() {
+            match std::pin::Pin::new(&mut this.inner).poll_write(cx, &data[*done..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Ok(0)),
+                Poll::Ready(Ok(n)) => *done += n,
+                other => return other,
+            }
+        }
+        let n = *stands_for;
+        this.replacing = None;
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -774,7 +1037,15 @@ pub fn run(args: ServeArgs) -> Result<i32> {
             st.model
         );
         let grace = st.timeout + Duration::from_secs(5);
-        serve_until(listener, app(st), args.header_timeout, stop, grace).await;
+        serve_until(
+            listener,
+            app(st),
+            args.header_timeout,
+            args.max_connections,
+            stop,
+            grace,
+        )
+        .await;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(0)
@@ -801,6 +1072,9 @@ mod tests {
             header_timeout: Duration::from_secs(10),
             workers: Some(1),
             max_pending: 4,
+            max_inflight_bytes: 1 << 20,
+            max_connections: 16,
+            body_timeout: Duration::from_secs(10),
         };
         state(engine, None, &args).unwrap()
     }

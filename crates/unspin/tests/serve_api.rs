@@ -838,3 +838,195 @@ fn papers_is_a_server_default_a_request_can_override() {
     )
     .assert_error(400, "papers: invalid type");
 }
+
+/// Sends `raw` as it is and reads the answer (at most 10 s).
+fn raw_request(addr: &str, raw: &[u8]) -> Response {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let _ = s.write_all(raw);
+    read_response(s)
+}
+
+/// A request head for `POST /v1/check` with these extra header lines.
+fn check_head(extra: &str) -> String {
+    format!(
+        "POST /v1/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: application/json\r\n{extra}\r\n"
+    )
+}
+
+#[test]
+fn arrays_wrong_types_and_bad_escapes_are_refused_naming_the_problem() {
+    let srv = Server::start(&[]);
+    let j = Some("application/json");
+    let post = |body: &[u8]| srv.request("POST", "/v1/check", j, body);
+    post(b"[\"the cat\", false]").assert_error(400, "must be a JSON object");
+    post(b"  [1]").assert_error(400, "got an array");
+    post(b"\"the cat\"").assert_error(400, "got a string");
+    post(b"null").assert_error(400, "got null");
+    post(b"5").assert_error(400, "got a number");
+    post(b"").assert_error(400, "empty");
+    post(b"{\"text\": 5}").assert_error(400, "text: invalid type: integer");
+    post(b"{\"text\": [\"a\"]}").assert_error(400, "text: invalid type: sequence");
+    post(b"{\"text\": \"a\", \"papers\": \"yes\"}").assert_error(400, "papers: invalid type");
+    post(b"{\"text\": \"a\", \"threshold\": \"0.5\"}").assert_error(400, "threshold: invalid type");
+    post(b"{\"text\": {\"x\": 1}}").assert_error(400, "text: invalid type");
+    srv.request("POST", "/v1/find", j, b"{\"text\": \"a\", \"limit\": 2.5}")
+        .assert_error(400, "limit: invalid type");
+    for bad in [
+        &b"{\"text\": \"\\ud800\"}"[..],
+        b"{\"text\": \"\\udc00\"}",
+        b"{\"text\": \"\\ud800\\u0041\"}",
+    ] {
+        let r = post(bad);
+        r.assert_error(400, "unpaired UTF-16 surrogate");
+        let msg = r.json()["error"].as_str().unwrap().to_string();
+        assert!(!msg.contains("leading"), "{msg}");
+    }
+    // A correct pair is fine.
+    assert_eq!(post(b"{\"text\": \"\\ud83d\\ude00\"}").status, 200);
+    // No message has an unknown-path placeholder.
+    for body in [&b"{\"text\": \"a\",}"[..], b"{\"text\": \"a\"} x", b"{"] {
+        let r = post(body);
+        let msg = r.json()["error"].as_str().unwrap().to_string();
+        assert!(!msg.contains("?:"), "{msg}");
+    }
+}
+
+#[test]
+fn errors_hyper_answers_itself_have_json_bodies() {
+    let srv = Server::start(&[]);
+    // A header line without a colon: 400.
+    raw_request(
+        &srv.addr,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+    )
+    .assert_error(400, "request head");
+    // A bad request line: 400.
+    raw_request(&srv.addr, b"GET\x01 / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .assert_error(400, "request head");
+    // Too many header lines: 431.
+    let mut head = String::from("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..200 {
+        head.push_str(&format!("X-Filler-{i}: y\r\n"));
+    }
+    head.push_str("\r\n");
+    raw_request(&srv.addr, head.as_bytes()).assert_error(431, "too large");
+    // The server still answers.
+    assert_eq!(srv.request("GET", "/healthz", None, b"").status, 200);
+}
+
+#[test]
+fn the_body_budget_is_checked_before_a_body_is_read() {
+    let srv = Server::start(&["--max-body", "1000", "--max-inflight-bytes", "1500"]);
+    // A holds 1000 bytes of the budget: its head is sent, its body not yet.
+    let body_a = format!(
+        "{{\"text\": \"the cat sat on the carpet .\"{}}}",
+        " ".repeat(960)
+    );
+    let mut a = TcpStream::connect(&srv.addr).unwrap();
+    a.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    a.write_all(check_head(&format!("Content-Length: {}\r\n", body_a.len())).as_bytes())
+        .unwrap();
+    a.write_all(&body_a.as_bytes()[..10]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // B would go over the budget: 503 with Retry-After, without sending its body.
+    let r = raw_request(&srv.addr, check_head("Content-Length: 800\r\n").as_bytes());
+    r.assert_error(503, "--max-inflight-bytes");
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"), "{r:?}");
+    // C is over --max-body: 413, without sending its body.
+    raw_request(
+        &srv.addr,
+        check_head("Content-Length: 5000000\r\n").as_bytes(),
+    )
+    .assert_error(413, "--max-body");
+    // A chunked body counts as it arrives: 600 more bytes go over the budget.
+    let chunk = format!("{{\"text\": \"{}\"}}", "a".repeat(590));
+    let mut chunked = check_head("Transfer-Encoding: chunked\r\n");
+    chunked.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    raw_request(&srv.addr, chunked.as_bytes()).assert_error(503, "--max-inflight-bytes");
+    // A finishes and is answered; its bytes are then free again.
+    a.write_all(&body_a.as_bytes()[10..]).unwrap();
+    let ra = read_response(a);
+    assert_eq!(ra.status, 200, "{ra:?}");
+    let ok = serde_json::json!({ "text": "the cat sat on the carpet .".repeat(20) });
+    assert_eq!(srv.post_json("/v1/check", &ok).status, 200);
+    // A chunk whose size is a huge hex number is answered 413 once --max-body bytes came.
+    let mut huge = check_head("Transfer-Encoding: chunked\r\n");
+    huge.push_str("fffffffffffff\r\n");
+    huge.push_str(&"a".repeat(1200));
+    raw_request(&srv.addr, huge.as_bytes()).assert_error(413, "--max-body");
+    // The budget must hold the largest body.
+    let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args([
+            "serve",
+            "--max-body",
+            "2000",
+            "--max-inflight-bytes",
+            "1000",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-inflight-bytes"));
+}
+
+#[test]
+fn connections_over_the_limit_are_refused_at_once() {
+    let srv = Server::start(&["--max-connections", "2"]);
+    let idle: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(&srv.addr).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let t = std::time::Instant::now();
+    let r = raw_request(&srv.addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    r.assert_error(503, "--max-connections");
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"), "{r:?}");
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    // Once they close, there is room again.
+    drop(idle);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let r = srv.request("GET", "/healthz", None, b"");
+        if r.status == 200 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{r:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_body_sent_too_slowly_gets_408() {
+    let srv = Server::start(&["--body-timeout", "0.5"]);
+    let mut head = check_head("Content-Length: 100\r\n");
+    head.push_str("{\"text\": \"a");
+    raw_request(&srv.addr, head.as_bytes()).assert_error(408, "--body-timeout");
+    // A chunked body that never ends, too.
+    let mut chunked = check_head("Transfer-Encoding: chunked\r\n");
+    chunked.push_str("fffffffffffff\r\n{\"text\": \"a");
+    raw_request(&srv.addr, chunked.as_bytes()).assert_error(408, "--body-timeout");
+    assert_eq!(srv.request("GET", "/healthz", None, b"").status, 200);
+}
+
+#[test]
+fn the_limits_are_in_help() {
+    let out = Command::new(env!("CARGO_BIN_EXE_unspin"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--max-inflight-bytes",
+        "--max-connections",
+        "--body-timeout",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from serve --help");
+    }
+}
