@@ -540,15 +540,19 @@ impl EvalArgs {
             for (t, c, d, _, _) in &per_t {
                 let m = c.metrics();
                 let pct = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{v:.3}"));
+                // undefined where nothing was found (precision) or nothing was spun (recall)
+                let (found, spun) = (c.findings > 0, c.truths > 0);
+                let p = |v: f64, ok: bool| pct(ok.then_some(v));
+                let fa = (c.clean_words > 0).then_some(m.false_alarms_per_1000_words);
                 println!(
-                    "{t:>9.2}  {:.3}  {:.3}  {:.3}   {:.3}   {:.3}   {:.3}    {:.2}         {}                  {}",
-                    m.detection_precision,
-                    m.detection_recall,
-                    m.detection_f1,
-                    m.restoration_precision,
-                    m.restoration_recall,
-                    m.restoration_f1,
-                    m.false_alarms_per_1000_words,
+                    "{t:>9.2}  {:>5}  {:>5}  {:>6}   {:>5}   {:>5}   {:>6}    {:>5}         {}                  {}",
+                    p(m.detection_precision, found),
+                    p(m.detection_recall, spun),
+                    p(m.detection_f1, found && spun),
+                    p(m.restoration_precision, found),
+                    p(m.restoration_recall, spun),
+                    p(m.restoration_f1, found && spun),
+                    fa.map_or("n/a".to_string(), |v| format!("{v:.2}")),
                     pct(share(d[1], d[0])),
                     pct(share(d[3], d[2])),
                 );
