@@ -389,9 +389,13 @@ impl AppState {
     }
 
     /// Runs `f` on the worker pool once a worker is free.
+    /// `body` is the request body's share of the budget: it is held until the work ends,
+    /// since the work owns the text. Work whose request has gone (timed out, or its client
+    /// left) before a worker took it up is skipped.
     async fn run<R: Send + 'static>(
         &self,
         what: &str,
+        body: Option<tokio::sync::OwnedSemaphorePermit>,
         f: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, ApiError> {
         let _waiting = self
@@ -410,7 +414,11 @@ impl AppState {
         // abort the process) and answered as a 500.
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.pool.spawn(move || {
+            if tx.is_closed() {
+                return;
+            }
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            drop(body);
             drop(permit);
             let _ = tx.send(r);
         });
@@ -440,7 +448,11 @@ impl AppState {
         })
     }
 
-    async fn check(&self, req: CheckRequest) -> Result<DocReport, ApiError> {
+    async fn check(
+        &self,
+        req: CheckRequest,
+        body: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<DocReport, ApiError> {
         let opts = self.options(req.threshold, req.papers)?;
         let doc = Doc {
             path: req.path.unwrap_or_else(|| "-".into()),
@@ -450,7 +462,7 @@ impl AppState {
             ..Doc::default()
         };
         let engine = Arc::clone(&self.engine);
-        self.run("checking", move || check_doc(&engine, doc, &opts))
+        self.run("checking", body, move || check_doc(&engine, doc, &opts))
             .await
     }
 
@@ -466,16 +478,16 @@ impl AppState {
 
 async fn check_handler(
     State(st): State<Arc<AppState>>,
-    ApiJson(req, _body): ApiJson<CheckRequest>,
+    ApiJson(req, body): ApiJson<CheckRequest>,
 ) -> Result<Json<DocReport>, ApiError> {
-    st.check(req).await.map(Json)
+    st.check(req, Some(body)).await.map(Json)
 }
 
 async fn restore_handler(
     State(st): State<Arc<AppState>>,
-    ApiJson(req, _body): ApiJson<CheckRequest>,
+    ApiJson(req, body): ApiJson<CheckRequest>,
 ) -> Result<Json<RestoreResponse>, ApiError> {
-    let rep = st.check(req).await?;
+    let rep = st.check(req, Some(body)).await?;
     Ok(Json(RestoreResponse {
         id: rep.id,
         text: rep.restored,
@@ -484,7 +496,7 @@ async fn restore_handler(
 
 async fn find_handler(
     State(st): State<Arc<AppState>>,
-    ApiJson(req, _body): ApiJson<FindRequest>,
+    ApiJson(req, body): ApiJson<FindRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if req.limit.is_some_and(|n| !(1..=100).contains(&n)) {
         return Err(ApiError::bad_request(
@@ -497,17 +509,17 @@ async fn find_handler(
         ));
     }
     let index = st.index()?;
-    st.run("searching", move || index.find(&req))
+    st.run("searching", Some(body), move || index.find(&req))
         .await?
         .map(Json)
 }
 
 async fn compare_handler(
     State(st): State<Arc<AppState>>,
-    ApiJson(req, _body): ApiJson<CompareRequest>,
+    ApiJson(req, body): ApiJson<CompareRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let index = st.index()?;
-    st.run("comparing", move || index.compare(&req))
+    st.run("comparing", Some(body), move || index.compare(&req))
         .await?
         .map(Json)
 }
@@ -1088,7 +1100,7 @@ mod tests {
             .unwrap();
         let req: CheckRequest =
             serde_json::from_str(r#"{"text":"the cat sat on the carpet ."}"#).unwrap();
-        let rep = rt.block_on(st.check(req)).unwrap();
+        let rep = rt.block_on(st.check(req, None)).unwrap();
         let v = serde_json::to_value(&rep).unwrap();
         assert_eq!(v["findings"][0]["suggestion"], "mat", "{v}");
         assert_eq!(v["restored"], "the cat sat on the mat .");
@@ -1127,7 +1139,7 @@ mod tests {
             .build()
             .unwrap();
         let e = rt
-            .block_on(st.run("checking", || -> u32 { panic!("engine bug") }))
+            .block_on(st.run("checking", None, || -> u32 { panic!("engine bug") }))
             .unwrap_err();
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
         // The worker permit came back.
