@@ -115,7 +115,11 @@ impl WordNet {
         }
         wn.related = pointers
             .into_iter()
-            .map(|ps| ps.iter().filter_map(|k| by_offset.get(k).copied()).collect())
+            .map(|ps| {
+                ps.iter()
+                    .filter_map(|k| by_offset.get(k).copied())
+                    .collect()
+            })
             .collect();
         // tag counts: (lemma, pos, sense number) → count
         let path = dir.join("cntlist.rev");
@@ -425,7 +429,8 @@ mod tests {
     #[test]
     fn related_terms_follow_hypernym_and_similar_pointers() {
         // a data.noun line: offset lex_filenum ss_type w_cnt (word lex_id)* p_cnt (ptr)*
-        let line = "07942152 14 n 01 people 0 003 @ 07950920 n 0000 ~ 07942451 n 0000 & 01234567 a 0000";
+        let line =
+            "07942152 14 n 01 people 0 003 @ 07950920 n 0000 ~ 07942451 n 0000 & 01234567 a 0000";
         let f: Vec<&str> = line.split(' ').collect();
         assert_eq!(
             related_pointers(&f[6..]),

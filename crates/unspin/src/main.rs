@@ -58,6 +58,10 @@ enum Cmd {
     /// Measure detection and restoration on a labelled set (see `unspin spin`).
     Eval(model_cmd::EvalArgs),
     /// Spin text with a dictionary, logging the truth (to make evaluation sets).
+    #[command(after_help = "Examples:\n  \
+        unspin spin --dict data/dicts/wordnet.tsv --every 4 clean.jsonl > spun.jsonl\n  \
+        unspin spin --dict data/dicts/mythes-dev.txt --rate 0.25 clean.jsonl > spun.jsonl\n  \
+        unspin eval spun.jsonl")]
     Spin(model_cmd::SpinArgs),
     /// Build and maintain the index of originals for `find`.
     Index(cli_index::IndexArgs),

@@ -12,7 +12,7 @@ use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Params};
 
 #[derive(Subcommand)]
 pub enum ModelCmd {
-    /// Build the English model (lm.bin + lexicon.bin) from the corpus and thesauri.
+    /// Build the English model (lm.bin, vectors.bin, lexicon.bin) from the corpus and thesauri.
     #[command(
         after_help = "Example (from the repository root, after scripts/fetch-sources.sh):\n  \
         unspin model build --out model/en"
