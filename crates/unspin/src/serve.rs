@@ -935,8 +935,15 @@ impl<S> JsonErrors<S> {
 
 /// hyper's bodiless error answer in `buf` (one whole head), rewritten with a JSON body.
 fn json_error_head(buf: &[u8]) -> Option<Vec<u8>> {
+    if buf.len() < 13
+        || !buf.starts_with(b"HTTP/1.")
+        || !matches!(&buf[9..12], b"400" | b"414" | b"431")
+        || !buf.ends_with(b"\r\n\r\n")
+    {
+        return None;
+    }
     let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    if head_end != buf.len() || !buf.starts_with(b"HTTP/1.") || buf.len() < 13 {
+    if head_end != buf.len() {
         return None;
     }
     let head = std::str::from_utf8(buf).ok()?;
@@ -1003,6 +1010,25 @@ impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for JsonErrors<S> {
         let n = *stands_for;
         this.replacing = None;
         Poll::Ready(Ok(n))
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        // hyper's error answers are one head and nothing else: those go through poll_write.
+        let mut parts = bufs.iter().filter(|b| !b.is_empty());
+        if let (Some(first), None) = (parts.next(), parts.next())
+            && (self.replacing.is_some() || json_error_head(first).is_some())
+        {
+            return self.poll_write(cx, first);
+        }
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 
     fn poll_flush(
