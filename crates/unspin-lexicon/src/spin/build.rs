@@ -108,16 +108,20 @@ as well|too|additionally|also
 ";
 
 /// Function words of [`FUNCTION_LINES`] and articles: the words an everyday phrase holds.
+static FUNCTION_WORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        const EXTRA: &[&str] = &[
+            "the", "a", "an", "of", "to", "in", "on", "for", "with", "by", "at", "from", "as",
+            "is", "are", "was", "were", "be", "been", "it", "this", "that", "these", "those",
+            "and", "or", "has", "have", "had", "their", "its", "his", "her", "they", "which",
+            "who", "into",
+        ];
+        let heads = FUNCTION_LINES.lines().filter_map(|l| l.split('|').next());
+        EXTRA.iter().copied().chain(heads).collect()
+    });
+
 fn is_function_word(w: &str) -> bool {
-    const EXTRA: &[&str] = &[
-        "the", "a", "an", "of", "to", "in", "on", "for", "with", "by", "at", "from", "as", "is",
-        "are", "was", "were", "be", "been", "it", "this", "that", "these", "those", "and", "or",
-        "has", "have", "had", "their", "its", "his", "her", "they", "which", "who", "into",
-    ];
-    EXTRA.contains(&w)
-        || FUNCTION_LINES
-            .lines()
-            .any(|l| l.split('|').next() == Some(w))
+    FUNCTION_WORDS.contains(w)
 }
 
 /// Parses `entry|alt|…` text (such as [`FUNCTION_LINES`]) into lines.

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use unspin_text::{Case, Token, TokenKind, apply_case, case_of, normalize, tokenize};
+use unspin_text::{Token, TokenKind, apply_case, case_of, normalize, tokenize};
 
 use super::{Splicer, SplitMix, Spun};
 use crate::error::LexiconError;
@@ -99,7 +99,7 @@ impl DictSpinner {
             key.clear();
             for n in 1..=self.max_words.min(toks.len() - i) {
                 let t = &toks[i + n - 1];
-                if t.kind != TokenKind::Word || !spinnable_case(t, text, n == 1) {
+                if !super::spinnable(t, text, n == 1) {
                     break;
                 }
                 // words of an entry are adjacent, separated by spaces only
@@ -169,15 +169,6 @@ impl DictSpinner {
         let words = toks.iter().filter(|t| t.kind == TokenKind::Word).count();
         let covered: usize = self.spots(text, &toks).iter().map(|s| s.words).sum();
         covered as f64 / words.max(1) as f64
-    }
-}
-
-/// Lower case anywhere; capitalised only as the first word of a spot at a sentence start.
-fn spinnable_case(t: &Token, text: &str, first: bool) -> bool {
-    match case_of(t.text(text)) {
-        Case::Lower => true,
-        Case::Title => first && t.sentence_start,
-        _ => false,
     }
 }
 

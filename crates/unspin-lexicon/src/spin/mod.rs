@@ -86,6 +86,18 @@ impl Spun {
     }
 }
 
+/// Whether a spinner may replace token `t`: a word in lower case anywhere, or capitalised only
+/// as the `first` word of a replaced span at a sentence start (names inside a sentence, numbers
+/// and other capitalisations are left alone). Both spinners follow this rule.
+fn spinnable(t: &unspin_text::Token, text: &str, first: bool) -> bool {
+    t.kind == unspin_text::TokenKind::Word
+        && match unspin_text::case_of(t.text(text)) {
+            unspin_text::Case::Lower => true,
+            unspin_text::Case::Title => first && t.sentence_start,
+            _ => false,
+        }
+}
+
 /// Builds a [`Spun`] from left-to-right, non-overlapping replacements of an original.
 struct Splicer<'a> {
     text: &'a str,

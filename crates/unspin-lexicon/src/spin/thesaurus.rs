@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use unspin_text::{Case, TokenKind, apply_case, case_of, normalize, tokenize};
+use unspin_text::{TokenKind, apply_case, case_of, normalize, tokenize};
 
 use super::{Splicer, SplitMix, Spun};
 
@@ -220,15 +220,11 @@ impl Spinner {
     ) -> Option<(usize, String, (&Entry, Option<Pos>, Form))> {
         for n in (1..=self.max_words.min(toks.len() - i)).rev() {
             let span = &toks[i..i + n];
-            let ok = span.iter().enumerate().all(|(k, t)| {
-                t.kind == TokenKind::Word
-                    && match case_of(t.text(text)) {
-                        Case::Lower => true,
-                        Case::Title => k == 0 && t.sentence_start,
-                        _ => false,
-                    }
-            });
-            if !ok {
+            if !span
+                .iter()
+                .enumerate()
+                .all(|(k, t)| super::spinnable(t, text, k == 0))
+            {
                 continue;
             }
             let key: Vec<String> = span.iter().map(|t| normalize(t.text(text))).collect();
