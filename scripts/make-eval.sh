@@ -9,6 +9,9 @@
 #       entry|alt|alt lines from LibreOffice's thesaurus, mythes-en-us, which the model does not
 #       use, plus everyday phrases and function words) at 15/25/40 % of the spots it claims;
 #       dev and test use dictionaries of different seeds
+#   data/eval/{dev,test}-long-dict-{15,25,40}.jsonl   the whole articles, dictionary-spun
+#   data/eval/{dev,test}-partial-dict-25.jsonl   copies spun in part (first fifth of the
+#       paragraphs of long-dict-25 spun, the rest as written; scripts/partial-set.py)
 #   data/eval/{dev,test}-tortured.jsonl   spun with the word and phrase pairs of
 #       ../shared/lexicons/tortured_phrases_train.csv (a real spinner's dictionary), rate 0.5
 # dev (300 paragraphs) is for development; test (1,000 other paragraphs) is what BENCHMARKS.md reports.
@@ -80,7 +83,11 @@ for split in dev test; do
     --out data/dicts/mythes-$split.txt
   for r in 15 25 40; do
     "$bin" spin --dict data/dicts/mythes-$split.txt --rate 0.$r --seed 11 data/eval/$split-clean.jsonl > data/eval/$split-dict-$r.jsonl
+    # whole articles spun throughout, as content farms do
+    "$bin" spin --dict data/dicts/mythes-$split.txt --rate 0.$r --seed 11 data/eval/$split-long-clean.jsonl > data/eval/$split-long-dict-$r.jsonl
   done
+  # copies spun in part: the first fifth of each article's paragraphs spun, the rest as written
+  python3 scripts/partial-set.py 0.2 < data/eval/$split-long-dict-25.jsonl > data/eval/$split-partial-dict-25.jsonl
 done
 "$bin" model spinner-dict --source tortured --out data/dicts/tortured.txt
 for split in dev test; do

@@ -195,9 +195,10 @@ impl Engine {
 
         let mut spun_words = 0.0;
         // The document cache counts the words of the whole text; each passage is then judged
-        // on its own. A passage is tokenized once, for both: its prepared tokens are counted,
-        // kept, and decoded (beyond `PREPARED_BYTES` of text, so that memory stays bounded, a
-        // passage is counted from its text and prepared again when it is decoded).
+        // on its own evidence, the passages' P(spun) together (a spinner spins documents), and
+        // each passage decoded at its P(spun). A passage is tokenized once (beyond
+        // `PREPARED_BYTES` of text, so that memory stays bounded, a passage is counted from
+        // its text and prepared again when it is judged).
         let mut counts = decode::WordCounts::default();
         let mut passages = Vec::new();
         let mut held = 0;
@@ -212,30 +213,31 @@ impl Engine {
             }
             passages.push((base, chunk, doc));
         }
-        for (base, chunk, doc) in passages {
-            let doc = doc.unwrap_or_else(|| dec.prepare(chunk));
-            let r = dec.analyze_prepared(&doc, bias, Some(&counts));
-            spun_words += r.p_spun * r.words as f64;
-            out.words += r.words;
-            rate_words += r.rate * r.words as f64;
-            for f in r.findings {
-                if f.confidence < opts.threshold {
-                    continue;
+        // Passages are judged together a block at a time (a document of up to
+        // `DOCUMENT_BYTES`: nearly every article whole), so that memory stays bounded.
+        let mut passages = passages.into_iter().peekable();
+        while passages.peek().is_some() {
+            let mut block = Vec::new();
+            let mut bytes = 0;
+            while let Some((_, chunk, _)) = passages.peek() {
+                if !block.is_empty() && bytes + chunk.len() > DOCUMENT_BYTES {
+                    break;
                 }
-                let spun = &chunk[f.start..f.end];
-                let case = unspin_text::case_of(spun.split(' ').next().unwrap_or(spun));
-                out.findings.push(Finding {
-                    start: base + f.start,
-                    end: base + f.end,
-                    text: spun.to_string(),
-                    suggestion: unspin_text::apply_case(&f.suggestion, case),
-                    alternatives: f
-                        .alternatives
-                        .iter()
-                        .map(|a| unspin_text::apply_case(a, case))
-                        .collect(),
-                    confidence: (f.confidence * 1000.0).round() / 1000.0,
-                });
+                bytes += chunk.len();
+                let (base, chunk, doc) = passages.next().expect("peeked");
+                let doc = doc.unwrap_or_else(|| dec.prepare(chunk));
+                let judged = dec.judge(&doc, Some(&counts));
+                block.push((base, chunk, doc, judged));
+            }
+            let llrs: Vec<f64> = block.iter().map(|b| b.3.llr()).collect();
+            let words = block.iter().map(|b| b.3.words()).sum();
+            let p_spun = dec.passage_posteriors(&llrs, words);
+            for ((base, chunk, doc, judged), p_spun) in block.into_iter().zip(p_spun) {
+                let r = dec.finish(&doc, judged, p_spun, bias);
+                spun_words += r.p_spun * r.words as f64;
+                out.words += r.words;
+                rate_words += r.rate * r.words as f64;
+                push_findings(&mut out.findings, base, chunk, r.findings, opts.threshold);
             }
         }
         if out.words > 0 {
@@ -249,6 +251,36 @@ impl Engine {
     }
 }
 
+/// The findings of a passage at `base` (its text `chunk`) at or above `threshold`, in the
+/// case of the text.
+fn push_findings(
+    out: &mut Vec<Finding>,
+    base: usize,
+    chunk: &str,
+    found: Vec<decode::RawFinding>,
+    threshold: f64,
+) {
+    for f in found {
+        if f.confidence < threshold {
+            continue;
+        }
+        let spun = &chunk[f.start..f.end];
+        let case = unspin_text::case_of(spun.split(' ').next().unwrap_or(spun));
+        out.push(Finding {
+            start: base + f.start,
+            end: base + f.end,
+            text: spun.to_string(),
+            suggestion: unspin_text::apply_case(&f.suggestion, case),
+            alternatives: f
+                .alternatives
+                .iter()
+                .map(|a| unspin_text::apply_case(a, case))
+                .collect(),
+            confidence: (f.confidence * 1000.0).round() / 1000.0,
+        });
+    }
+}
+
 /// `text` with every finding replaced by its suggestion; the rest is byte-identical.
 pub fn restore(text: &str, findings: &[Finding]) -> String {
     let edits: Vec<(usize, usize, &str)> = findings
@@ -257,6 +289,11 @@ pub fn restore(text: &str, findings: &[Finding]) -> String {
         .collect();
     unspin_text::apply_edits(text, &edits)
 }
+
+/// Bytes of text whose passages [`Engine::check`] judges together as one document (see the
+/// decoder's passage posteriors): longer texts are judged in blocks of this size, so that the
+/// lattices held stay bounded (about 200 bytes a byte of text).
+pub const DOCUMENT_BYTES: usize = 64 * 1024;
 
 /// Bytes of a text whose passages [`Engine::check`] keeps tokenized between counting the
 /// text's words and decoding them (about eight times as much memory as the text: 32 bytes a

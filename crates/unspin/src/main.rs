@@ -190,7 +190,7 @@ fn parse_set(s: &str) -> Result<String, String> {
     if COUNT_PARAMS.contains(&k) && (x < 1.0 || x.fract() != 0.0) {
         return Err(format!("{k}: {x} is not a whole number of at least 1"));
     }
-    if k == "prior_words" && x <= 0.0 {
+    if ["prior_words", "coverage_a", "coverage_b"].contains(&k) && x <= 0.0 {
         return Err(format!("{k}: {x} is not above 0"));
     }
     Ok(s.to_string())

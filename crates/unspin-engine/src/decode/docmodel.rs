@@ -5,7 +5,7 @@
 
 use super::lattice::Edge;
 use super::tokens::Prepared;
-use super::{Decoder, MAX_RATE, sigmoid};
+use super::{Decoder, MAX_RATE};
 use crate::model::{DICT_LEARNED, DICT_MOBY, DICT_WORDNET};
 
 impl Decoder<'_> {
@@ -28,15 +28,9 @@ impl Decoder<'_> {
 
     /// Two hypotheses about the passage: written as is (spin rate `clean_rate`), or spun at a
     /// rate ρ₁ (a share of the `eligible` words) estimated by EM under a Beta prior, along with
-    /// the dictionary weights. Returns the effective rate (the posterior mixture of the two),
-    /// the log-likelihood ratio of spun against clean, and P(spun) (the prior scales with the
-    /// passage's length in `words`); leaves every edge's `llr` set at the effective rate.
-    pub(super) fn estimate_rate(
-        &self,
-        edges: &mut [Edge],
-        eligible: usize,
-        words: usize,
-    ) -> (f64, f64, f64) {
+    /// the dictionary weights. Returns ρ₁, the weights and the log-likelihood ratio of spun
+    /// against clean; [`Decoder::apply_rate`] then sets the edges' odds once P(spun) is known.
+    pub(super) fn estimate_rate(&self, edges: &mut [Edge], eligible: usize) -> RateEstimate {
         let p = self.params;
         let a = p.prior_rate * p.prior_strength;
         let b = (1.0 - p.prior_rate) * p.prior_strength;
@@ -60,16 +54,31 @@ impl Decoder<'_> {
         let kept = eligible.saturating_sub(with_edges) as f64;
         let llr = doc_llr(edges, rate, &dw) - doc_llr(edges, p.clean_rate, &DictWeights::NEUTRAL)
             + p.kept_weight * kept * ((1.0 - rate).ln() - (1.0 - p.clean_rate).ln());
-        let prior = p.prior_log_odds(words);
-        let p_spun = sigmoid(llr + prior);
-        let eff = p_spun * rate + (1.0 - p_spun) * p.clean_rate;
+        RateEstimate { rate, llr, dw }
+    }
+
+    /// Sets every edge's `llr` at the effective rate of a passage spun with probability
+    /// `p_spun` (the posterior mixture of ρ₁ and `clean_rate`), which it returns.
+    pub(super) fn apply_rate(&self, edges: &mut [Edge], est: &RateEstimate, p_spun: f64) -> f64 {
+        let p = self.params;
+        let eff = p_spun * est.rate + (1.0 - p_spun) * p.clean_rate;
         // A text as written has no spinner whose dictionary could be favoured.
-        let dw = dw.toward_even(p_spun);
+        let dw = est.dw.toward_even(p_spun);
         // Tortured phrases stand in otherwise clean papers: an edit learned from them is judged
         // at a rate of its own when the document's is lower.
         set_rate(edges, eff, p.learned_rate, &dw);
-        (eff, llr, p_spun)
+        eff
     }
+}
+
+/// What the document model learned of one passage from its own words.
+#[derive(Debug, Clone)]
+pub(super) struct RateEstimate {
+    /// ρ₁, the spin rate if the passage was spun.
+    pub rate: f64,
+    /// ln P(passage | spun at ρ₁) − ln P(passage | as written).
+    pub llr: f64,
+    dw: DictWeights,
 }
 
 /// How much a document's spinner favours each broad thesaurus, relative to the lexicon's even
@@ -361,8 +370,8 @@ mod tests {
         // text's many words without edges are evidence that it was written as is.
         let mut short = vec![edge(0, 4.0), edge(3, 4.0)];
         let mut long = short.clone();
-        let (_, llr_short, _) = dec.estimate_rate(&mut short, 10, 10);
-        let (_, llr_long, _) = dec.estimate_rate(&mut long, 400, 400);
+        let llr_short = dec.estimate_rate(&mut short, 10).llr;
+        let llr_long = dec.estimate_rate(&mut long, 400).llr;
         assert!(llr_long < llr_short - 1.0, "{llr_long} vs {llr_short}");
         // Without the kept words' term the two would be scored alike.
         let flat = Params {
@@ -374,8 +383,8 @@ mod tests {
             params: &flat,
             ..dec
         };
-        let (_, a, _) = dec.estimate_rate(&mut short.clone(), 10, 10);
-        let (_, b, _) = dec.estimate_rate(&mut short.clone(), 400, 10);
+        let a = dec.estimate_rate(&mut short.clone(), 10).llr;
+        let b = dec.estimate_rate(&mut short.clone(), 400).llr;
         assert!((a - b).abs() < 1e-9, "{a} vs {b}");
     }
 }

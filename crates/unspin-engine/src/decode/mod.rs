@@ -32,6 +32,7 @@
 //!    decided together and phrase edits (*due to this fact* → *therefore*) compete whole
 //!    against word edits; each chosen edit becomes a finding with a calibrated confidence.
 
+mod coverage;
 mod docmodel;
 mod features;
 mod finding;
@@ -85,6 +86,27 @@ pub struct ChunkResult {
     pub rate: f64,
 }
 
+/// A passage judged on its own evidence, waiting for its P(spun) to be decoded
+/// ([`Decoder::judge`], [`Decoder::finish`]).
+pub struct Judged {
+    edges: Vec<lattice::Edge>,
+    obs: observed::Observed,
+    est: docmodel::RateEstimate,
+    words: usize,
+}
+
+impl Judged {
+    /// ln P(passage | spun at its estimated rate) − ln P(passage | as written), nats.
+    pub fn llr(&self) -> f64 {
+        self.est.llr
+    }
+
+    /// Word tokens of the passage.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+}
+
 /// The decoder: a language model, a candidate source and parameters.
 pub struct Decoder<'a> {
     /// Language model.
@@ -135,13 +157,24 @@ impl Decoder<'_> {
         self.analyze_prepared(&self.prepare(text), bias, counts)
     }
 
-    /// [`Decoder::analyze_in`] of a passage prepared already ([`Decoder::prepare`]).
+    /// [`Decoder::analyze_in`] of a passage prepared already ([`Decoder::prepare`]), judged
+    /// on its own (a document of one passage).
     pub fn analyze_prepared(
         &self,
         doc: &Prepared,
         bias: f64,
         counts: Option<&WordCounts>,
     ) -> ChunkResult {
+        let judged = self.judge(doc, counts);
+        let p_spun = sigmoid(judged.llr() + self.params.prior_log_odds(judged.words));
+        self.finish(doc, judged, p_spun, bias)
+    }
+
+    /// The first half of [`Decoder::analyze_prepared`]: the passage's lattice and its spin
+    /// rate if spun, with the evidence that it was ([`Judged::llr`]); [`Decoder::finish`]
+    /// decodes it once P(spun) is known (from the passage alone, or from the whole document:
+    /// [`Decoder::passage_posteriors`]).
+    pub fn judge(&self, doc: &Prepared, counts: Option<&WordCounts>) -> Judged {
         let words = doc.toks.iter().filter(|t| t.spinnable).count();
         let obs = self.observed_scores(doc);
         let own;
@@ -154,15 +187,40 @@ impl Decoder<'_> {
         };
         let mut edges = self.lattice(doc, &obs, counts);
         let eligible = self.eligible(doc, &edges);
-        let (rate, doc_llr, p_spun) = self.estimate_rate(&mut edges, eligible, words);
+        let est = self.estimate_rate(&mut edges, eligible);
+        Judged {
+            edges,
+            obs,
+            est,
+            words,
+        }
+    }
+
+    /// Decodes a judged passage (of `doc`) spun with probability `p_spun`.
+    pub fn finish(&self, doc: &Prepared, judged: Judged, p_spun: f64, bias: f64) -> ChunkResult {
+        let Judged {
+            mut edges,
+            obs,
+            est,
+            words,
+        } = judged;
+        let rate = self.apply_rate(&mut edges, &est, p_spun);
         let findings = self.search(doc, &edges, &obs, bias);
         ChunkResult {
             findings,
             words,
-            doc_llr,
+            doc_llr: est.llr,
             p_spun,
             rate,
         }
+    }
+
+    /// P(spun) of each passage of one document, from their evidence ([`Judged::llr`]) and
+    /// their words: a spinner spins documents, so the passages are judged together (see the
+    /// `coverage` module). For one passage, its own posterior.
+    pub fn passage_posteriors(&self, llrs: &[f64], words: usize) -> Vec<f64> {
+        let p = self.params;
+        coverage::passage_posteriors(llrs, p.prior_log_odds(words), (p.coverage_a, p.coverage_b))
     }
 
     /// Tokens of context the LM's states keep (order − 1, at most [`LM_STATE_WORDS`]).

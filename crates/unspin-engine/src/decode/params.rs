@@ -91,6 +91,14 @@ pub struct Params {
     /// throughout, yet may carry a few tortured phrases, which the document's low rate would
     /// otherwise hide.
     pub learned_rate: f64,
+    /// Beta prior (`coverage_a`, `coverage_b`) on the share of a spun document's passages
+    /// that were spun (see the decoder's `coverage` module): (1, 1), uniform, makes no
+    /// difference between a copy spun throughout and one spun in part; the default (4, 1)
+    /// leans to whole copies, as spinners work (chosen on the development sets of whole
+    /// articles, spun throughout and in part, BENCHMARKS.md).
+    pub coverage_a: f64,
+    /// See `coverage_a`.
+    pub coverage_b: f64,
 }
 
 impl Default for Params {
@@ -123,6 +131,8 @@ impl Default for Params {
             dict_prior: 2.0,
             cache_weight: 2.0,
             learned_rate: 0.0,
+            coverage_a: 4.0,
+            coverage_b: 1.0,
         }
     }
 }
@@ -189,6 +199,8 @@ impl Params {
             "dict_prior" => self.dict_prior = value,
             "cache_weight" => self.cache_weight = value,
             "learned_rate" => self.learned_rate = value,
+            "coverage_a" => self.coverage_a = value,
+            "coverage_b" => self.coverage_b = value,
             _ => return Err(format!("unknown parameter `{name}`")),
         }
         Ok(())
