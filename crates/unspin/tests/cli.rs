@@ -19,7 +19,10 @@ fn check_json_has_exact_shape_and_valid_offsets() {
         .map(|k| k.as_str())
         .collect();
     keys.sort();
-    assert_eq!(keys, ["findings", "path", "restored", "score"]);
+    assert_eq!(
+        keys,
+        ["findings", "path", "restored", "score", "verdict", "words"]
+    );
     let findings = doc["findings"].as_array().unwrap();
     assert!(!findings.is_empty(), "the spun example has findings");
     for f in findings {
@@ -421,7 +424,7 @@ fn find_searches_many_suspects_and_reports_each() {
         (
             &m["segments_before"],
             &m["segments_after"],
-            &m["docs"],
+            &m["documents"],
             &m["dropped"]
         ),
         (
