@@ -221,6 +221,10 @@ pub struct FindRequest {
     /// Least share of the suspect a source must cover (default 0.05).
     #[serde(default, deserialize_with = "present")]
     pub min_coverage: Option<f64>,
+    /// Least number of matching words in a source's strongest passage (default 21, as
+    /// `unspin find --min-passage`).
+    #[serde(default, deserialize_with = "present")]
+    pub min_passage: Option<u32>,
 }
 
 /// `POST /v1/compare`.
@@ -570,6 +574,11 @@ async fn find_handler(
             "invalid request: min_coverage must be between 0 and 1",
         ));
     }
+    if req.min_passage == Some(0) {
+        return Err(ApiError::bad_request(
+            "invalid request: min_passage must be at least 1",
+        ));
+    }
     let index = st.index()?;
     st.run("searching", Some(body), Some(deadline), move |_| {
         Ok(index.find(&req))
@@ -776,6 +785,7 @@ impl SourceIndex for DiskIndex {
         let opt = unspin_index::search::FindOptions {
             limit: req.limit.map_or(d.limit, |n| n as usize),
             min_coverage: req.min_coverage.unwrap_or(d.min_coverage),
+            min_passage: req.min_passage.map_or(d.min_passage, |n| n as usize),
             ..d
         };
         let ix = self.snapshot();
@@ -783,7 +793,7 @@ impl SourceIndex for DiskIndex {
         Ok(serde_json::json!({
             "suspect": "-",
             "sources": hits,
-            "threshold": { "min_coverage": opt.min_coverage },
+            "threshold": { "min_coverage": opt.min_coverage, "min_passage": opt.min_passage },
         }))
     }
 

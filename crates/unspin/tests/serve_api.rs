@@ -693,6 +693,20 @@ fn find_and_compare_with_an_index() {
     );
     let none = srv.post_json("/v1/find", &serde_json::json!({ "text": OTHERS[1].replace("river", "creek"), "min_coverage": 1.0, "limit": 1 }));
     assert_eq!(none.status, 200, "{none:?}");
+    // min_passage as `unspin find --min-passage`, echoed in the threshold
+    let v = srv
+        .post_json(
+            "/v1/find",
+            &serde_json::json!({ "text": SPUN, "min_passage": 5 }),
+        )
+        .json();
+    assert_eq!(v["threshold"]["min_passage"], 5, "{v}");
+    assert_eq!(v["sources"][0]["id"], "lighthouse", "{v}");
+    srv.post_json(
+        "/v1/find",
+        &serde_json::json!({ "text": SPUN, "min_passage": 0 }),
+    )
+    .assert_error(400, "min_passage");
 
     for req in [
         serde_json::json!({ "text": SPUN }),
