@@ -405,7 +405,9 @@ pub enum SegmentStatus {
 pub struct SegmentCheck {
     /// File name inside the index directory.
     pub name: String,
-    /// Documents it holds according to the manifest (live ones: without deleted).
+    /// Documents it holds according to the manifest (live ones: without deleted;
+    /// `documents` in JSON, as in the text output).
+    #[serde(rename = "documents")]
     pub docs: u32,
     /// What was found.
     #[serde(flatten)]
