@@ -32,6 +32,9 @@ pub use model::{
 pub use terms::Terms;
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 /// Errors of the engine.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,85 @@ pub enum EngineError {
         msg: String,
     },
 }
+
+/// A way to stop a check early ([`Engine::check_with`]): called off by [`Cancel::cancel`]
+/// (from any thread; clones share it) or by its deadline passing. The check looks at it
+/// between passages (a paragraph or a few, [`CHUNK_WORDS`] words), so it stops within one
+/// passage's work of being cancelled.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel {
+    flag: Arc<AtomicBool>,
+    deadline: Option<Instant>,
+}
+
+impl Cancel {
+    /// A token that is not cancelled and has no deadline.
+    pub fn new() -> Self {
+        Cancel::default()
+    }
+
+    /// The token with a deadline: it counts as cancelled from `at` on.
+    pub fn with_deadline(mut self, at: Instant) -> Self {
+        self.deadline = Some(at);
+        self
+    }
+
+    /// The deadline, if any.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Calls the work off (it stops at its next check).
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the work should stop: called off, or past the deadline.
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::Relaxed) || self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    fn check(&self) -> Result<(), Cancelled> {
+        if self.is_cancelled() {
+            Err(Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+thread_local! {
+    /// The token of the check running on this thread, for the decoder's inner loops (set by
+    /// [`Engine::check_with`] for its duration).
+    static CURRENT: std::cell::RefCell<Option<Cancel>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Whether the check running on this thread has been cancelled: the decoder's search looks
+/// at it per sentence, so a long passage stops early too (its partial result is dropped).
+pub(crate) fn cancel_requested() -> bool {
+    CURRENT.with(|c| c.borrow().as_ref().is_some_and(Cancel::is_cancelled))
+}
+
+/// Makes `cancel` this thread's current token until dropped (then the one before it again).
+struct CurrentCancel(Option<Cancel>);
+
+impl CurrentCancel {
+    fn set(cancel: &Cancel) -> Self {
+        CurrentCancel(CURRENT.with(|c| c.borrow_mut().replace(cancel.clone())))
+    }
+}
+
+impl Drop for CurrentCancel {
+    fn drop(&mut self) {
+        let before = self.0.take();
+        CURRENT.with(|c| *c.borrow_mut() = before);
+    }
+}
+
+/// A check stopped by its [`Cancel`] token before it finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the check was cancelled before it finished (called off, or its deadline passed)")]
+pub struct Cancelled;
 
 /// One substitution found in a document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +192,12 @@ impl Default for CheckOptions {
 /// The default confidence threshold (chosen on clean text to keep false alarms rare; see
 /// BENCHMARKS.md).
 pub const DEFAULT_THRESHOLD: f64 = 0.7;
+
+/// A text with fewer words than this (words that could have been spun, as
+/// [`Analysis::words`] counts them) is too short to judge: its score is computed but says
+/// little (one word of clean text scores anywhere from 0.1 to 0.8), so reports call it "too
+/// short to judge" instead of giving a verdict.
+pub const MIN_JUDGED_WORDS: usize = 8;
 
 /// Texts are analysed in chunks of about this many bytes, cut at line ends where possible,
 /// so memory stays bounded whatever the input's shape.
@@ -172,6 +260,20 @@ impl Engine {
 
     /// Finds substitutions in `text`.
     pub fn check(&self, text: &str, opts: &CheckOptions) -> Analysis {
+        // a token nobody cancels and without a deadline never stops the check
+        self.check_with(text, opts, &Cancel::new())
+            .unwrap_or_default()
+    }
+
+    /// [`Engine::check`] that stops with [`Cancelled`] once `cancel` is cancelled (looked at
+    /// before each passage is tokenized, before each is decoded, and by the search per
+    /// sentence).
+    pub fn check_with(
+        &self,
+        text: &str,
+        opts: &CheckOptions,
+        cancel: &Cancel,
+    ) -> Result<Analysis, Cancelled> {
         let t = opts.threshold.clamp(1e-6, 1.0 - 1e-6);
         // the decoder works with raw log-odds: the threshold's, through the calibration
         let papers;
@@ -203,6 +305,7 @@ impl Engine {
         let mut passages = Vec::new();
         let mut held = 0;
         for (base, chunk) in paragraphs(text, CHUNK_WORDS, CHUNK_BYTES) {
+            cancel.check()?;
             let doc = (held < PREPARED_BYTES).then(|| dec.prepare(chunk));
             match &doc {
                 Some(doc) => {
@@ -213,6 +316,7 @@ impl Engine {
             }
             passages.push((base, chunk, doc));
         }
+        let _current = CurrentCancel::set(cancel);
         // Passages are judged together a block at a time (a document of up to
         // `DOCUMENT_BYTES`: nearly every article whole), so that memory stays bounded.
         let mut passages = passages.into_iter().peekable();
@@ -225,6 +329,7 @@ impl Engine {
                 }
                 bytes += chunk.len();
                 let (base, chunk, doc) = passages.next().expect("peeked");
+                cancel.check()?;
                 let doc = doc.unwrap_or_else(|| dec.prepare(chunk));
                 let judged = dec.judge(&doc, Some(&counts));
                 block.push((base, chunk, doc, judged));
@@ -233,7 +338,10 @@ impl Engine {
             let words = block.iter().map(|b| b.3.words()).sum();
             let p_spun = dec.passage_posteriors(&llrs, words);
             for ((base, chunk, doc, judged), p_spun) in block.into_iter().zip(p_spun) {
+                cancel.check()?;
                 let r = dec.finish(&doc, judged, p_spun, bias);
+                // (a search stopped early by the token returns a partial result)
+                cancel.check()?;
                 spun_words += r.p_spun * r.words as f64;
                 out.words += r.words;
                 rate_words += r.rate * r.words as f64;
@@ -247,7 +355,7 @@ impl Engine {
             // preferences of the LM into "spun", and a copy spun only in part scores that part.
             out.score = ((spun_words / out.words as f64) * 1000.0).round() / 1000.0;
         }
-        out
+        Ok(out)
     }
 }
 
@@ -416,6 +524,31 @@ pub fn chunks(text: &str, max: usize) -> impl Iterator<Item = (usize, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancelled_check_stops_with_cancelled() {
+        let engine = Engine::new(
+            Box::new(toy::lm()),
+            Box::new(toy::lexicon()),
+            Params::default(),
+        );
+        let text = "the cat sat on the carpet .\n".repeat(50);
+        let opts = CheckOptions::default();
+        let whole = engine.check(&text, &opts);
+        assert_eq!(
+            engine.check_with(&text, &opts, &Cancel::new()).as_ref(),
+            Ok(&whole)
+        );
+        let called_off = Cancel::new();
+        called_off.clone().cancel();
+        assert!(called_off.is_cancelled());
+        assert_eq!(engine.check_with(&text, &opts, &called_off), Err(Cancelled));
+        let past = Cancel::new().with_deadline(Instant::now());
+        assert_eq!(engine.check_with(&text, &opts, &past), Err(Cancelled));
+        let later =
+            Cancel::new().with_deadline(Instant::now() + std::time::Duration::from_secs(3600));
+        assert_eq!(engine.check_with(&text, &opts, &later), Ok(whole));
+    }
 
     #[test]
     fn passages_are_whole_lines_of_enough_words() {

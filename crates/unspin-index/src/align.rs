@@ -762,15 +762,15 @@ fn split_at_sentence_end(
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Passage {
     /// Character offset in the suspect.
-    pub this_offset: usize,
+    pub suspect_offset: usize,
     /// Length in characters in the suspect.
-    pub this_length: usize,
+    pub suspect_length: usize,
     /// Character offset in the source.
     pub source_offset: usize,
     /// Length in characters in the source.
     pub source_length: usize,
     /// Byte range in the suspect.
-    pub this_bytes: (usize, usize),
+    pub suspect_bytes: (usize, usize),
     /// Byte range in the source.
     pub source_bytes: (usize, usize),
     /// Seeds (matching words) in the passage.
@@ -894,7 +894,25 @@ pub fn compare(
 ) -> Comparison {
     let sus = crate::features::word_features(suspect, classes);
     let src = crate::features::word_features(source, classes);
-    let ms = passages(&sus, &src, p);
+    let mut ms = passages(&sus, &src, p);
+    // A passage's substitutions may reach past its first or last matching word (the edges
+    // are aligned too, and a run is joined with the matched word beside it): the passage
+    // grows to hold them, so that every substitution listed lies in a passage shown.
+    let pairs: Vec<Vec<SubPair>> = ms
+        .iter()
+        .map(|m| {
+            substitutions(&sus, &src, m, p)
+                .into_iter()
+                .flat_map(|x| split_at_sentence_end(x, (&sus, suspect), (&src, source)))
+                .collect()
+        })
+        .collect();
+    for (m, subs) in ms.iter_mut().zip(&pairs) {
+        for x in subs {
+            m.suspect = (m.suspect.0.min(x.suspect.0), m.suspect.1.max(x.suspect.1));
+            m.source = (m.source.0.min(x.source.0), m.source.1.max(x.source.1));
+        }
+    }
     let (cov, sim) = coverage(&sus, &ms);
     let mut cs = CharPos {
         text: suspect,
@@ -908,25 +926,21 @@ pub fn compare(
     };
     let mut passages_out = Vec::new();
     let mut subs = Vec::new();
-    for m in &ms {
+    for (m, pairs) in ms.iter().zip(pairs) {
         let tb = byte_span(&sus, m.suspect);
         let sb = byte_span(&src, m.source);
         let (to, te) = (cs.at(tb.0), cs.at(tb.1));
         let (so, se) = (cd.at(sb.0), cd.at(sb.1));
         passages_out.push(Passage {
-            this_offset: to,
-            this_length: te - to,
+            suspect_offset: to,
+            suspect_length: te - to,
             source_offset: so,
             source_length: se - so,
-            this_bytes: tb,
+            suspect_bytes: tb,
             source_bytes: sb,
             seeds: m.seeds,
         });
-        let pairs = substitutions(&sus, &src, m, p);
-        for s in pairs
-            .into_iter()
-            .flat_map(|x| split_at_sentence_end(x, (&sus, suspect), (&src, source)))
-        {
+        for s in pairs {
             let sb = byte_span(&src, s.source);
             let tb = byte_span(&sus, s.suspect);
             subs.push(Substitution {
@@ -1185,6 +1199,64 @@ mod tests {
         assert!(rows.contains(&("both", "each")), "{rows:?}");
         assert!(rows.contains(&("summer", "summer time")), "{rows:?}");
         assert_eq!(rows.len(), 2, "{rows:?}");
+    }
+
+    /// Regression: a substitution at a passage's edge (aligned past its first or last
+    /// matching word) was listed but lay outside every passage shown.
+    #[test]
+    fn every_substitution_lies_in_a_passage() {
+        let other = "Photosynthesis converts light energy into chemical energy stored in glucose \
+            while chlorophyll absorbs mostly blue and red wavelengths.";
+        let inside = |c: &Comparison, x: &Substitution| {
+            c.passages.iter().any(|p| {
+                p.suspect_bytes.0 <= x.spun_bytes.0
+                    && x.spun_bytes.1 <= p.suspect_bytes.1
+                    && p.source_bytes.0 <= x.source_bytes.0
+                    && x.source_bytes.1 <= p.source_bytes.1
+            })
+        };
+        // *the kitty* before the first matching content word (*should*): aligned, listed,
+        // and once outside the passage
+        let suspect = "Cats are small animals that people keep at home as pets. That the kitty \
+            should grow quickly, while others wanted a careful review of spending by the \
+            secretariat. After long debate the chair proposed a compromise: an independent \
+            audit, followed by a modest increase in 2020.";
+        let c = compare(
+            suspect,
+            TEXT,
+            SynClasses::embedded(),
+            &AlignParams::default(),
+        );
+        let kitty = c.substitutions.iter().find(|x| x.spun == "kitty");
+        let kitty = kitty.unwrap_or_else(|| panic!("{:?}", c.substitutions));
+        assert_eq!(kitty.source, "fund");
+        assert!(inside(&c, kitty), "{kitty:?} outside {:?}", c.passages);
+        let mut checked = 0;
+        for every in 1..=3 {
+            for seed in 0..12 {
+                let spun = spinner().spin_words(TEXT, every, seed).into_parts().0;
+                let words: Vec<usize> = spun
+                    .match_indices(char::is_whitespace)
+                    .map(|(i, _)| i + 1)
+                    .collect();
+                // the suspect starts and ends inside the source, at other text
+                for cut in [0, 3, 7, 12] {
+                    let (a, b) = (words[cut], words[words.len() - 1 - cut]);
+                    let suspect = format!("{other} {} {other}", &spun[a..b]);
+                    let c = compare(
+                        &suspect,
+                        TEXT,
+                        SynClasses::embedded(),
+                        &AlignParams::default(),
+                    );
+                    for x in &c.substitutions {
+                        assert!(inside(&c, x), "{x:?} outside {:?}", c.passages);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 500, "{checked}");
     }
 
     #[test]

@@ -197,13 +197,15 @@ impl std::fmt::Debug for Index {
 /// Counts reported by `index stats`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Stats {
-    /// Index directory.
+    /// Index directory (`index` in JSON, as in the text output).
+    #[serde(rename = "index")]
     pub dir: PathBuf,
     /// Format version.
     pub format: u32,
     /// Manifest generation.
     pub generation: u64,
-    /// Live documents.
+    /// Live documents (`documents` in JSON, as in the text output).
+    #[serde(rename = "documents")]
     pub docs: u64,
     /// Deleted (removed or replaced) documents still in segments.
     pub deleted: u64,
@@ -403,7 +405,9 @@ pub enum SegmentStatus {
 pub struct SegmentCheck {
     /// File name inside the index directory.
     pub name: String,
-    /// Documents it holds according to the manifest (live ones: without deleted).
+    /// Documents it holds according to the manifest (live ones: without deleted;
+    /// `documents` in JSON, as in the text output).
+    #[serde(rename = "documents")]
     pub docs: u32,
     /// What was found.
     #[serde(flatten)]
@@ -473,7 +477,8 @@ pub struct MergeStats {
     pub segments_before: usize,
     /// Segments after.
     pub segments_after: usize,
-    /// Live documents (all kept).
+    /// Live documents (all kept; `documents` in JSON, as in the text output).
+    #[serde(rename = "documents")]
     pub docs: u64,
     /// Removed or replaced documents left out.
     pub dropped: u64,

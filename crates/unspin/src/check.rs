@@ -5,10 +5,10 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
-use unspin_engine::{Analysis, CheckOptions, Engine, Finding};
+use unspin_engine::{Analysis, Cancel, Cancelled, CheckOptions, Engine, Finding, MIN_JUDGED_WORDS};
 
 /// The JSON shape of one checked document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct DocReport {
     /// Record id (JSONL input only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17,21 +17,37 @@ pub struct DocReport {
     pub path: String,
     /// Spin score in [0, 1]: the share of words in passages judged spun.
     pub score: f64,
+    /// What the score says: `spun`, `possibly spun`, `partly spun`, `mostly clean`, `looks
+    /// clean`, or `too short to judge` (fewer than [`MIN_JUDGED_WORDS`] words).
+    pub verdict: &'static str,
+    /// Words that could have been spun (the score's denominator).
+    pub words: usize,
     /// Findings with byte offsets into the input as given.
     pub findings: Vec<Finding>,
     /// The input with every finding replaced by its suggestion.
     pub restored: String,
-    #[serde(skip)]
-    pub words: usize,
     #[serde(skip)]
     pub text: String,
 }
 
 /// Checks one document (plain text or HTML).
 pub fn check_doc(engine: &Engine, doc: Doc, opts: &CheckOptions) -> DocReport {
+    check_doc_with(engine, doc, opts, &Cancel::new()).unwrap_or_else(|Cancelled| {
+        // a token nobody cancels and without a deadline never stops the check
+        DocReport::default()
+    })
+}
+
+/// [`check_doc`] that stops with [`Cancelled`] once `cancel` is cancelled.
+pub fn check_doc_with(
+    engine: &Engine,
+    doc: Doc,
+    opts: &CheckOptions,
+    cancel: &Cancel,
+) -> Result<DocReport, Cancelled> {
     let (findings, restored, a) = if doc.html {
         let ht = unspin_text::html::visible_text(&doc.text);
-        let a = engine.check(&ht.text, opts);
+        let a = engine.check_with(&ht.text, opts, cancel)?;
         let mut edits = Vec::new();
         let mut findings = Vec::new();
         for f in &a.findings {
@@ -55,21 +71,22 @@ pub fn check_doc(engine: &Engine, doc: Doc, opts: &CheckOptions) -> DocReport {
         let restored = unspin_text::apply_edits(&doc.text, &e);
         (findings, restored, a)
     } else {
-        let a = engine.check(&doc.text, opts);
+        let a = engine.check_with(&doc.text, opts, cancel)?;
         let restored = unspin_engine::restore(&doc.text, &a.findings);
         (a.findings.clone(), restored, a)
     };
     let Analysis { score, words, .. } = a;
-    DocReport {
+    Ok(DocReport {
         // a JSONL record without an id is known by its line number
         id: doc.id.or_else(|| doc.line.map(|l| l.to_string())),
         path: doc.path,
         score,
+        verdict: verdict(score, findings.len(), words),
+        words,
         findings,
         restored,
-        words,
         text: doc.text,
-    }
+    })
 }
 
 /// Output formats of `check`.
@@ -133,6 +150,7 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     let mut errors = 0;
     let mut flagged = false;
     let mut json_items: Vec<Out> = Vec::new();
+    input::hint_if_terminal(paths.iter().map(String::as_str));
     // Files are read and checked in parallel, reported in the order given.
     let results: Vec<Result<Vec<Out>>> = paths
         .par_iter()
@@ -164,7 +182,9 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                 for item in items {
                     match &item {
                         Out::Report(rep) => {
-                            if run.fail_over.is_some_and(|t| rep.score >= t) {
+                            if run.fail_over.is_some_and(|t| rep.score >= t)
+                                && rep.verdict != TOO_SHORT
+                            {
                                 flagged = true;
                             }
                         }
@@ -204,10 +224,17 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     })
 }
 
+/// The verdict on a text of fewer than [`MIN_JUDGED_WORDS`] words.
+pub const TOO_SHORT: &str = "too short to judge";
+
 /// The score is the share of the text's words in passages judged spun; a text that scores
-/// low but has findings (a lone tortured phrase in a clean paper) is not called clean.
-fn verdict(score: f64, findings: usize) -> &'static str {
-    if score >= 0.8 {
+/// low but has findings (a lone tortured phrase in a clean paper) is not called clean, and
+/// one of fewer than [`MIN_JUDGED_WORDS`] words is [`TOO_SHORT`] (its findings are still
+/// reported).
+pub fn verdict(score: f64, findings: usize, words: usize) -> &'static str {
+    if words < MIN_JUDGED_WORDS {
+        TOO_SHORT
+    } else if score >= 0.8 {
         "spun"
     } else if score >= 0.4 {
         "possibly spun"
@@ -233,7 +260,9 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
         Some(id) => format!("{}#{id}", rep.path),
         None => rep.path.clone(),
     };
-    let sc = if rep.score >= 0.8 {
+    let sc = if rep.verdict == TOO_SHORT {
+        d
+    } else if rep.score >= 0.8 {
         r
     } else if rep.score >= 0.4 {
         y
@@ -244,7 +273,7 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
         out,
         "{b}{name}{z}: score {sc}{:.2}{z} ({}), {} finding{} in {} word{}",
         rep.score,
-        verdict(rep.score, rep.findings.len()),
+        rep.verdict,
         rep.findings.len(),
         if rep.findings.len() == 1 { "" } else { "s" },
         rep.words,

@@ -224,6 +224,7 @@ impl IndexArgs {
                 match a.format {
                     Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
                     Format::Text => {
+                        // the JSON's names, one per line
                         println!("index      {}", s.dir.display());
                         println!("format     {}", s.format);
                         println!("generation {}", s.generation);
@@ -231,7 +232,7 @@ impl IndexArgs {
                         println!("deleted    {}", s.deleted);
                         println!("chunks     {}", s.chunks);
                         println!("segments   {}", s.segments);
-                        println!("size       {:.1} MB", s.bytes as f64 / 1e6);
+                        println!("bytes      {} ({:.1} MB)", s.bytes, s.bytes as f64 / 1e6);
                     }
                 }
                 Ok(0)
@@ -763,7 +764,7 @@ fn cells<'a>(
     subs: &[unspin_index::align::Substitution],
 ) -> Vec<Cell<'a>> {
     let (s0, s1) = p.source_bytes;
-    let (t0, t1) = p.this_bytes;
+    let (t0, t1) = p.suspect_bytes;
     let mut inside: Vec<&unspin_index::align::Substitution> = subs
         .iter()
         .filter(|x| {
@@ -912,12 +913,16 @@ fn render_text(
 ) -> Result<()> {
     writeln!(
         out,
-        "{} passage{}, coverage {:.2}, similarity {:.2}, {} substitutions",
+        "{} passage{}, coverage {:.2}, similarity {:.2}, {}",
         c.passages.len(),
         if c.passages.len() == 1 { "" } else { "s" },
         c.coverage,
         c.similarity,
-        c.substitutions.len()
+        plural(
+            c.substitutions.len() as u64,
+            "substitution",
+            "substitutions"
+        )
     )?;
     let col = (width - 3) / 2;
     for (k, p) in c.passages.iter().enumerate() {
@@ -928,8 +933,8 @@ fn render_text(
             k + 1,
             p.source_offset,
             p.source_offset + p.source_length,
-            p.this_offset,
-            p.this_offset + p.this_length
+            p.suspect_offset,
+            p.suspect_offset + p.suspect_length
         )?;
         writeln!(out, "{:<col$} | SUSPECT", "SOURCE")?;
         for ((ls, ll), (rs, _)) in sync_rows(&cells(src, sus, p, &c.substitutions), col, color) {

@@ -61,6 +61,17 @@ pub fn read_docs(path: &str, format: InputFormat, max_bytes: u64) -> Result<Vec<
         .collect()
 }
 
+/// When one of `paths` is `-` (standard input) and standard input is a terminal, says so on
+/// standard error: otherwise the command seems to hang, waiting for text.
+pub fn hint_if_terminal<'a>(paths: impl IntoIterator<Item = &'a str>) {
+    use std::io::IsTerminal;
+    if paths.into_iter().any(|p| p == "-") && std::io::stdin().is_terminal() {
+        eprintln!(
+            "unspin: reading from stdin; paste text and press Ctrl-D, or pass a file; see --help"
+        );
+    }
+}
+
 /// Reports a bad JSONL line on standard error.
 pub fn report_bad_line(b: &BadLine) {
     eprintln!("unspin: error: {b}");

@@ -31,6 +31,9 @@ Examples:
   unspin check --fail-over 0.8 drafts/*.txt     exit 1 when a document looks spun
   unspin check --papers paper.txt               screening a paper for tortured phrases
 
+A text of fewer than 8 words is too short to judge: its score is given but its verdict
+is \"too short to judge\" (JSON: \"verdict\": \"too short to judge\").
+
 Exit status: 0 ok, 1 a document scored at or above --fail-over, 2 error: an input could
 not be read, or a JSONL line is not a record (then it gets an error record
 {\"path\",\"line\",\"id\",\"error\"} in the output and a message on stderr naming
@@ -112,7 +115,8 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = check::OutputFormat::Human)]
     format: check::OutputFormat,
-    /// Exit with status 1 when a document's score is at or above SCORE.
+    /// Exit with status 1 when a document's score is at or above SCORE (a document too short
+    /// to judge, of fewer than 8 words, never counts).
     #[arg(long, value_name = "SCORE", value_parser = parse_unit)]
     fail_over: Option<f64>,
     /// Colour the report.
@@ -228,6 +232,7 @@ fn run() -> Result<i32> {
         }
         Cmd::Restore(a) => {
             let engine = engine(&a.engine)?;
+            input::hint_if_terminal([a.file.as_str()]);
             let items = input::read_items(&a.file, a.engine.input, a.engine.max_bytes)?;
             let opts = CheckOptions {
                 threshold: a.engine.threshold,

@@ -11,7 +11,7 @@
 //! engine becomes a 500 for that request only. SIGTERM or Ctrl-C stops accepting connections
 //! and lets the requests in flight finish.
 
-use crate::check::{DocReport, check_doc};
+use crate::check::{DocReport, check_doc_with};
 use crate::input::{Doc, human_bytes};
 use anyhow::{Context, Result};
 use axum::extract::{FromRequest, Request, State};
@@ -19,15 +19,16 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
-use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD, Engine, Params};
+use unspin_engine::{Cancel, Cancelled, CheckOptions, DEFAULT_THRESHOLD, Engine, Params};
 
 /// Options of `unspin serve`.
 #[derive(clap::Args, Debug)]
@@ -122,6 +123,23 @@ pub struct AppState {
     body_timeout: Duration,
     timeout: Duration,
     model: String,
+    /// Work stopped early because its request timed out or its client left.
+    cancelled: Arc<AtomicU64>,
+}
+
+/// When a request's time is up (`--timeout` from its arrival): the time-limit layer puts it
+/// in the request's extensions, and the work the request starts stops there.
+#[derive(Debug, Clone, Copy)]
+struct Deadline(Instant);
+
+/// Calls the work off when the request's future is dropped: the time limit passed, or the
+/// client went away.
+struct CancelOnDrop(Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
 }
 
 /// An error answer: a status and `{"error": message}`.
@@ -203,6 +221,10 @@ pub struct FindRequest {
     /// Least share of the suspect a source must cover (default 0.05).
     #[serde(default, deserialize_with = "present")]
     pub min_coverage: Option<f64>,
+    /// Least number of matching words in a source's strongest passage (default 21, as
+    /// `unspin find --min-passage`).
+    #[serde(default, deserialize_with = "present")]
+    pub min_passage: Option<u32>,
 }
 
 /// `POST /v1/compare`.
@@ -391,12 +413,15 @@ impl AppState {
     /// Runs `f` on the worker pool once a worker is free.
     /// `body` is the request body's share of the budget: it is held until the work ends,
     /// since the work owns the text. Work whose request has gone (timed out, or its client
-    /// left) before a worker took it up is skipped.
+    /// left) before a worker took it up is skipped; work under way is stopped by the token
+    /// `f` gets, cancelled at `deadline` and when the request goes (then it counts in
+    /// `/healthz`'s `cancelled` and is logged on stderr).
     async fn run<R: Send + 'static>(
         &self,
-        what: &str,
+        what: &'static str,
         body: Option<tokio::sync::OwnedSemaphorePermit>,
-        f: impl FnOnce() -> R + Send + 'static,
+        deadline: Option<Deadline>,
+        f: impl FnOnce(&Cancel) -> Result<R, Cancelled> + Send + 'static,
     ) -> Result<R, ApiError> {
         let _waiting = self
             .pending
@@ -412,18 +437,45 @@ impl AppState {
         // The permit moves into the job: if the request times out, the work still counts
         // against the bound until it really ends. A panic is caught in the job (rayon would
         // abort the process) and answered as a 500.
+        let mut cancel = Cancel::new();
+        if let Some(Deadline(at)) = deadline {
+            cancel = cancel.with_deadline(at);
+        }
+        let _on_drop = CancelOnDrop(cancel.clone());
+        let cancelled = Arc::clone(&self.cancelled);
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.pool.spawn(move || {
             if tx.is_closed() {
+                let n = cancelled.fetch_add(1, Ordering::Relaxed) + 1;
+                eprintln!(
+                    "unspin serve: skipped {what}: the request timed out or its client left \
+                     before a worker was free (cancelled so far: {n})"
+                );
                 return;
             }
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let started = Instant::now();
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&cancel)));
+            if let Ok(Err(Cancelled)) = r {
+                let n = cancelled.fetch_add(1, Ordering::Relaxed) + 1;
+                let past = match cancel.deadline() {
+                    Some(d) if Instant::now() >= d => {
+                        format!(", {} ms after its deadline", d.elapsed().as_millis())
+                    }
+                    _ => String::new(),
+                };
+                eprintln!(
+                    "unspin serve: stopped {what} after {} ms: the request timed out or its \
+                     client left{past} (cancelled so far: {n})",
+                    started.elapsed().as_millis()
+                );
+            }
             drop(body);
             drop(permit);
             let _ = tx.send(r);
         });
         match rx.await {
-            Ok(Ok(r)) => Ok(r),
+            Ok(Ok(Ok(r))) => Ok(r),
+            Ok(Ok(Err(Cancelled))) => Err(self.timed_out()),
             _ => Err(ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("internal error while {what}"),
@@ -448,10 +500,19 @@ impl AppState {
         })
     }
 
+    /// The answer to a request that took longer than `--timeout`.
+    fn timed_out(&self) -> ApiError {
+        ApiError::busy(format!(
+            "the request took longer than the time limit of {} s",
+            self.timeout.as_secs_f64()
+        ))
+    }
+
     async fn check(
         &self,
         req: CheckRequest,
         body: Option<tokio::sync::OwnedSemaphorePermit>,
+        deadline: Option<Deadline>,
     ) -> Result<DocReport, ApiError> {
         let opts = self.options(req.threshold, req.papers)?;
         let doc = Doc {
@@ -462,8 +523,10 @@ impl AppState {
             ..Doc::default()
         };
         let engine = Arc::clone(&self.engine);
-        self.run("checking", body, move || check_doc(&engine, doc, &opts))
-            .await
+        self.run("checking", body, deadline, move |cancel| {
+            check_doc_with(&engine, doc, &opts, cancel)
+        })
+        .await
     }
 
     fn index(&self) -> Result<Arc<dyn SourceIndex>, ApiError> {
@@ -478,16 +541,18 @@ impl AppState {
 
 async fn check_handler(
     State(st): State<Arc<AppState>>,
+    Extension(deadline): Extension<Deadline>,
     ApiJson(req, body): ApiJson<CheckRequest>,
 ) -> Result<Json<DocReport>, ApiError> {
-    st.check(req, Some(body)).await.map(Json)
+    st.check(req, Some(body), Some(deadline)).await.map(Json)
 }
 
 async fn restore_handler(
     State(st): State<Arc<AppState>>,
+    Extension(deadline): Extension<Deadline>,
     ApiJson(req, body): ApiJson<CheckRequest>,
 ) -> Result<Json<RestoreResponse>, ApiError> {
-    let rep = st.check(req, Some(body)).await?;
+    let rep = st.check(req, Some(body), Some(deadline)).await?;
     Ok(Json(RestoreResponse {
         id: rep.id,
         text: rep.restored,
@@ -496,6 +561,7 @@ async fn restore_handler(
 
 async fn find_handler(
     State(st): State<Arc<AppState>>,
+    Extension(deadline): Extension<Deadline>,
     ApiJson(req, body): ApiJson<FindRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if req.limit.is_some_and(|n| !(1..=100).contains(&n)) {
@@ -508,20 +574,30 @@ async fn find_handler(
             "invalid request: min_coverage must be between 0 and 1",
         ));
     }
+    if req.min_passage == Some(0) {
+        return Err(ApiError::bad_request(
+            "invalid request: min_passage must be at least 1",
+        ));
+    }
     let index = st.index()?;
-    st.run("searching", Some(body), move || index.find(&req))
-        .await?
-        .map(Json)
+    st.run("searching", Some(body), Some(deadline), move |_| {
+        Ok(index.find(&req))
+    })
+    .await?
+    .map(Json)
 }
 
 async fn compare_handler(
     State(st): State<Arc<AppState>>,
+    Extension(deadline): Extension<Deadline>,
     ApiJson(req, body): ApiJson<CompareRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let index = st.index()?;
-    st.run("comparing", Some(body), move || index.compare(&req))
-        .await?
-        .map(Json)
+    st.run("comparing", Some(body), Some(deadline), move |_| {
+        Ok(index.compare(&req))
+    })
+    .await?
+    .map(Json)
 }
 
 async fn healthz(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
@@ -533,6 +609,7 @@ async fn healthz(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
         "threshold": st.threshold,
         "papers": st.papers,
         "max_body": st.max_body,
+        "cancelled": st.cancelled.load(Ordering::Relaxed),
     }))
 }
 
@@ -592,15 +669,13 @@ async fn json_405(req: Request, next: Next) -> Response {
     res
 }
 
-/// The per-request time limit.
-async fn time_limit(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+/// The per-request time limit (the work a request started stops at its [`Deadline`]).
+async fn time_limit(State(st): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+    req.extensions_mut()
+        .insert(Deadline(Instant::now() + st.timeout));
     match tokio::time::timeout(st.timeout, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => ApiError::busy(format!(
-            "the request took longer than the time limit of {} s",
-            st.timeout.as_secs_f64()
-        ))
-        .into_response(),
+        Err(_) => st.timed_out().into_response(),
     }
 }
 
@@ -710,6 +785,7 @@ impl SourceIndex for DiskIndex {
         let opt = unspin_index::search::FindOptions {
             limit: req.limit.map_or(d.limit, |n| n as usize),
             min_coverage: req.min_coverage.unwrap_or(d.min_coverage),
+            min_passage: req.min_passage.map_or(d.min_passage, |n| n as usize),
             ..d
         };
         let ix = self.snapshot();
@@ -717,7 +793,7 @@ impl SourceIndex for DiskIndex {
         Ok(serde_json::json!({
             "suspect": "-",
             "sources": hits,
-            "threshold": { "min_coverage": opt.min_coverage },
+            "threshold": { "min_coverage": opt.min_coverage, "min_passage": opt.min_passage },
         }))
     }
 
@@ -810,6 +886,7 @@ pub fn state(
         body_timeout: args.body_timeout,
         timeout: Duration::from_secs_f64(args.timeout),
         model: crate::models::describe(args.model.model.as_deref()),
+        cancelled: Arc::new(AtomicU64::new(0)),
     }))
 }
 
@@ -1126,11 +1203,28 @@ mod tests {
             .unwrap();
         let req: CheckRequest =
             serde_json::from_str(r#"{"text":"the cat sat on the carpet ."}"#).unwrap();
-        let rep = rt.block_on(st.check(req, None)).unwrap();
+        let rep = rt.block_on(st.check(req, None, None)).unwrap();
         let v = serde_json::to_value(&rep).unwrap();
         assert_eq!(v["findings"][0]["suggestion"], "mat", "{v}");
         assert_eq!(v["restored"], "the cat sat on the mat .");
         assert_eq!(v["path"], "-");
+    }
+
+    #[test]
+    fn work_past_its_deadline_stops_is_a_503_and_is_counted() {
+        let st = toy_state();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let req: CheckRequest =
+            serde_json::from_str(r#"{"text":"the cat sat on the carpet ."}"#).unwrap();
+        let past = Deadline(Instant::now());
+        let e = rt.block_on(st.check(req, None, Some(past))).unwrap_err();
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(e.message.contains("time limit"), "{}", e.message);
+        assert_eq!(st.cancelled.load(Ordering::Relaxed), 1);
+        assert_eq!(st.work.available_permits(), 1);
     }
 
     #[test]
@@ -1165,7 +1259,11 @@ mod tests {
             .build()
             .unwrap();
         let e = rt
-            .block_on(st.run("checking", None, || -> u32 { panic!("engine bug") }))
+            .block_on(
+                st.run("checking", None, None, |_| -> Result<u32, Cancelled> {
+                    panic!("engine bug")
+                }),
+            )
             .unwrap_err();
         assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
         // The worker permit came back.

@@ -1,7 +1,7 @@
 //! Integration tests: run the real `unspin` binary with the built-in model.
 
 mod common;
-use common::{example, json, stderr, unspin};
+use common::{example, json, stderr, stdout, unspin};
 use std::process::Output;
 
 #[test]
@@ -19,7 +19,10 @@ fn check_json_has_exact_shape_and_valid_offsets() {
         .map(|k| k.as_str())
         .collect();
     keys.sort();
-    assert_eq!(keys, ["findings", "path", "restored", "score"]);
+    assert_eq!(
+        keys,
+        ["findings", "path", "restored", "score", "verdict", "words"]
+    );
     let findings = doc["findings"].as_array().unwrap();
     assert!(!findings.is_empty(), "the spun example has findings");
     for f in findings {
@@ -421,7 +424,7 @@ fn find_searches_many_suspects_and_reports_each() {
         (
             &m["segments_before"],
             &m["segments_after"],
-            &m["docs"],
+            &m["documents"],
             &m["dropped"]
         ),
         (
@@ -635,4 +638,83 @@ fn dictionary_spinner_writes_a_labelled_set_eval_reads() {
         None,
     );
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// `check` and `restore` reading a terminal say so on stderr instead of waiting silently (run
+/// under `script`, which gives the command a pseudo-terminal; skipped where it is missing).
+#[test]
+fn reading_a_terminal_prints_a_hint() {
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("skipped: no `script` to run the command on a terminal");
+        return;
+    }
+    for cmd in ["check", "restore"] {
+        let line = format!("{} {cmd}", env!("CARGO_BIN_EXE_unspin"));
+        // the text, then Ctrl-D (end of input on a terminal)
+        let o = unspin_script(&line, b"The cat sat on the mat.\n\x04");
+        assert!(
+            o.contains("reading from stdin; paste text and press Ctrl-D, or pass a file"),
+            "{cmd}: {o}"
+        );
+    }
+    // not on a pipe
+    let o = unspin(&["check", "-"], Some(b"The cat sat on the mat.\n"));
+    assert!(!stderr(&o).contains("reading from stdin"), "{}", stderr(&o));
+}
+
+/// Runs `line` under `script` with `input` typed on its terminal; returns what it printed.
+fn unspin_script(line: &str, input: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", line, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("type the input");
+    let o = child.wait_with_output().expect("script finishes");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Below the minimum length the score says "too short to judge", not a verdict; `--fail-over`
+/// does not count such a text; the minimum is the one documented in `--help`.
+#[test]
+fn very_short_texts_are_too_short_to_judge() {
+    let n = unspin_engine::MIN_JUDGED_WORDS;
+    let o = unspin(&["check", "-"], Some(b"Hello\n"));
+    assert!(
+        stdout(&o).contains("(too short to judge), 0 findings in 1 word\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = unspin(
+        &["check", "--format", "json", "--fail-over", "0.01", "-"],
+        Some(b"Hello\n"),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v[0]["verdict"], "too short to judge", "{v}");
+    assert_eq!(v[0]["words"], 1, "{v}");
+    assert!(v[0]["score"].is_number(), "{v}");
+    // a text of n words is judged
+    let text = "The council will meet on Monday to discuss the new budget for the town.";
+    assert!(text.split_whitespace().count() >= n);
+    let v = json(&unspin(
+        &["check", "--format", "json", "-"],
+        Some(text.as_bytes()),
+    ));
+    assert_ne!(v[0]["verdict"], "too short to judge", "{v}");
+    let help = stdout(&unspin(&["check", "--help"], None));
+    assert!(help.contains(&format!("fewer than {n} words")), "{help}");
 }

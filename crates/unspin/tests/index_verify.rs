@@ -157,7 +157,7 @@ fn a_damaged_segment_is_a_clear_error_and_repair_drops_only_it() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let o = unspin(&["index", "stats", "--format", "json", "--index", &idx]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["docs"], 2);
+    assert_eq!(v["documents"], 2);
     // and the index still answers
     let o = unspin(&["find", "--format", "json", "--index", &idx, suspect]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -227,7 +227,7 @@ fn index_remove_of_a_missing_id_exits_1_and_removes_the_others() {
     );
     let o = unspin(&["index", "stats", "--format", "json", "--index", &idx]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["docs"], 2);
+    assert_eq!(v["documents"], 2);
     let help = unspin(&["index", "remove", "--help"]);
     assert!(stdout(&help).contains("exit status 1 when an id is not in the index"));
 }

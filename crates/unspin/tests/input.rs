@@ -153,7 +153,7 @@ fn index_add_jsonl_adds_every_good_line() {
         None,
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["docs"], 9_999);
+    assert_eq!(v["documents"], 9_999);
 }
 
 #[test]
@@ -267,7 +267,7 @@ fn index_add_skips_binaries_and_empty_files_and_names_them() {
         None,
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["docs"], 100);
+    assert_eq!(v["documents"], 100);
     // HTML was indexed as its visible text
     let page = docs.join("page-3.html");
     let o = unspin(

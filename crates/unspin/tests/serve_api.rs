@@ -284,7 +284,11 @@ fn check_returns_the_cli_json_shape_with_byte_offsets() {
     assert_eq!(r.status, 200, "{r:?}");
     let v = r.json();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
-    assert_eq!(keys, ["findings", "path", "restored", "score"], "{v}");
+    assert_eq!(
+        keys,
+        ["findings", "path", "restored", "score", "verdict", "words"],
+        "{v}"
+    );
     assert_eq!(v["path"], "-");
     let f = &v["findings"][0];
     assert_eq!(f["text"], "carpet", "{v}");
@@ -689,6 +693,20 @@ fn find_and_compare_with_an_index() {
     );
     let none = srv.post_json("/v1/find", &serde_json::json!({ "text": OTHERS[1].replace("river", "creek"), "min_coverage": 1.0, "limit": 1 }));
     assert_eq!(none.status, 200, "{none:?}");
+    // min_passage as `unspin find --min-passage`, echoed in the threshold
+    let v = srv
+        .post_json(
+            "/v1/find",
+            &serde_json::json!({ "text": SPUN, "min_passage": 5 }),
+        )
+        .json();
+    assert_eq!(v["threshold"]["min_passage"], 5, "{v}");
+    assert_eq!(v["sources"][0]["id"], "lighthouse", "{v}");
+    srv.post_json(
+        "/v1/find",
+        &serde_json::json!({ "text": SPUN, "min_passage": 0 }),
+    )
+    .assert_error(400, "min_passage");
 
     for req in [
         serde_json::json!({ "text": SPUN }),
@@ -1029,4 +1047,45 @@ fn the_limits_are_in_help() {
     ] {
         assert!(help.contains(flag), "{flag} missing from serve --help");
     }
+}
+
+#[test]
+fn a_timed_out_check_is_stopped_and_the_worker_freed() {
+    // One worker, a time limit far shorter than the check of a few MB of text: the 503 comes
+    // at the limit, the engine stops at its next passage (counted in /healthz, logged), and
+    // the worker takes the next request.
+    let mut srv = Server::start(&[
+        "--workers",
+        "1",
+        "--timeout",
+        "0.3",
+        "--max-body",
+        "8000000",
+    ]);
+    let big = serde_json::json!({ "text": "The cat sat on the carpet. ".repeat(150_000) });
+    srv.post_json("/v1/check", &big)
+        .assert_error(503, "time limit");
+    let mut cancelled = 0;
+    for _ in 0..600 {
+        cancelled = srv.request("GET", "/healthz", None, b"").json()["cancelled"]
+            .as_u64()
+            .expect("healthz has cancelled");
+        if cancelled > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        cancelled, 1,
+        "the timed-out check was not reported as cancelled"
+    );
+    let small = serde_json::json!({ "text": "the cat sat on the carpet ." });
+    let r = srv.post_json("/v1/check", &small);
+    assert_eq!(r.status, 200, "{r:?}");
+    let mut line = String::new();
+    srv.stderr.read_line(&mut line).expect("log line");
+    assert!(
+        line.contains("checking") && line.contains("timed out"),
+        "{line}"
+    );
 }

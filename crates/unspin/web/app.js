@@ -105,9 +105,10 @@
     $('score').textContent = score.toFixed(2);
     $('meter').value = score;
     const v = $('verdict');
-    v.textContent = score >= 0.8 ? 'spun' : score >= 0.4 ? 'possibly spun' : score >= 0.1 ? 'partly spun'
-      : findings.length ? 'mostly clean' : 'looks clean';
-    v.className = 'verdict ' + (score >= 0.8 ? 'spun' : score >= 0.4 ? 'maybe' : 'clean');
+    // the server's verdict (the CLI's words): "too short to judge" below its minimum length
+    const short = rep.verdict === 'too short to judge';
+    v.textContent = `${rep.verdict}, ${rep.words} word${rep.words === 1 ? '' : 's'}`;
+    v.className = 'verdict ' + (short ? 'short' : score >= 0.8 ? 'spun' : score >= 0.4 ? 'maybe' : 'clean');
     $('results').hidden = false;
     $('tab-source').hidden = true;
     renderAll();

@@ -140,6 +140,10 @@ impl Decoder<'_> {
     pub(super) fn lattice(&self, doc: &Prepared, obs: &Observed, counts: &WordCounts) -> Vec<Edge> {
         let mut b = Builder::new(self, doc, obs, counts);
         for i in 0..doc.toks.len() {
+            // a cancelled check stops here too (its caller drops the partial result)
+            if i % 256 == 0 && crate::cancel_requested() {
+                break;
+            }
             b.spans_from(i);
         }
         if b.want_terms {

@@ -47,7 +47,8 @@ impl Decoder<'_> {
             }
         }
         let mut s = 0;
-        while s < toks.len() {
+        // a cancelled check stops between sentences (its caller drops the partial result)
+        while s < toks.len() && !crate::cancel_requested() {
             let mut e = s + 1;
             while e < toks.len() && !toks[e].sentence_start && e - s < MAX_SEGMENT {
                 e += 1;
