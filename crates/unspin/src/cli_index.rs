@@ -605,6 +605,36 @@ impl FindArgs {
     }
 }
 
+/// The answer of the API's `/v1/find`: the sources, the threshold, and the near miss when
+/// nothing passed it.
+pub fn find_response(
+    ix: &Index,
+    text: &str,
+    opt: &FindOptions,
+) -> Result<serde_json::Value, unspin_index::IndexError> {
+    let f = find_all(ix, text, opt)?;
+    let mut v = serde_json::json!({
+        "suspect": "-",
+        "sources": f.hits,
+        "threshold": { "max_evalue": opt.max_evalue, "min_coverage": opt.min_coverage, "min_passage": opt.min_passage },
+    });
+    if let Some(n) = f.near_miss {
+        v["near_miss"] = serde_json::to_value(NearMiss::new(n, opt)).unwrap_or_default();
+    }
+    Ok(v)
+}
+
+/// What is wrong with the API's `min_passage` and `max_evalue`, if anything.
+pub fn find_request_problem(min_passage: Option<u32>, max_evalue: Option<f64>) -> Option<String> {
+    if min_passage == Some(0) {
+        return Some("invalid request: min_passage must be at least 1".into());
+    }
+    if max_evalue.is_some_and(|e| !(e > 0.0 && e.is_finite())) {
+        return Some("invalid request: max_evalue must be a positive number".into());
+    }
+    None
+}
+
 /// The strongest candidate when none passed the threshold, and the option that would admit
 /// it.
 #[derive(Debug, serde::Serialize)]
