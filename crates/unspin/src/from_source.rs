@@ -96,25 +96,27 @@ pub fn check_with_index(
             claimed.push(r);
             ranges.push(r);
             for s in subs {
-                let (a, b) = s.spun_bytes;
-                let Some(spun) = text.get(a..b) else {
-                    continue;
-                };
-                from_src.push((
-                    Finding {
-                        start: a,
-                        end: b,
-                        text: spun.to_string(),
-                        suggestion: s.source.clone(),
-                        alternatives: Vec::new(),
-                        confidence: SOURCE_CONFIDENCE,
-                    },
-                    SourceMark {
-                        source: h.id.clone(),
-                        source_start: s.source_bytes.0,
-                        source_end: s.source_bytes.1,
-                    },
-                ));
+                for (sp, so) in word_pairs(text, s.spun_bytes, &src, s.source_bytes) {
+                    let (Some(spun), Some(orig)) = (text.get(sp.0..sp.1), src.get(so.0..so.1))
+                    else {
+                        continue;
+                    };
+                    from_src.push((
+                        Finding {
+                            start: sp.0,
+                            end: sp.1,
+                            text: spun.to_string(),
+                            suggestion: orig.to_string(),
+                            alternatives: Vec::new(),
+                            confidence: SOURCE_CONFIDENCE,
+                        },
+                        SourceMark {
+                            source: h.id.clone(),
+                            source_start: so.0,
+                            source_end: so.1,
+                        },
+                    ));
+                }
             }
         }
         if !ranges.is_empty() {
@@ -160,4 +162,71 @@ pub fn check_with_index(
         marks,
         sources,
     })
+}
+
+/// A char boundary at most 64 bytes before `i` (where the word before `i` starts, unless it
+/// is longer).
+fn back(text: &str, i: usize) -> usize {
+    let mut s = i.saturating_sub(64);
+    while s > 0 && !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    s
+}
+
+/// Byte ranges of the whitespace-separated words of `text[r.0..r.1]`.
+fn words_at(text: &str, r: (usize, usize)) -> Vec<(usize, usize)> {
+    let Some(part) = text.get(r.0..r.1) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in part.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(a)) => {
+                out.push((r.0 + a, r.0 + i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(a) = start {
+        out.push((r.0 + a, r.1));
+    }
+    out
+}
+
+/// A substitution as findings: one per word pair when both sides have as many words (a run
+/// of single-word swaps the alignment joined; words equal on both sides are left out), else
+/// the whole phrase.
+fn word_pairs(
+    text: &str,
+    spun: (usize, usize),
+    src: &str,
+    orig: (usize, usize),
+) -> Vec<((usize, usize), (usize, usize))> {
+    let (a, b) = (words_at(text, spun), words_at(src, orig));
+    if a.len() > 1 && a.len() == b.len() {
+        let same = |x: (usize, usize), y: (usize, usize)| {
+            text.get(x.0..x.1).map(str::to_lowercase) == src.get(y.0..y.1).map(str::to_lowercase)
+        };
+        return a.into_iter().zip(b).filter(|&(x, y)| !same(x, y)).collect();
+    }
+    // words dropped before a kept word (*of year* for *of the year*): the substitution is
+    // the phrase from the word before, as a spinner's phrase entry would have made it
+    if a.len() == 1 && b.len() > 1 {
+        let last = b[b.len() - 1];
+        let kept = text.get(spun.0..spun.1).map(str::to_lowercase)
+            == src.get(last.0..last.1).map(str::to_lowercase);
+        let pa = words_at(text, (back(text, spun.0), spun.0)).pop();
+        let pb = words_at(src, (back(src, orig.0), orig.0)).pop();
+        if let (true, Some(pa), Some(pb)) = (kept, pa, pb)
+            && text.get(pa.0..pa.1).map(str::to_lowercase)
+                == src.get(pb.0..pb.1).map(str::to_lowercase)
+        {
+            return vec![((pa.0, spun.1), (pb.0, orig.1))];
+        }
+    }
+    vec![(spun, orig)]
 }
