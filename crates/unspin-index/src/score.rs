@@ -23,6 +23,7 @@
 use crate::align::{AlignParams, PassageMatch};
 use crate::df::DocFreq;
 use crate::features::{COMMON, IMM, NUM, WordFeat};
+use crate::hash::FxMap;
 use serde::Serialize;
 
 /// Bits of one seed by kind of word, before the positional cost.
@@ -133,6 +134,15 @@ pub fn passage_bits(
     let window = src.get(a..b).unwrap_or(&[]);
     let mut bits = 0.0;
     let mut used = vec![false; window.len()];
+    // positions of each exact form and of each class key in the source passage
+    let mut by_exact: FxMap<u64, Vec<usize>> = FxMap::default();
+    let mut by_key: FxMap<u64, Vec<usize>> = FxMap::default();
+    for (k, t) in window.iter().enumerate().filter(|(_, t)| t.is_content()) {
+        by_exact.entry(t.exact).or_default().push(k);
+        if t.flags & (IMM | COMMON) == 0 {
+            by_key.entry(t.key).or_default().push(k);
+        }
+    }
     let (sa, sb) = (m.suspect.0 as usize, (m.suspect.1 as usize).min(sus.len()));
     let mut prev_name = false;
     // the previous seed (suspect index, window index): the next one is expected on its
@@ -149,19 +159,16 @@ pub fn passage_bits(
         let off = |k: usize| expect.map_or(0, |e| k.abs_diff(e));
         // an exact match nearest the diagonal first, else one by class; each source word
         // is used once
-        let nearest = |f: &dyn Fn(&WordFeat) -> bool| {
-            window
-                .iter()
-                .enumerate()
-                .filter(|(k, t)| !used[*k] && t.is_content() && f(t))
-                .min_by_key(|(k, _)| off(*k))
-                .map(|(k, _)| k)
+        let nearest = |ks: Option<&Vec<usize>>| {
+            ks.and_then(|ks| {
+                ks.iter()
+                    .copied()
+                    .filter(|&k| !used[k])
+                    .min_by_key(|&k| off(k))
+            })
         };
-        let pick = nearest(&|t| t.exact == s.exact).or_else(|| {
-            classed
-                .then(|| nearest(&|t| t.flags & (IMM | COMMON) == 0 && t.key == s.key))
-                .flatten()
-        });
+        let pick = nearest(by_exact.get(&s.exact))
+            .or_else(|| classed.then(|| nearest(by_key.get(&s.key))).flatten());
         match pick {
             Some(k) => {
                 used[k] = true;

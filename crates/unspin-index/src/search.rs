@@ -22,6 +22,12 @@ pub struct FindOptions {
     pub per_window: usize,
     /// Least band hits in one window for that window's best documents to be re-scored.
     pub min_window_hits: u32,
+    /// Least band hits in one paragraph window (see [`FindOptions::per_paragraph`]).
+    pub min_paragraph_hits: u32,
+    /// Candidates re-scored per paragraph window: every short paragraph of a suspect with
+    /// several is also searched on its own (a stitched copy's paragraphs come whole from
+    /// their sources).
+    pub per_paragraph: usize,
     /// Documents with at most `1 / hit_ratio` of the best document's band hits are skipped
     /// (unless they are a window's best).
     pub hit_ratio: u32,
@@ -48,6 +54,8 @@ impl Default for FindOptions {
             candidates: 16,
             per_window: 2,
             min_window_hits: 3,
+            min_paragraph_hits: 1,
+            per_paragraph: 3,
             hit_ratio: 4,
             max_candidates: 40,
             max_evalue: DEFAULT_MAX_EVALUE,
@@ -121,6 +129,7 @@ pub fn find_all(index: &Index, text: &str, opt: &FindOptions) -> Result<Found, I
     let mut per: FxMap<DocRef, u32> = FxMap::default();
     let mut resolved: FxMap<u64, Option<DocRef>> = FxMap::default();
     let mut windows = query_windows(pos.len());
+    let n_sliding = windows.len();
     // a stitched copy's paragraphs each come whole from a source: each short paragraph is
     // also a window of its own (sliding windows straddle the joins)
     windows.extend(paragraph_windows(text, &q, &pos));
@@ -130,7 +139,13 @@ pub fn find_all(index: &Index, text: &str, opt: &FindOptions) -> Result<Found, I
     let mut last_keys = [0u32; BANDS];
     let mut last_docs: Vec<Vec<DocRef>> = vec![Vec::new(); BANDS];
     let mut first = true;
-    for (a, b) in windows {
+    for (w, (a, b)) in windows.into_iter().enumerate() {
+        // a paragraph window is short: its source shows fewer band hits
+        let (min_hits, take) = if w >= n_sliding {
+            (opt.min_paragraph_hits, opt.per_paragraph)
+        } else {
+            (opt.min_window_hits, opt.per_window)
+        };
         window_features(&q, &pos[a..b], &mut feats);
         let Some(sig) = signature(&feats) else {
             continue;
@@ -172,11 +187,11 @@ pub fn find_all(index: &Index, text: &str, opt: &FindOptions) -> Result<Found, I
         }
         let mut v: Vec<(u32, DocRef)> = per
             .iter()
-            .filter(|(_, n)| **n >= opt.min_window_hits)
+            .filter(|(_, n)| **n >= min_hits)
             .map(|(d, n)| (*n, *d))
             .collect();
         v.sort_unstable_by(|x, y| y.cmp(x));
-        chosen.extend(v.iter().take(opt.per_window).map(|x| x.1));
+        chosen.extend(v.iter().take(take).map(|x| x.1));
         for (d, n) in &per {
             *total.entry(*d).or_insert(0) += n;
         }
