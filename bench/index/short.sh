@@ -17,7 +17,9 @@ rm -rf "$dir/idx"
   "$cli" index add "$dir/docs.jsonl" --index "$dir/idx"
 echo "index size on disk: $(du -sb "$dir/idx" | cut -f1) bytes"
 "$bench" queries --index "$dir/idx" --queries "$dir/queries.jsonl" --show-misses
-# restoration from the source vs source-free, on the 30–60-word paragraphs
-grep '"w30-60-r' "$dir/labelled.jsonl" > "$dir/labelled-30-60.jsonl"
-"$cli" eval "$dir/labelled-30-60.jsonl" --index "$dir/idx"
-"$cli" eval "$dir/labelled-30-60.jsonl"
+# restoration from the source vs source-free, per paragraph length
+for w in 20-30 30-60; do
+  grep "\"w$w-r" "$dir/labelled.jsonl" > "$dir/labelled-$w.jsonl"
+  "$cli" eval "$dir/labelled-$w.jsonl" --index "$dir/idx"
+  "$cli" eval "$dir/labelled-$w.jsonl"
+done
