@@ -619,7 +619,18 @@ pub fn find_response(
         "threshold": { "max_evalue": opt.max_evalue, "min_coverage": opt.min_coverage, "min_passage": opt.min_passage },
     });
     if let Some(n) = f.near_miss {
-        v["near_miss"] = serde_json::to_value(NearMiss::new(n, opt)).unwrap_or_default();
+        let mut n = NearMiss::new(n, opt);
+        // the request's field names, not the command line's
+        n.admit_with = n
+            .admit_with
+            .split(' ')
+            .map(|t| match t.strip_prefix("--") {
+                Some(name) => name.replace('-', "_"),
+                None => t.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        v["near_miss"] = serde_json::to_value(n).unwrap_or_default();
     }
     Ok(v)
 }
