@@ -9,6 +9,9 @@
 //!                        paragraphs of targets spun at every 2nd word, stitched copies of two
 //!                        targets, unrelated held-out articles (expect [])
 //! bench gen-scale --out FILE --n 1000000      ~200-word documents (originals + spun variants)
+//! bench gen-short --out DIR --n 100000 [--per 250] [--dict FILE]   short paragraphs spun by the
+//!                        dictionary spinner (25 %, 40 %), 3-source stitched copies, unrelated texts;
+//!                        DIR/labelled.jsonl: the spun paragraphs with their logged edits (eval)
 //! bench queries --index DIR --queries FILE [--limit N]   recall@1, false sources, latency
 //! bench align --n 2000 [--every 2]            substitution-table precision/recall vs spinner log
 //! ```
@@ -296,6 +299,251 @@ fn gen_scale(a: &[String]) -> R<()> {
     Ok(())
 }
 
+/// Short-paragraph source finding (issue 15): paragraphs of 20–30 and 30–60 words of
+/// held-in enwiki2018 articles spun by the dictionary spinner at 25 % and 40 %, stitched
+/// copies of three paragraphs from three articles, unrelated held-out texts; the index is
+/// every other paragraph (>= 20 words) of enwiki2018 + enwiki2015, topped up to `--n` with
+/// copies of non-target paragraphs spun by the test spinner.
+fn gen_short(a: &[String]) -> R<()> {
+    use unspin_lexicon::spin::DictSpinner;
+    let out = PathBuf::from(arg(a, "--out").ok_or("--out DIR")?);
+    let n: usize = arg(a, "--n").map_or(Ok(100_000), |s| s.parse())?;
+    let per: usize = arg(a, "--per").map_or(Ok(250), |s| s.parse())?;
+    let n_stitch: usize = arg(a, "--stitched").map_or(Ok(200), |s| s.parse())?;
+    let n_unrel: usize = arg(a, "--unrelated").map_or(Ok(1000), |s| s.parse())?;
+    let dict = arg(a, "--dict").unwrap_or_else(|| "data/dicts/mythes-test.txt".into());
+    let ds = DictSpinner::from_file(std::path::Path::new(&dict))?;
+    let sp = spinner()?;
+    std::fs::create_dir_all(&out)?;
+    // target articles (hash < 20) and held-out ones (hash 40..80), from enwiki2018
+    let mut targets: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut held: Vec<(String, String)> = Vec::new();
+    articles(CORPORA[1], &mut |id, title, text| {
+        let h = hash_str(id) % 100;
+        if h < 20 && targets.len() < 4 * per + 3 * n_stitch + 200 {
+            let paras: Vec<String> = text.split('\n').map(str::to_string).collect();
+            targets.push((id.into(), title.into(), paras));
+        } else if (40..80).contains(&h) && words(text) >= 60 && held.len() < 3 * n_unrel {
+            held.push((id.into(), text.into()));
+        }
+        Ok(true)
+    })?;
+    let skip: HashSet<String> = targets
+        .iter()
+        .map(|t| t.0.clone())
+        .chain(held.iter().map(|h| h.0.clone()))
+        .collect();
+    // the chosen paragraphs: (doc id, text), one per article and bucket
+    let pick = |lo: usize, hi: usize, from: &[(String, String, Vec<String>)]| {
+        let mut v = Vec::new();
+        for t in from {
+            if let Some((k, p)) = t.2.iter().enumerate().find(|(_, p)| {
+                let w = words(p);
+                (lo..hi).contains(&w)
+            }) {
+                v.push((format!("{}#{k}", t.0), p.clone()));
+            }
+        }
+        v
+    };
+    let (t_a, rest) = targets.split_at(targets.len().min(2 * per + 50));
+    let (t_b, t_c) = rest.split_at(rest.len().min(2 * per + 50));
+    let mut short = pick(20, 30, t_a);
+    short.truncate(per);
+    let mut mid = pick(30, 61, t_b);
+    mid.truncate(per);
+    let mut stitch_pool = pick(20, 61, t_c);
+    stitch_pool.truncate(3 * n_stitch);
+    // documents: every paragraph (>= 20 words) of the target articles first, then the others
+    let mut docs = BufWriter::new(std::fs::File::create(out.join("docs.jsonl"))?);
+    let mut n_docs = 0usize;
+    let mut by_text: std::collections::HashMap<u64, Vec<String>> = Default::default();
+    let wanted: HashSet<u64> = short
+        .iter()
+        .chain(&mid)
+        .chain(&stitch_pool)
+        .map(|p| hash_str(p.1.trim()))
+        .collect();
+    let mut others: Vec<String> = Vec::new();
+    let mut put =
+        |id: String, title: &str, p: &str, docs: &mut BufWriter<std::fs::File>| -> R<()> {
+            let h = hash_str(p.trim());
+            if wanted.contains(&h) {
+                by_text.entry(h).or_default().push(id.clone());
+            }
+            writeln!(docs, "{}", json!({"id": id, "title": title, "text": p}))?;
+            Ok(())
+        };
+    for t in &targets {
+        for (k, p) in t.2.iter().enumerate() {
+            if words(p) >= 20 && n_docs < n {
+                put(format!("{}#{k}", t.0), &t.1, p, &mut docs)?;
+                n_docs += 1;
+            }
+        }
+    }
+    'corpora: for c in CORPORA {
+        let mut stop = false;
+        articles(c, &mut |id, title, text| {
+            if skip.contains(id) {
+                return Ok(true);
+            }
+            for (k, p) in text.split('\n').enumerate() {
+                if words(p) >= 20 {
+                    if n_docs >= n {
+                        stop = true;
+                        return Ok(false);
+                    }
+                    put(format!("{id}#{k}"), title, p, &mut docs)?;
+                    n_docs += 1;
+                    if others.len() < 400_000 && words(p) >= 30 {
+                        others.push(p.to_string());
+                    }
+                }
+            }
+            Ok(true)
+        })?;
+        if stop {
+            break 'corpora;
+        }
+    }
+    // top up with test-spinner copies of non-target paragraphs
+    let mut round = 0u64;
+    while n_docs < n && !others.is_empty() {
+        for (i, p) in others.iter().enumerate() {
+            if n_docs >= n {
+                break;
+            }
+            let text = sp
+                .spin_words(p, 2 + (round as usize % 2), round * 10_000_000 + i as u64)
+                .text;
+            writeln!(
+                docs,
+                "{}",
+                json!({"id": format!("spun{round}-{i}"), "text": text})
+            )?;
+            n_docs += 1;
+        }
+        round += 1;
+    }
+    docs.flush()?;
+    drop(docs);
+    // unrelated: held-out paragraphs (20–60 words) and article heads (~250 words) that share
+    // no 8-word sequence verbatim with an indexed document
+    let mut grams: HashSet<u64> = HashSet::new();
+    {
+        let f = std::io::BufReader::new(std::fs::File::open(out.join("docs.jsonl"))?);
+        for line in f.lines() {
+            let v: serde_json::Value = serde_json::from_str(&line?)?;
+            eight_grams(v["text"].as_str().unwrap_or(""), &mut |h| {
+                grams.insert(h);
+                true
+            });
+        }
+    }
+    let clean = |t: &str| {
+        let mut ok = true;
+        eight_grams(t, &mut |h| {
+            ok = !grams.contains(&h);
+            ok
+        });
+        ok
+    };
+    let mut unrel: Vec<(String, String)> = Vec::new();
+    for (i, (id, text)) in held.iter().enumerate() {
+        if unrel.len() >= n_unrel {
+            break;
+        }
+        let t = if i % 2 == 0 {
+            match text.split('\n').find(|p| (20..61).contains(&words(p))) {
+                Some(p) => p.to_string(),
+                None => continue,
+            }
+        } else {
+            head(text, 250)
+        };
+        if clean(&t) {
+            unrel.push((id.clone(), t));
+        }
+    }
+    drop(grams);
+    let mut q = BufWriter::new(std::fs::File::create(out.join("queries.jsonl"))?);
+    let mut labelled = BufWriter::new(std::fs::File::create(out.join("labelled.jsonl"))?);
+    let expect = |p: &(String, String)| -> Vec<String> {
+        let mut e = by_text
+            .get(&hash_str(p.1.trim()))
+            .cloned()
+            .unwrap_or_default();
+        if !e.contains(&p.0) {
+            e.push(p.0.clone());
+        }
+        e
+    };
+    for (bucket, set) in [("20-30", &short), ("30-60", &mid)] {
+        for rate in [25u64, 40] {
+            for (i, p) in set.iter().enumerate() {
+                let s = ds.spin(&p.1, rate as f64 / 100.0, rate * 1_000_003 + i as u64);
+                let qid = format!("w{bucket}-r{rate}-{i}");
+                writeln!(
+                    q,
+                    "{}",
+                    json!({"qid": qid, "kind": format!("w{bucket}-r{rate}"), "text": s.text, "expect": expect(p)})
+                )?;
+                let edits: Vec<serde_json::Value> = s
+                    .edits
+                    .iter()
+                    .map(|e| json!({"start": e.start, "end": e.end, "original": e.original, "spun": e.spun}))
+                    .collect();
+                writeln!(
+                    labelled,
+                    "{}",
+                    json!({"id": qid, "text": s.text, "original": p.1, "edits": edits})
+                )?;
+            }
+        }
+    }
+    for i in 0..n_stitch.min(stitch_pool.len() / 3) {
+        let parts = &stitch_pool[3 * i..3 * i + 3];
+        let rate = if i % 2 == 0 { 0.25 } else { 0.40 };
+        let text: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                ds.spin(&p.1, rate, 7_000_000 + 3 * i as u64 + k as u64)
+                    .text
+            })
+            .collect();
+        let exp: Vec<String> = parts.iter().map(|p| p.0.clone()).collect();
+        writeln!(
+            q,
+            "{}",
+            json!({"qid": format!("stitched3-{i}"), "kind": "stitched", "text": text.join("\n"), "expect": exp})
+        )?;
+    }
+    for (i, u) in unrel.iter().enumerate() {
+        let kind = if words(&u.1) <= 60 {
+            "unrelated-short"
+        } else {
+            "unrelated"
+        };
+        writeln!(
+            q,
+            "{}",
+            json!({"qid": format!("unrelated-{i}"), "kind": kind, "text": u.1, "expect": []})
+        )?;
+    }
+    q.flush()?;
+    labelled.flush()?;
+    eprintln!(
+        "{n_docs} documents; {} + {} target paragraphs x 2 rates, {} stitched, {} unrelated",
+        short.len(),
+        mid.len(),
+        n_stitch.min(stitch_pool.len() / 3),
+        unrel.len()
+    );
+    Ok(())
+}
+
 fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
     if v.is_empty() {
@@ -316,9 +564,24 @@ fn queries(a: &[String]) -> R<()> {
     if let Some(m) = arg(a, "--max-candidates") {
         opt.max_candidates = m.parse()?;
     }
+    for (name, field) in [
+        ("--miss", &mut opt.score.miss),
+        ("--imm-miss", &mut opt.score.immutable_miss),
+        ("--max-seed", &mut opt.score.max_seed),
+        ("--name-run", &mut opt.score.name_run),
+        ("--place", &mut opt.score.place),
+    ] {
+        if let Some(v) = arg(a, name) {
+            *field = v.parse()?;
+        }
+    }
+    if let Some(m) = arg(a, "--max-evalue") {
+        opt.max_evalue = m.parse()?;
+    }
     if a.iter().any(|x| x == "--no-threshold") {
         opt.min_passage = 0;
         opt.min_coverage = 0.0;
+        opt.max_evalue = f64::INFINITY;
     }
     let qs: Vec<serde_json::Value> = std::fs::read_to_string(&qpath)?
         .lines()
@@ -357,22 +620,27 @@ fn queries(a: &[String]) -> R<()> {
                 let correct = expect.contains(&h.id.as_str());
                 writeln!(
                     dump,
-                    "{}\t{kind}\t{rank}\t{correct}\t{:.3}\t{:.3}\t{}\t{}",
+                    "{}\t{kind}\t{rank}\t{correct}\t{:.3}\t{:.3}\t{}\t{}\t{:.3e}\t{:.1}\t{:.1}\t{}",
                     q["qid"].as_str().unwrap_or(""),
                     h.coverage,
                     h.similarity,
                     h.matched,
-                    h.best_passage
+                    h.best_passage,
+                    h.evalue,
+                    h.bits,
+                    h.total_bits,
+                    h.id
                 )?;
             }
         }
         let e = per_kind.entry(kind.clone()).or_default();
         e.1 += 1;
         match kind.as_str() {
-            "unrelated" => {
+            k if k.starts_with("unrelated") => {
                 unrel += 1;
                 if let Some(h) = hits.first() {
                     false_src += 1;
+                    e.0 += 1;
                     max_false_cov = max_false_cov.max(h.coverage);
                     misses.push(format!(
                         "{} -> {} cov {:.2} matched {}",
@@ -422,10 +690,8 @@ fn queries(a: &[String]) -> R<()> {
         st.bytes as f64 / 1e6
     );
     for (k, (ok, n)) in &per_kind {
-        if k == "unrelated" {
-            println!(
-                "unrelated: {false_src}/{n} with a reported source (max coverage {max_false_cov:.2})"
-            );
+        if k.starts_with("unrelated") {
+            println!("{k}: {ok}/{n} with a reported source (max coverage {max_false_cov:.2})");
         } else if k == "stitched" {
             println!(
                 "stitched: both sources reported for {ok}/{n} = {:.3}",
@@ -435,7 +701,7 @@ fn queries(a: &[String]) -> R<()> {
             println!("{k}: recall@1 {ok}/{n} = {:.4}", *ok as f64 / *n as f64);
         }
     }
-    let _ = unrel;
+    let _ = (unrel, false_src);
     let total_s: f64 = lat.iter().sum::<f64>() / 1e3;
     println!("find total {:.2} s for {} queries", total_s, lat.len());
     let by_kind: Vec<String> = kind_s
@@ -648,6 +914,7 @@ fn main() -> R<()> {
     match a.first().map(String::as_str) {
         Some("gen-retrieval") => gen_retrieval(&a),
         Some("gen-scale") => gen_scale(&a),
+        Some("gen-short") => gen_short(&a),
         Some("queries") => queries(&a),
         Some("align") => align(&a),
         Some("probe") => probe(&a),

@@ -15,6 +15,7 @@
 //! atomically) and map the segments it lists, so `find` works while another process adds.
 
 use crate::classes::SynClasses;
+use crate::df::DocFreq;
 use crate::error::IndexError;
 use crate::features::{content_positions, doc_chunks, window_features, word_features};
 use crate::minhash::{BANDS, band_keys, signature};
@@ -142,12 +143,16 @@ pub struct NewDoc {
 
 /// Band keys of the indexed chunks of a text.
 pub fn chunk_keys(text: &str, classes: &SynClasses) -> Vec<[u32; BANDS]> {
-    let words = word_features(text, classes);
-    let pos = content_positions(&words);
+    chunk_keys_of(&word_features(text, classes))
+}
+
+/// Band keys of the indexed chunks of a text's word features.
+fn chunk_keys_of(words: &[crate::features::WordFeat]) -> Vec<[u32; BANDS]> {
+    let pos = content_positions(words);
     let mut feats = Vec::new();
     let mut out = Vec::new();
     for (a, b) in doc_chunks(pos.len()) {
-        window_features(&words, &pos[a..b], &mut feats);
+        window_features(words, &pos[a..b], &mut feats);
         if let Some(sig) = signature(&feats) {
             out.push(band_keys(&sig));
         }
@@ -156,13 +161,16 @@ pub fn chunk_keys(text: &str, classes: &SynClasses) -> Vec<[u32; BANDS]> {
 }
 
 fn prepare_doc(d: NewDoc, classes: &SynClasses) -> PreparedDoc {
-    let chunks = chunk_keys(&d.text, classes);
+    let words = word_features(&d.text, classes);
+    let chunks = chunk_keys_of(&words);
     PreparedDoc {
         id: d.id,
         title: d.title,
         url: d.url,
         text: d.text,
         chunks,
+        terms: crate::df::doc_terms(&words),
+        content_words: words.iter().filter(|w| w.is_content()).count(),
     }
 }
 
@@ -183,6 +191,7 @@ pub struct Index {
     manifest: Manifest,
     segs: Vec<OpenSegment>,
     classes: &'static SynClasses,
+    df: Option<DocFreq>,
 }
 
 impl std::fmt::Debug for Index {
@@ -237,11 +246,13 @@ impl Index {
             match Self::open_segments(dir, &manifest) {
                 Ok(segs) => {
                     classes.warm_up();
+                    let df = DocFreq::read(dir)?;
                     return Ok(Index {
                         dir: dir.to_path_buf(),
                         manifest,
                         segs,
                         classes,
+                        df,
                     });
                 }
                 Err(IndexError::Io { path, err }) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -271,6 +282,11 @@ impl Index {
     /// The synonym classes used by this index.
     pub fn classes(&self) -> &'static SynClasses {
         self.classes
+    }
+
+    /// Document frequencies of word keys (absent in indexes written before they existed).
+    pub fn doc_freq(&self) -> Option<&DocFreq> {
+        self.df.as_ref()
     }
 
     /// Statistics.
@@ -834,6 +850,20 @@ impl IndexWriter {
         // older copies of these ids are deleted (before the new segment is listed)
         self.mark_deleted(&mut m, &ids)?;
         add_segment(&self.dir, &mut m, &prepared)?;
+        // document frequencies: started with an empty index, then grown by every batch (an
+        // index written before they existed goes on without them)
+        let was_empty = self.manifest.segments.iter().all(|e| e.docs == 0);
+        let df = match DocFreq::read(&self.dir)? {
+            Some(df) => Some(df),
+            None if was_empty => Some(DocFreq::default()),
+            None => None,
+        };
+        if let Some(mut df) = df {
+            for d in &prepared {
+                df.add(&d.terms, d.content_words);
+            }
+            df.write(&self.dir)?;
+        }
         sync_dir(&self.dir)?;
         m.generation += 1;
         m.write(&self.dir)?;

@@ -7,11 +7,13 @@
 //! - [`align`]: passage detection and token alignment, with the substitution table;
 //! - [`index`]: the embedded on-disk index (immutable segment files + atomic manifest);
 //! - [`store`]: the [`store::BucketStore`] trait behind which LSH buckets live;
+//! - [`score`]: the reporting score (bits of evidence, E-value);
 //! - [`search`]: candidates and re-scoring; [`input`]: documents read by `unspin-input`
 //!   (the one reader of unspin) as documents to index.
 
 pub mod align;
 pub mod classes;
+pub mod df;
 pub mod error;
 pub mod features;
 pub mod hash;
@@ -19,6 +21,7 @@ pub mod index;
 pub mod input;
 pub mod lexicon;
 pub mod minhash;
+pub mod score;
 pub mod search;
 pub mod segment;
 pub mod store;

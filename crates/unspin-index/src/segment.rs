@@ -130,6 +130,11 @@ pub struct PreparedDoc {
     pub text: String,
     /// LSH band keys of each chunk.
     pub chunks: Vec<[u32; BANDS]>,
+    /// Word keys counted in the document frequencies ([`crate::df::doc_terms`]; not stored in
+    /// the segment).
+    pub terms: Vec<u64>,
+    /// Content words (for the document frequencies' mean length).
+    pub content_words: usize,
 }
 
 /// A stored document.
@@ -754,6 +759,8 @@ mod tests {
             url: String::new(),
             text: format!("text number {i} ").repeat(i % 50 + 1),
             chunks: vec![[i as u32; BANDS], [i as u32 + 1000; BANDS]],
+            terms: Vec::new(),
+            content_words: 0,
         }
     }
 

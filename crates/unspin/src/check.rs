@@ -1,11 +1,13 @@
 //! `unspin check` and `unspin restore`.
 
+use crate::from_source::{SourceMark, SourcedAnalysis, UsedSource, check_with_index};
 use crate::input::{self, BadLine, Doc, InputFormat, Item};
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use unspin_engine::{Analysis, Cancel, Cancelled, CheckOptions, Engine, Finding, MIN_JUDGED_WORDS};
+use unspin_index::index::Index;
 
 /// The JSON shape of one checked document.
 #[derive(Debug, Default, Serialize)]
@@ -22,17 +24,73 @@ pub struct DocReport {
     pub verdict: &'static str,
     /// Words that could have been spun (the score's denominator).
     pub words: usize,
-    /// Findings with byte offsets into the input as given.
-    pub findings: Vec<Finding>,
+    /// Findings with byte offsets into the input as given (with `--index`, those restored
+    /// from a source carry `source`, `source_start` and `source_end`).
+    pub findings: Vec<ReportFinding>,
+    /// With `--index`: the sources parts of the text were restored from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<UsedSource>,
     /// The input with every finding replaced by its suggestion.
     pub restored: String,
     #[serde(skip)]
     pub text: String,
 }
 
-/// Checks one document (plain text or HTML).
-pub fn check_doc(engine: &Engine, doc: Doc, opts: &CheckOptions) -> DocReport {
-    check_doc_with(engine, doc, opts, &Cancel::new()).unwrap_or_else(|Cancelled| {
+/// A finding of a report, and where its suggestion comes from when it was restored from
+/// a source.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportFinding {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The source it was restored from (`check --index`).
+    #[serde(flatten)]
+    pub from: Option<SourceMark>,
+}
+
+impl std::ops::Deref for ReportFinding {
+    type Target = Finding;
+    fn deref(&self) -> &Finding {
+        &self.finding
+    }
+}
+
+/// The analysis of `text`, from the sources found in `index` where there is one; stops with
+/// [`Cancelled`] once `cancel` is cancelled (the source-free check; finding the source is not
+/// stopped midway).
+fn analyse(
+    engine: &Engine,
+    text: &str,
+    opts: &CheckOptions,
+    index: Option<&Index>,
+    cancel: &Cancel,
+) -> Result<SourcedAnalysis, Cancelled> {
+    if let Some(ix) = index {
+        if cancel.is_cancelled() {
+            return Err(Cancelled);
+        }
+        match check_with_index(engine, ix, text, opts) {
+            Ok(a) => return Ok(a),
+            Err(e) => eprintln!("unspin: index: {e}; checking without sources"),
+        }
+    }
+    let analysis = engine.check_with(text, opts, cancel)?;
+    Ok(SourcedAnalysis {
+        marks: vec![None; analysis.findings.len()],
+        analysis,
+        sources: Vec::new(),
+    })
+}
+
+/// Checks one document (plain text or HTML), restoring from the sources found in `index`
+/// where there are some.
+pub fn check_doc(
+    engine: &Engine,
+    doc: Doc,
+    opts: &CheckOptions,
+    index: Option<&Index>,
+) -> DocReport {
+    check_doc_with(engine, doc, opts, index, &Cancel::new()).unwrap_or_else(|Cancelled| {
         // a token nobody cancels and without a deadline never stops the check
         DocReport::default()
     })
@@ -43,14 +101,16 @@ pub fn check_doc_with(
     engine: &Engine,
     doc: Doc,
     opts: &CheckOptions,
+    index: Option<&Index>,
     cancel: &Cancel,
 ) -> Result<DocReport, Cancelled> {
-    let (findings, restored, a) = if doc.html {
+    let (findings, restored, a, sources) = if doc.html {
         let ht = unspin_text::html::visible_text(&doc.text);
-        let a = engine.check_with(&ht.text, opts, cancel)?;
+        let sa = analyse(engine, &ht.text, opts, index, cancel)?;
+        let a = sa.analysis;
         let mut edits = Vec::new();
         let mut findings = Vec::new();
-        for f in &a.findings {
+        for (f, m) in a.findings.iter().zip(&sa.marks) {
             // Spinners leave link anchor text alone; so do we.
             if ht.links.iter().any(|l| l.start < f.end && f.start < l.end) {
                 continue;
@@ -59,21 +119,47 @@ pub fn check_doc_with(
                 continue;
             };
             edits.push((src.start, src.end, f.suggestion.clone()));
-            findings.push(Finding {
-                start: src.start,
-                end: src.end,
-                text: doc.text[src.clone()].to_string(),
-                ..f.clone()
+            findings.push(ReportFinding {
+                finding: Finding {
+                    start: src.start,
+                    end: src.end,
+                    text: doc.text[src.clone()].to_string(),
+                    ..f.clone()
+                },
+                from: m.clone(),
             });
         }
         let e: Vec<(usize, usize, &str)> =
             edits.iter().map(|(s, e, t)| (*s, *e, t.as_str())).collect();
         let restored = unspin_text::apply_edits(&doc.text, &e);
-        (findings, restored, a)
+        // the sources' ranges refer to the visible text: mapped to the HTML
+        let sources = sa
+            .sources
+            .into_iter()
+            .map(|mut s| {
+                s.ranges = s
+                    .ranges
+                    .iter()
+                    .filter_map(|r| ht.source_range(r.0..r.1).map(|x| (x.start, x.end)))
+                    .collect();
+                s
+            })
+            .collect();
+        (findings, restored, a, sources)
     } else {
-        let a = engine.check_with(&doc.text, opts, cancel)?;
+        let sa = analyse(engine, &doc.text, opts, index, cancel)?;
+        let a = sa.analysis;
         let restored = unspin_engine::restore(&doc.text, &a.findings);
-        (a.findings.clone(), restored, a)
+        let findings = a
+            .findings
+            .iter()
+            .zip(sa.marks)
+            .map(|(f, m)| ReportFinding {
+                finding: f.clone(),
+                from: m,
+            })
+            .collect();
+        (findings, restored, a, sa.sources)
     };
     let Analysis { score, words, .. } = a;
     Ok(DocReport {
@@ -84,6 +170,7 @@ pub fn check_doc_with(
         verdict: verdict(score, findings.len(), words),
         words,
         findings,
+        sources,
         restored,
         text: doc.text,
     })
@@ -126,6 +213,8 @@ pub fn use_color(c: ColorChoice) -> bool {
 /// Everything `check` needs.
 pub struct CheckRun<'a> {
     pub engine: &'a Engine,
+    /// `--index`: restore from the sources found in it.
+    pub index: Option<&'a Index>,
     pub opts: CheckOptions,
     pub format: OutputFormat,
     pub input: InputFormat,
@@ -165,7 +254,9 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
             Ok(items
                 .into_par_iter()
                 .map(|i| match i {
-                    Item::Doc(d) => Out::Report(Box::new(check_doc(run.engine, d, &run.opts))),
+                    Item::Doc(d) => {
+                        Out::Report(Box::new(check_doc(run.engine, d, &run.opts, run.index)))
+                    }
                     Item::Bad(b) => Out::Bad(b),
                 })
                 .collect())
@@ -279,6 +370,25 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
         rep.words,
         if rep.words == 1 { "" } else { "s" }
     )?;
+    for s in &rep.sources {
+        let r: Vec<String> = s
+            .ranges
+            .iter()
+            .map(|r| format!("{}..{}", r.0, r.1))
+            .collect();
+        let title = if s.title.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", s.title)
+        };
+        writeln!(
+            out,
+            "  {d}source{z} {}{title}, E-value {}: restored from it at bytes {}",
+            s.id,
+            crate::cli_index::fmt_evalue(s.evalue),
+            r.join(", ")
+        )?;
+    }
     // Findings are in text order: count lines and columns incrementally.
     let (mut line, mut line_start, mut pos) = (1usize, 0usize, 0usize);
     for f in &rep.findings {
@@ -302,9 +412,16 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
             format!("  {d}also: {}{z}", f.alternatives.join(", "))
         };
         let c = if f.confidence >= 0.8 { r } else { y };
+        let from = match &f.from {
+            Some(m) => format!(
+                "  {d}[from {} at {}..{}]{z}",
+                m.source, m.source_start, m.source_end
+            ),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "  {d}{line}:{col}{z}\t{c}{}{z} → {g}{}{z}  {d}({:.0}%){z}{alts}",
+            "  {d}{line}:{col}{z}\t{c}{}{z} → {g}{}{z}  {d}({:.0}%){z}{alts}{from}",
             f.text,
             f.suggestion,
             f.confidence * 100.0

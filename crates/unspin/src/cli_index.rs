@@ -13,7 +13,7 @@ use unspin_index::SynClasses;
 use unspin_index::align::{AlignParams, Comparison, compare};
 use unspin_index::index::{Index, IndexWriter, default_index_dir};
 use unspin_index::lexicon::Lexicon;
-use unspin_index::search::{FindOptions, find};
+use unspin_index::search::{FindOptions, find, find_all};
 
 /// Reads a suspect or source text (`-` is standard input) with the same checks as `check`
 /// (size limit, directories, binary data, invalid UTF-8); HTML (by name or content) becomes
@@ -443,9 +443,14 @@ pub struct FindArgs {
     /// Least share of the suspect a source must cover.
     #[arg(long, default_value_t = 0.05, value_name = "F", value_parser = crate::parse_unit)]
     min_coverage: f64,
-    /// Least number of matching words in a source's strongest passage (the reporting
-    /// threshold; see BENCHMARKS.md for how it was set).
-    #[arg(long, default_value_t = 21, value_name = "N", value_parser = crate::parse_count)]
+    /// Largest E-value of a reported source: the number of unrelated documents expected to
+    /// show a passage as strong by chance in an index of this size (the reporting threshold;
+    /// see BENCHMARKS.md for how it was set).
+    #[arg(long, default_value_t = unspin_index::search::DEFAULT_MAX_EVALUE, value_name = "E", value_parser = parse_evalue)]
+    max_evalue: f64,
+    /// Least number of matching words in a source's strongest passage (a floor besides the
+    /// E-value).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = crate::parse_count)]
     min_passage: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -504,11 +509,12 @@ impl FindArgs {
             limit: self.limit,
             min_coverage: self.min_coverage,
             min_passage: self.min_passage,
+            max_evalue: self.max_evalue,
             ..FindOptions::default()
         };
         let search = |s: &Suspect| {
             let t = Instant::now();
-            let hits = find(&ix, &s.text, &opt);
+            let hits = find_all(&ix, &s.text, &opt);
             (hits, t.elapsed().as_secs_f64() * 1e3)
         };
         let results: Vec<_> = match self.jobs {
@@ -518,7 +524,7 @@ impl FindArgs {
                 .install(|| suspects.par_iter().map(search).collect()),
             None => suspects.par_iter().map(search).collect(),
         };
-        let threshold = serde_json::json!({ "min_coverage": self.min_coverage, "min_passage": self.min_passage });
+        let threshold = serde_json::json!({ "max_evalue": self.max_evalue, "min_coverage": self.min_coverage, "min_passage": self.min_passage });
         // one write per buffer, not per line (stdout is line-buffered)
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let mut found = false;
@@ -547,8 +553,8 @@ impl FindArgs {
                 Some(id) => format!("{}#{id}", s.name),
                 None => s.name.clone(),
             };
-            let hits = match hits {
-                Ok(h) => h,
+            let (hits, near) = match hits {
+                Ok(f) => (f.hits, f.near_miss),
                 Err(e) => {
                     eprintln!("unspin: error: {label}: {e:#}");
                     failed = true;
@@ -556,11 +562,15 @@ impl FindArgs {
                 }
             };
             found |= !hits.is_empty();
+            let near = near.map(|h| NearMiss::new(h, &opt));
             match self.format {
                 FindFormat::Json | FindFormat::Jsonl => {
                     let mut v = serde_json::json!({ "suspect": s.name, "sources": hits, "threshold": threshold });
                     if let Some(id) = &s.id {
                         v["id"] = serde_json::json!(id);
+                    }
+                    if let Some(n) = &near {
+                        v["near_miss"] = serde_json::to_value(n)?;
                     }
                     if self.format == FindFormat::Jsonl {
                         writeln!(out, "{}", serde_json::to_string(&v)?)?;
@@ -568,7 +578,13 @@ impl FindArgs {
                         objects.push(v);
                     }
                 }
-                FindFormat::Text => write_hits_text(&mut out, &label, &hits, ms)?,
+                FindFormat::Text => {
+                    write_hits_text(&mut out, &label, &hits, ms)?;
+                    if let Some(n) = &near {
+                        out.flush()?;
+                        eprintln!("unspin: {label}: {}", n.describe());
+                    }
+                }
             }
         }
         if self.format == FindFormat::Json {
@@ -587,6 +603,130 @@ impl FindArgs {
         } else {
             0
         })
+    }
+}
+
+/// The answer of the API's `/v1/find`: the sources, the threshold, and the near miss when
+/// nothing passed it.
+pub fn find_response(
+    ix: &Index,
+    text: &str,
+    opt: &FindOptions,
+) -> Result<serde_json::Value, unspin_index::IndexError> {
+    let f = find_all(ix, text, opt)?;
+    let mut v = serde_json::json!({
+        "suspect": "-",
+        "sources": f.hits,
+        "threshold": { "max_evalue": opt.max_evalue, "min_coverage": opt.min_coverage, "min_passage": opt.min_passage },
+    });
+    if let Some(n) = f.near_miss {
+        let mut n = NearMiss::new(n, opt);
+        // the request's field names, not the command line's
+        n.admit_with = n
+            .admit_with
+            .split(' ')
+            .map(|t| match t.strip_prefix("--") {
+                Some(name) => name.replace('-', "_"),
+                None => t.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        v["near_miss"] = serde_json::to_value(n).unwrap_or_default();
+    }
+    Ok(v)
+}
+
+/// What is wrong with the API's `min_passage` and `max_evalue`, if anything.
+pub fn find_request_problem(min_passage: Option<u32>, max_evalue: Option<f64>) -> Option<String> {
+    if min_passage == Some(0) {
+        return Some("invalid request: min_passage must be at least 1".into());
+    }
+    if max_evalue.is_some_and(|e| !(e > 0.0 && e.is_finite())) {
+        return Some("invalid request: max_evalue must be a positive number".into());
+    }
+    None
+}
+
+/// The strongest candidate when none passed the threshold, and the option that would admit
+/// it.
+#[derive(Debug, serde::Serialize)]
+pub struct NearMiss {
+    /// The candidate, with its evidence.
+    #[serde(flatten)]
+    pub hit: unspin_index::search::Hit,
+    /// Options that would report it (e.g. `--max-evalue 0.02`).
+    pub admit_with: String,
+}
+
+impl NearMiss {
+    /// The near miss `hit` under the options `opt`.
+    pub fn new(hit: unspin_index::search::Hit, opt: &FindOptions) -> NearMiss {
+        let mut flags = Vec::new();
+        if hit.evalue > opt.max_evalue {
+            flags.push(format!("--max-evalue {}", round_up_evalue(hit.evalue)));
+        }
+        if hit.best_passage < opt.min_passage {
+            flags.push(format!("--min-passage {}", hit.best_passage));
+        }
+        if hit.coverage < opt.min_coverage {
+            flags.push(format!(
+                "--min-coverage {}",
+                (hit.coverage * 100.0).floor() / 100.0
+            ));
+        }
+        NearMiss {
+            hit,
+            admit_with: flags.join(" "),
+        }
+    }
+
+    /// One line for stderr.
+    pub fn describe(&self) -> String {
+        let h = &self.hit;
+        format!(
+            "nothing passed the threshold; the best candidate, {}, has {} matching words in its strongest passage, E-value {}, coverage {:.2} ({} would report it)",
+            h.id,
+            h.best_passage,
+            fmt_evalue(h.evalue),
+            h.coverage,
+            self.admit_with
+        )
+    }
+}
+
+/// The smallest "nice" number (1, 2 or 5 times a power of ten) at or above `e`.
+fn round_up_evalue(e: f64) -> String {
+    if !e.is_finite() || e <= 0.0 {
+        return format!("{e}");
+    }
+    let p = e.log10().floor();
+    let base = 10f64.powf(p);
+    let m = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .find(|m| m * base >= e * (1.0 - 1e-12))
+        .unwrap_or(10.0);
+    format!("{}", m * base)
+        .parse::<f64>()
+        .map_or_else(|_| format!("{e}"), fmt_evalue)
+}
+
+/// An E-value for reading: `3e-12`, `0.02`.
+pub fn fmt_evalue(e: f64) -> String {
+    if e == 0.0 {
+        "0".into()
+    } else if (0.01..1e4).contains(&e) {
+        let s = format!("{e:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{e:.0e}")
+    }
+}
+
+/// `--max-evalue`: a positive number.
+fn parse_evalue(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("{s:?}: expected a positive number, e.g. 1e-6")),
     }
 }
 
@@ -616,21 +756,30 @@ fn write_hits_text(
         .clamp(2, ID_WIDTH);
     writeln!(
         out,
-        "{:>3}  {:<w$} {:>10} {:>8} {:>7} {:>8}  title",
-        "#", "id", "similarity", "coverage", "matched", "passages"
+        "{:>3}  {:<w$} {:>7} {:>10} {:>8} {:>7} {:>8}  title",
+        "#", "id", "E-value", "similarity", "coverage", "matched", "passages"
     )?;
     for (k, h) in hits.iter().enumerate() {
         writeln!(
             out,
-            "{:>3}  {:<w$} {:>10.2} {:>8.2} {:>7} {:>8}  {}",
+            "{:>3}  {:<w$} {:>7} {:>10.2} {:>8.2} {:>7} {:>8}  {}",
             k + 1,
             fit_id(&h.id, w),
+            fmt_evalue(h.evalue),
             h.similarity,
             h.coverage,
             h.matched,
             h.passages,
             h.title
         )?;
+        if hits.len() > 1 && !h.ranges.is_empty() {
+            let r: Vec<String> = h
+                .ranges
+                .iter()
+                .map(|s| format!("{}..{}", s.suspect.0, s.suspect.1))
+                .collect();
+            writeln!(out, "     {:<w$} covers suspect bytes {}", "", r.join(", "))?;
+        }
     }
     Ok(())
 }
@@ -1097,9 +1246,13 @@ mod tests {
             coverage: 0.0,
             similarity: 0.0,
             matched: 30,
+            evalue: 1e-12,
+            bits: 60.0,
+            total_bits: 60.0,
             passages: 1,
             best_passage: 30,
             band_hits: 3,
+            ranges: Vec::new(),
             doc: unspin_index::index::DocRef { seg: 0, doc: 0 },
         };
         let long = format!("archive/{}/article.txt", "very-long-folder-name".repeat(5));

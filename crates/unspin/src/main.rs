@@ -6,12 +6,13 @@
 
 mod check;
 mod cli_index;
+mod from_source;
 mod input;
 mod model_cmd;
 mod models;
 mod serve;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use unspin_engine::{CheckOptions, DEFAULT_THRESHOLD};
 
@@ -103,6 +104,11 @@ struct EngineOpts {
     /// `--set prior_spun=0.05`.
     #[arg(long = "set", value_name = "NAME=VALUE", hide_short_help = true, value_parser = parse_set)]
     overrides: Vec<String>,
+    /// Source index: where a passage's source is found in it, restore that passage from
+    /// the alignment with the source (findings marked with the source id and offsets); the
+    /// rest is restored without a source.
+    #[arg(long, value_name = "DIR")]
+    index: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -200,6 +206,17 @@ fn parse_set(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
+/// The index of `--index`, opened.
+fn open_index(o: &EngineOpts) -> Result<Option<unspin_index::index::Index>> {
+    o.index
+        .as_deref()
+        .map(|d| {
+            unspin_index::index::Index::open(d)
+                .with_context(|| format!("{}: cannot open the index", d.display()))
+        })
+        .transpose()
+}
+
 fn engine(o: &EngineOpts) -> Result<unspin_engine::Engine> {
     let params = model_cmd::params_with(&o.overrides)?;
     models::load_engine(&o.model, params)
@@ -216,8 +233,10 @@ fn run() -> Result<i32> {
                     .ok();
             }
             let engine = engine(&a.engine)?;
+            let ix = open_index(&a.engine)?;
             let run = check::CheckRun {
                 engine: &engine,
+                index: ix.as_ref(),
                 opts: CheckOptions {
                     threshold: a.engine.threshold,
                     papers: a.engine.papers,
@@ -233,6 +252,7 @@ fn run() -> Result<i32> {
         Cmd::Restore(a) => {
             let engine = engine(&a.engine)?;
             input::hint_if_terminal([a.file.as_str()]);
+            let ix = open_index(&a.engine)?;
             let items = input::read_items(&a.file, a.engine.input, a.engine.max_bytes)?;
             let opts = CheckOptions {
                 threshold: a.engine.threshold,
@@ -254,7 +274,7 @@ fn run() -> Result<i32> {
                     }
                 };
                 let jsonl = d.line.is_some();
-                let rep = check::check_doc(&engine, d, &opts);
+                let rep = check::check_doc(&engine, d, &opts, ix.as_ref());
                 if jsonl {
                     writeln!(
                         out,

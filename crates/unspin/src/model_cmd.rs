@@ -384,12 +384,29 @@ pub struct EvalArgs {
     /// Override a decoder parameter (experiments), e.g. `--set lm_weight=0.8`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     overrides: Vec<String>,
+    /// Source index: check as `check --index DIR` does (restoring from the sources found
+    /// in it), on the spun texts and on the originals.
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
 }
 
 impl EvalArgs {
     pub fn run(self) -> Result<i32> {
         let params = params_with(&self.overrides)?;
         let engine = crate::models::load_engine(&self.model, params)?;
+        let index = match &self.index {
+            Some(d) => Some(
+                unspin_index::index::Index::open(d)
+                    .with_context(|| format!("{}: cannot open the index", d.display()))?,
+            ),
+            None => None,
+        };
+        let check = |text: &str, opts: &CheckOptions| -> Result<unspin_engine::Analysis> {
+            Ok(match &index {
+                Some(ix) => crate::from_source::check_with_index(&engine, ix, text, opts)?.analysis,
+                None => engine.check(text, opts),
+            })
+        };
         let name = self.set.display().to_string();
         let f = std::fs::File::open(&self.set).with_context(|| format!("{name}: cannot open"))?;
         let mut set = Vec::new();
@@ -412,7 +429,7 @@ impl EvalArgs {
         #[allow(clippy::type_complexity)]
         let per_t: Vec<(f64, Counts, [usize; 4], [usize; 4], Vec<serde_json::Value>)> = thresholds
             .iter()
-            .map(|&t| {
+            .map(|&t| -> Result<_> {
                 let opts = CheckOptions {
                     threshold: t,
                     papers: self.papers,
@@ -420,15 +437,15 @@ impl EvalArgs {
                 #[allow(clippy::type_complexity)]
                 let parts: Vec<(Counts, [usize; 4], [usize; 4], Vec<serde_json::Value>)> = set
                     .par_iter()
-                    .map(|r| {
+                    .map(|r| -> Result<_> {
                         let mut c = Counts::default();
                         let spun = if r.has_spun() {
-                            engine.check(&r.text, &opts)
+                            check(&r.text, &opts)?
                         } else {
                             Default::default()
                         };
                         c.add_spun(&r.edits, &spun.findings);
-                        let clean = engine.check(&r.original, &opts);
+                        let clean = check(&r.original, &opts)?;
                         // candidate recall: the true original among the candidates of its span
                         // (one-word substitutions; phrase ones, where either side has more)
                         let mut recall = [0usize; 4];
@@ -476,9 +493,9 @@ impl EvalArgs {
                                     "context": context(&r.original, f.start, f.end)}));
                             }
                         }
-                        (c, docs, recall, dump)
+                        Ok((c, docs, recall, dump))
                     })
-                    .collect();
+                    .collect::<Result<_>>()?;
                 let mut total = Counts::default();
                 let mut docs = [0usize; 4];
                 let mut recall = [0usize; 4];
@@ -491,9 +508,9 @@ impl EvalArgs {
                     }
                     dump.extend(d);
                 }
-                (t, total, docs, recall, dump)
+                Ok((t, total, docs, recall, dump))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let secs = t0.elapsed().as_secs_f64();
         if let Some(p) = &self.dump {
             let mut w = std::io::BufWriter::new(

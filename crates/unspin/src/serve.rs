@@ -103,6 +103,10 @@ pub trait SourceIndex: Send + Sync {
     fn find(&self, req: &FindRequest) -> Result<serde_json::Value, ApiError>;
     /// `text` aligned with one indexed source, with the substitutions.
     fn compare(&self, req: &CompareRequest) -> Result<serde_json::Value, ApiError>;
+    /// The index to restore from in check and restore (none: restore without sources).
+    fn restore_index(&self) -> Option<Arc<unspin_index::index::Index>> {
+        None
+    }
 }
 
 /// Everything the handlers share.
@@ -221,10 +225,12 @@ pub struct FindRequest {
     /// Least share of the suspect a source must cover (default 0.05).
     #[serde(default, deserialize_with = "present")]
     pub min_coverage: Option<f64>,
-    /// Least number of matching words in a source's strongest passage (default 21, as
-    /// `unspin find --min-passage`).
+    /// Least matching words in a source's strongest passage (default 1).
     #[serde(default, deserialize_with = "present")]
     pub min_passage: Option<u32>,
+    /// Largest E-value of a reported source (default as `unspin find`).
+    #[serde(default, deserialize_with = "present")]
+    pub max_evalue: Option<f64>,
 }
 
 /// `POST /v1/compare`.
@@ -523,8 +529,9 @@ impl AppState {
             ..Doc::default()
         };
         let engine = Arc::clone(&self.engine);
+        let ix = self.index.as_ref().and_then(|i| i.restore_index());
         self.run("checking", body, deadline, move |cancel| {
-            check_doc_with(&engine, doc, &opts, cancel)
+            check_doc_with(&engine, doc, &opts, ix.as_deref(), cancel)
         })
         .await
     }
@@ -574,10 +581,8 @@ async fn find_handler(
             "invalid request: min_coverage must be between 0 and 1",
         ));
     }
-    if req.min_passage == Some(0) {
-        return Err(ApiError::bad_request(
-            "invalid request: min_passage must be at least 1",
-        ));
+    if let Some(m) = crate::cli_index::find_request_problem(req.min_passage, req.max_evalue) {
+        return Err(ApiError::bad_request(m));
     }
     let index = st.index()?;
     st.run("searching", Some(body), Some(deadline), move |_| {
@@ -786,15 +791,15 @@ impl SourceIndex for DiskIndex {
             limit: req.limit.map_or(d.limit, |n| n as usize),
             min_coverage: req.min_coverage.unwrap_or(d.min_coverage),
             min_passage: req.min_passage.map_or(d.min_passage, |n| n as usize),
+            max_evalue: req.max_evalue.unwrap_or(d.max_evalue),
             ..d
         };
         let ix = self.snapshot();
-        let hits = unspin_index::search::find(&ix, &req.text, &opt).map_err(index_error)?;
-        Ok(serde_json::json!({
-            "suspect": "-",
-            "sources": hits,
-            "threshold": { "min_coverage": opt.min_coverage, "min_passage": opt.min_passage },
-        }))
+        crate::cli_index::find_response(&ix, &req.text, &opt).map_err(index_error)
+    }
+
+    fn restore_index(&self) -> Option<Arc<unspin_index::index::Index>> {
+        Some(self.snapshot())
     }
 
     fn compare(&self, req: &CompareRequest) -> Result<serde_json::Value, ApiError> {

@@ -1089,3 +1089,54 @@ fn a_timed_out_check_is_stopped_and_the_worker_freed() {
         "{line}"
     );
 }
+
+#[test]
+fn with_an_index_check_restores_from_the_source_and_find_has_a_near_miss() {
+    let srv = Server::start(&["--index", index_dir().to_str().unwrap()]);
+    let suspect = OTHERS[1]
+        .replace("begins", "starts")
+        .replace("small", "little");
+    let rep = srv
+        .post_json("/v1/check", &serde_json::json!({ "text": suspect }))
+        .json();
+    assert_eq!(rep["sources"][0]["id"], "river", "{rep}");
+    let from: Vec<&serde_json::Value> = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["source"] == "river")
+        .collect();
+    assert!(
+        from.iter()
+            .any(|f| f["text"] == "starts" && f["suggestion"] == "begins"),
+        "{rep}"
+    );
+    assert_eq!(rep["restored"], OTHERS[1], "{rep}");
+    let r = srv
+        .post_json("/v1/restore", &serde_json::json!({ "text": suspect }))
+        .json();
+    assert_eq!(r["text"], OTHERS[1]);
+    // a floor no passage reaches: no source, and the near miss says what would admit it
+    let f = srv
+        .post_json(
+            "/v1/find",
+            &serde_json::json!({ "text": suspect, "min_passage": 1000 }),
+        )
+        .json();
+    assert_eq!(f["sources"].as_array().unwrap().len(), 0, "{f}");
+    assert_eq!(f["near_miss"]["id"], "river", "{f}");
+    assert!(
+        f["near_miss"]["admit_with"]
+            .as_str()
+            .unwrap()
+            .starts_with("min_passage "),
+        "{f}"
+    );
+    assert_eq!(f["threshold"]["min_passage"], 1000);
+    for bad in [
+        serde_json::json!({ "text": "x", "min_passage": 0 }),
+        serde_json::json!({ "text": "x", "max_evalue": 0 }),
+    ] {
+        assert_eq!(srv.post_json("/v1/find", &bad).status, 400, "{bad}");
+    }
+}

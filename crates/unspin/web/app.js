@@ -133,7 +133,7 @@
       if (f.start > pos) frag.append(slice(pos, f.start));
       const b = document.createElement('button');
       b.type = 'button';
-      b.className = `finding ${confClass(f.confidence)}`;
+      b.className = `finding ${confClass(f.confidence)}${f.source ? ' from-source' : ''}`;
       b.dataset.i = String(i);
       b.textContent = slice(f.start, f.end);
       frag.append(b);
@@ -164,9 +164,13 @@
   function renderViews() {
     const acc = doc.findings.filter((f) => f.accepted).length;
     const n = doc.findings.length;
-    $('counts').textContent = n
+    const srcs = (doc.report && doc.report.sources) || [];
+    const fromSrc = srcs.length
+      ? ` · restored from ${srcs.length === 1 ? 'a source' : `${srcs.length} sources`}: ${srcs.map((s) => s.title || s.id).join(', ')}`
+      : '';
+    $('counts').textContent = (n
       ? `${n} finding${n === 1 ? '' : 's'}, ${acc} accepted, ${n - acc} rejected`
-      : 'No findings at this threshold.';
+      : 'No findings at this threshold.') + fromSrc;
     $('restored').textContent = restoredText();
     const diff = $('diff');
     diff.textContent = '';
@@ -216,7 +220,9 @@
   function fillPop(i) {
     const f = doc.findings[i];
     $('pop-sugg').textContent = f.suggestion;
-    $('pop-conf').textContent = `(${pct(f.confidence)}, ${confWord(f.confidence)} confidence)`;
+    $('pop-conf').textContent = f.source
+      ? `(restored from the source ${f.source}, bytes ${f.source_start}–${f.source_end})`
+      : `(${pct(f.confidence)}, ${confWord(f.confidence)} confidence)`;
     const alts = $('pop-alts');
     alts.textContent = '';
     options(f).forEach((o, k) => {
