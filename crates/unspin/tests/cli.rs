@@ -338,18 +338,7 @@ fn find_searches_many_suspects_and_reports_each() {
     )
     .unwrap();
     let idx = dir.join("idx");
-    let o = unspin(
-        &[
-            "index",
-            "add",
-            "--quiet",
-            "--index",
-            idx.to_str().unwrap(),
-            archive.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    common::index_add(&idx, &archive);
     let queries = dir.join("queries.jsonl");
     let unrelated = "A short note about the weather in the mountains, which was cold and bright \
                      all week, with fresh snow on the higher paths and clear skies at night.";

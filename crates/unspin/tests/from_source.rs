@@ -27,18 +27,7 @@ fn index_with_original(dir: &std::path::Path) -> String {
     )
     .unwrap();
     let idx = dir.join("idx");
-    let o = unspin(
-        &[
-            "index",
-            "add",
-            "--quiet",
-            "--index",
-            idx.to_str().unwrap(),
-            docs.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    common::index_add(&idx, &docs);
     idx.to_str().unwrap().to_string()
 }
 

@@ -50,3 +50,19 @@ pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
 }
+
+/// `unspin index add --quiet --index IDX DOCS`, which must succeed.
+pub fn index_add(idx: &std::path::Path, docs: &std::path::Path) {
+    let o = unspin(
+        &[
+            "index",
+            "add",
+            "--quiet",
+            "--index",
+            idx.to_str().unwrap(),
+            docs.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
