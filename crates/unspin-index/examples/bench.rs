@@ -136,17 +136,7 @@ fn gen_retrieval(a: &[String]) -> R<()> {
     drop(docs);
     // "unrelated" must mean unrelated: drop held-out texts that share any 8-word sequence
     // verbatim with an indexed document (Wikipedia reuses text across articles)
-    let mut grams: HashSet<u64> = HashSet::new();
-    {
-        let f = std::io::BufReader::new(std::fs::File::open(out.join("docs.jsonl"))?);
-        for line in f.lines() {
-            let v: serde_json::Value = serde_json::from_str(&line?)?;
-            eight_grams(v["text"].as_str().unwrap_or(""), &mut |h| {
-                grams.insert(h);
-                true
-            });
-        }
-    }
+    let grams = indexed_grams(&out.join("docs.jsonl"))?;
     let before = unrelated.len();
     unrelated.retain(|u| {
         let mut clean = true;
@@ -212,6 +202,20 @@ fn gen_retrieval(a: &[String]) -> R<()> {
 
 /// Calls `f` with the hash of every 8-word window (lowercase alphanumeric words) until it
 /// returns false.
+/// The hashes of every 8-word sequence of the texts of a JSONL file of documents.
+fn indexed_grams(docs: &std::path::Path) -> Result<HashSet<u64>, Box<dyn std::error::Error>> {
+    let mut grams: HashSet<u64> = HashSet::new();
+    let f = std::io::BufReader::new(std::fs::File::open(docs)?);
+    for line in f.lines() {
+        let v: serde_json::Value = serde_json::from_str(&line?)?;
+        eight_grams(v["text"].as_str().unwrap_or(""), &mut |h| {
+            grams.insert(h);
+            true
+        });
+    }
+    Ok(grams)
+}
+
 fn eight_grams(text: &str, f: &mut dyn FnMut(u64) -> bool) {
     let w: Vec<u64> = text
         .split(|c: char| !c.is_alphanumeric())
@@ -430,17 +434,7 @@ fn gen_short(a: &[String]) -> R<()> {
     drop(docs);
     // unrelated: held-out paragraphs (20–60 words) and article heads (~250 words) that share
     // no 8-word sequence verbatim with an indexed document
-    let mut grams: HashSet<u64> = HashSet::new();
-    {
-        let f = std::io::BufReader::new(std::fs::File::open(out.join("docs.jsonl"))?);
-        for line in f.lines() {
-            let v: serde_json::Value = serde_json::from_str(&line?)?;
-            eight_grams(v["text"].as_str().unwrap_or(""), &mut |h| {
-                grams.insert(h);
-                true
-            });
-        }
-    }
+    let grams = indexed_grams(&out.join("docs.jsonl"))?;
     let clean = |t: &str| {
         let mut ok = true;
         eight_grams(t, &mut |h| {
