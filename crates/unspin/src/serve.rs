@@ -1175,6 +1175,13 @@ pub fn run(args: ServeArgs) -> Result<i32> {
 mod tests {
     use super::*;
 
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     fn toy_state() -> Arc<AppState> {
         let engine = Engine::new(
             Box::new(unspin_engine::toy::lm()),
@@ -1202,10 +1209,7 @@ mod tests {
     #[test]
     fn check_finds_toy_substitution() {
         let st = toy_state();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         let req: CheckRequest =
             serde_json::from_str(r#"{"text":"the cat sat on the carpet ."}"#).unwrap();
         let rep = rt.block_on(st.check(req, None, None)).unwrap();
@@ -1218,10 +1222,7 @@ mod tests {
     #[test]
     fn work_past_its_deadline_stops_is_a_503_and_is_counted() {
         let st = toy_state();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         let req: CheckRequest =
             serde_json::from_str(r#"{"text":"the cat sat on the carpet ."}"#).unwrap();
         let past = Deadline(Instant::now());
