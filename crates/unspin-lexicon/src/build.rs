@@ -124,6 +124,15 @@ pub struct BuildOptions {
     /// dictionary-spun text 0.73 → 0.78, at 0.71 instead of 0.69 false alarms per 1k words on
     /// the calibration set (BENCHMARKS.md).
     pub related_weight: f64,
+    /// Evidence factor of a pair that neither Moby lists (either way) nor WordNet holds in one
+    /// synset: only WordNet's more general or similar terms propose it (*in* → *successful*,
+    /// what a sense-blind spinner takes from a thesaurus's first lines). 1 (the default) is
+    /// neutral: no measured likelihood ratio exists for such pairs, since the tortured pairs
+    /// that measure the others are counted only where a dictionary lists them. 0 drops them
+    /// (the behaviour before 2026-12-03, when the unset ratio was read as 0). On the dev suite
+    /// 0 → 1 took one-word candidate recall on dictionary-spun text 0.77 → 0.88, phrase
+    /// recall 0.61 → 0.80, the macro restoration F1 0.526 → 0.562 (BENCHMARKS.md).
+    pub unlisted_evidence: f64,
 }
 
 impl BuildOptions {
@@ -149,6 +158,7 @@ impl BuildOptions {
             evidence_weight: 0.5,
             moby_reverse: false,
             related_weight: 0.3,
+            unlisted_evidence: 1.0,
         }
     }
 }
@@ -583,6 +593,7 @@ pub fn build(
                 .join("; ")
         ));
     }
+    stats.evidence_lr[0] = opts.unlisted_evidence;
     let lr = stats.evidence_lr.map(|x| x.powf(opts.evidence_weight));
 
     // ---- lemma-level channel and inflection expansion
@@ -1128,11 +1139,14 @@ mod end_to_end {
         let w = |name: &str, text: &str| std::fs::write(wn.join(name), text).unwrap();
         w(
             "data.noun",
-            "00000001 03 n 02 peril 0 danger 0 000 | x\n00000002 03 n 01 breast 0 000 | x\n",
+            "00000001 03 n 02 peril 0 danger 0 000 | x\n00000002 03 n 01 breast 0 000 | x\n\
+             00000003 03 n 01 cancer 0 001 @ 00000004 n 0000 | x\n\
+             00000004 03 n 01 malady 0 000 | x\n",
         );
         w(
             "index.noun",
-            "danger n 1 0 1 0 00000001\nperil n 1 0 1 0 00000001\nbreast n 1 0 1 0 00000002\n",
+            "danger n 1 0 1 0 00000001\nperil n 1 0 1 0 00000001\nbreast n 1 0 1 0 00000002\n\
+             cancer n 1 1 @ 1 0 00000003\nmalady n 1 0 1 0 00000004\n",
         );
         for pos in ["verb", "adj", "adv"] {
             w(&format!("data.{pos}"), "");
@@ -1177,6 +1191,7 @@ mod end_to_end {
             evidence_weight: 1.0,
             moby_reverse: false,
             related_weight: 0.3,
+            unlisted_evidence: 1.0,
         };
         let out = dir.join("lex.bin");
         let stats = build(&opts, &out, &mut |_| {}).unwrap();
@@ -1205,6 +1220,18 @@ mod end_to_end {
         assert!(has(&lex, &mut c, "two", "2"));
         // originals must be corpus words: "hazard" never occurs, so it is nobody's original
         assert!(!has(&lex, &mut c, "danger", "hazard"));
+        // a more general term that no dictionary lists as a synonym: proposed at the neutral
+        // evidence, dropped at 0 (regression: the unmeasured ratio was read as 0)
+        assert!(has(&lex, &mut c, "malady", "cancer"));
+        let strict = dir.join("lex-strict.bin");
+        let opts0 = BuildOptions {
+            unlisted_evidence: 0.0,
+            ..opts.clone()
+        };
+        build(&opts0, &strict, &mut |_| {}).unwrap();
+        let lex0 = Lexicon::open_verified(&strict).unwrap();
+        assert!(!has(&lex0, &mut c, "malady", "cancer"));
+        assert!(has(&lex0, &mut c, "peril", "danger"));
         // Σ_Y s(Y|X) ≤ 1 over the kept Y for X = danger (quantisation tolerance)
         let total: f64 = lex
             .keys()

@@ -57,6 +57,9 @@ enum Cmd {
         /// Weight of WordNet's more general and similar terms (0: synonyms only).
         #[arg(long)]
         related_weight: Option<f64>,
+        /// Evidence factor of pairs only WordNet's related terms propose (0: dropped).
+        #[arg(long)]
+        unlisted_evidence: Option<f64>,
         /// Size pruning order: `rank`, `posterior` or `joint`.
         #[arg(long, default_value = "joint")]
         prune: String,
@@ -150,6 +153,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             evidence_weight,
             moby_reverse,
             related_weight,
+            unlisted_evidence,
         } => {
             let mut o = BuildOptions::with_root(&root);
             o.holdout = holdout.map(|fraction| Holdout { fraction, seed });
@@ -169,6 +173,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             }
             if let Some(b) = max_bytes {
                 o.max_bytes = b;
+            }
+            if let Some(w) = unlisted_evidence {
+                o.unlisted_evidence = w;
             }
             if let Some(w) = related_weight {
                 o.related_weight = w;
