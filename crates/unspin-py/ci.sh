@@ -58,7 +58,7 @@ if ! command -v java >/dev/null 2>&1; then
   apt_install default-jre-headless
 fi
 spark="$cache/unspin-spark-venv"
-tool_venv "$spark" pyspark pandas pyarrow
+tool_venv "$spark" pyspark "pandas<3" pyarrow  # pyspark 4 warns on pandas 3
 "$spark/bin/pip" install -q --force-reinstall --no-deps "$wheel"
 "$spark/bin/python" examples/spark/make_crawl.py --pages 300 > "$work/crawl.jsonl"
 target/debug/unspin check --input jsonl --format jsonl "$work/crawl.jsonl" > "$work/cli.jsonl" || [ $? -eq 1 ]

@@ -66,7 +66,7 @@ def main():
                     help="partitions to check (default: 4 per core; a crawl read as one split would use one core)")
     a = ap.parse_args()
 
-    b = SparkSession.builder.appName("unspin-check-crawl")
+    b = SparkSession.builder.appName("unspin-check-crawl").config("spark.ui.showConsoleProgress", "false")
     if a.master:
         b = b.master(a.master)
     spark = b.getOrCreate()

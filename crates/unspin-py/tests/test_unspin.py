@@ -170,14 +170,18 @@ def test_index_add_find_and_the_cli_agree(tmp_path):
     assert ix.add(docs) == len(docs)
     assert len(ix) == len(docs) and ix.stats()["documents"] == len(docs)
     suspect = read(ROOT / "examples" / "spun-news.txt")
-    got = ix.find(suspect)
+    # a tiny index: the default E-value threshold (set for 1,000,000 documents) is not met
+    near = ix.find(suspect)
+    assert near["sources"] == [] and near["near_miss"]["id"] == "clean-news"
+    assert near["near_miss"]["admit_with"].startswith("max_evalue ")
+    got = ix.find(suspect, max_evalue=1e-6)
     assert [s["id"] for s in got["sources"]] == ["clean-news"]
-    want = json.loads(cli("find", "--format", "json", "--index", str(tmp_path / "idx"), "-", stdin=suspect))
+    want = json.loads(cli("find", "--format", "json", "--max-evalue", "1e-6", "--index", str(tmp_path / "idx"), "-", stdin=suspect))
     assert got == want
     # re-adding an id replaces its document
     assert ix.add([("clean-news", "Something else entirely, about gardens and rain.")]) == 1
     assert len(ix) == len(docs)
-    assert ix.find(suspect)["sources"] == []
+    assert ix.find(suspect, max_evalue=1e-6)["sources"] == []
 
 
 def test_index_refuses_bad_documents(tmp_path):
