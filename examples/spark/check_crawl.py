@@ -75,7 +75,9 @@ def main():
     if a.input.rstrip("/").endswith(".parquet"):
         df = spark.read.parquet(a.input)
     else:
-        df = spark.read.json(a.input)
+        # the two columns' schema given: no pass over the crawl to infer one (a numeric id
+        # is read as its text)
+        df = spark.read.schema(f"`{a.id_col}` string, `{a.text_col}` string").json(a.input)
     df = df.select(df[a.id_col].cast("string").alias("id"), df[a.text_col].alias("text"))
     parts = a.partitions or 4 * spark.sparkContext.defaultParallelism
     df = df.repartition(parts)
