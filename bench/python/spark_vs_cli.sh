@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv="${SPARK_VENV:-$HOME/.cache/unspin-spark-venv}"
 bin="${BIN:-target/release/unspin}"
-in=bench-out/check/mix.jsonl
+in="${INPUT:-bench-out/check/mix.jsonl}"  # INPUT=bench-out/check/mix10.jsonl: the mix 10 times
 size=$(stat -c %s "$in")
 for run in 1 2; do
   /usr/bin/time -f "CLI: %e s wall" "$bin" check --input jsonl --format jsonl "$in" > /dev/null
