@@ -145,3 +145,53 @@ pub fn fmt_evalue(e: f64) -> String {
         format!("{e:.0e}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_is_between_0_and_1_and_finite() {
+        assert_eq!(check_unit(0.0), Ok(0.0));
+        assert_eq!(check_unit(1.0), Ok(1.0));
+        assert_eq!(check_unit(2.0), Err("2 is not between 0 and 1".into()));
+        assert_eq!(check_unit(-0.5), Err("-0.5 is not between 0 and 1".into()));
+        assert!(check_unit(f64::NAN).is_err() && check_unit(f64::INFINITY).is_err());
+    }
+
+    #[test]
+    fn compare_json_has_the_cli_keys() {
+        let c = unspin_index::align::compare(
+            "the city council will meet on May 15 to discuss the budget",
+            "the metropolis council will meet on Could 15 to debate the budget",
+            unspin_index::SynClasses::embedded(),
+            &unspin_index::align::AlignParams::default(),
+        );
+        let v = compare_json("a", "b", &c);
+        let keys: Vec<&str> = v
+            .as_object()
+            .map_or(vec![], |o| o.keys().map(String::as_str).collect());
+        for k in [
+            "suspect",
+            "source",
+            "coverage",
+            "similarity",
+            "passages",
+            "substitutions",
+            "table",
+        ] {
+            assert!(keys.contains(&k), "{k}");
+        }
+        assert_eq!(v["suspect"], "a");
+        assert_eq!(v["source"], "b");
+    }
+
+    #[test]
+    fn evalues_read_as_the_cli_prints_them() {
+        assert_eq!(fmt_evalue(0.0), "0");
+        assert_eq!(fmt_evalue(0.02), "0.02");
+        assert_eq!(fmt_evalue(5e-21), "5e-21");
+        assert_eq!(round_up_evalue(8.7e-8), "1e-7");
+        assert_eq!(round_up_evalue(3e-21), "5e-21");
+    }
+}
