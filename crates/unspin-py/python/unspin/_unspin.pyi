@@ -75,7 +75,9 @@ Doc = Union[dict[str, Any], Tuple[Union[str, int], str]]
 class Index:
     """A source index in a directory (``unspin index add`` / ``unspin find --index DIR``).
 
-    Opens the index there, or makes one on the first ``add``."""
+    Opens the index there, or makes one on the first ``add``. The index is opened once, on
+    first use, and again after each ``add``: documents another process adds afterwards are
+    seen by a new ``Index`` of the same path."""
 
     def __init__(self, path: Union[str, PathLike[str]]) -> None: ...
     def add(self, docs: Iterable[Doc]) -> int:
