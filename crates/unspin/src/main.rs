@@ -6,11 +6,11 @@
 
 mod check;
 mod cli_index;
-mod from_source;
 mod input;
 mod model_cmd;
-mod models;
 mod serve;
+
+use unspin_core::{from_source, models};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -157,12 +157,7 @@ fn parse_finite(s: &str) -> Result<f64, String> {
 
 /// A number between 0 and 1 (a threshold, a score, a share).
 pub(crate) fn parse_unit(s: &str) -> Result<f64, String> {
-    let v = parse_finite(s)?;
-    if (0.0..=1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} is not between 0 and 1"))
-    }
+    unspin_core::answers::check_unit(parse_finite(s)?)
 }
 
 /// A whole number of at least 1 (a count of threads, results, documents, bytes).

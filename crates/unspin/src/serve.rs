@@ -581,7 +581,7 @@ async fn find_handler(
             "invalid request: min_coverage must be between 0 and 1",
         ));
     }
-    if let Some(m) = crate::cli_index::find_request_problem(req.min_passage, req.max_evalue) {
+    if let Some(m) = unspin_core::answers::find_request_problem(req.min_passage, req.max_evalue) {
         return Err(ApiError::bad_request(m));
     }
     let index = st.index()?;
@@ -795,7 +795,7 @@ impl SourceIndex for DiskIndex {
             ..d
         };
         let ix = self.snapshot();
-        crate::cli_index::find_response(&ix, &req.text, &opt).map_err(index_error)
+        unspin_core::answers::find_response(&ix, &req.text, &opt).map_err(index_error)
     }
 
     fn restore_index(&self) -> Option<Arc<unspin_index::index::Index>> {
