@@ -20,6 +20,8 @@
 //! commands that need every document at once; [`read_each`] streams, with the size limit
 //! applied to each document (a JSONL line) rather than to the file, for `index add`.
 
+pub mod pdf;
+
 use serde::Serialize;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -42,6 +44,8 @@ pub enum Format {
     Html,
     /// One JSON object per line.
     Jsonl,
+    /// PDF: the text layer ([`pdf`]).
+    Pdf,
 }
 
 /// Limits and rules of one reading.
@@ -83,9 +87,20 @@ pub struct Doc {
     pub text: String,
     /// True when `text` is HTML.
     pub html: bool,
+    /// PDF only: byte offset in `text` (the extracted text) where each page starts, one per
+    /// page (see [`Doc::page_at`]); empty for other formats.
+    pub pages: Vec<usize>,
 }
 
 impl Doc {
+    /// The page (from 1) holding byte `offset` of `text`, for a PDF.
+    pub fn page_at(&self, offset: usize) -> Option<usize> {
+        if self.pages.is_empty() {
+            return None;
+        }
+        Some(self.pages.partition_point(|&s| s <= offset).max(1))
+    }
+
     /// The text to read: HTML reduced to its visible text, plain text as it is.
     pub fn visible_text(&self) -> String {
         if self.html {
@@ -181,6 +196,23 @@ pub enum InputError {
         /// Source.
         path: String,
     },
+    /// A PDF that cannot be read.
+    #[error("{path}: not a readable PDF: {reason}")]
+    Pdf {
+        /// Source.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A PDF without a text layer.
+    #[error("{path}: the PDF has no text layer ({pages} page{}, no text: a scan? run OCR on it first)",
+        if *.pages == 1 { "" } else { "s" })]
+    NoTextLayer {
+        /// Source.
+        path: String,
+        /// Its number of pages.
+        pages: usize,
+    },
     /// Any other I/O failure.
     #[error("{path}: {reason}")]
     Io {
@@ -201,6 +233,8 @@ impl InputError {
             | InputError::Binary { path }
             | InputError::NotUtf8 { path, .. }
             | InputError::Empty { path }
+            | InputError::Pdf { path, .. }
+            | InputError::NoTextLayer { path, .. }
             | InputError::Io { path, .. } => path,
         }
     }
@@ -256,6 +290,11 @@ pub fn is_html_name(path: &str) -> bool {
     matches!(lower_ext(path).as_str(), "html" | "htm" | "xhtml")
 }
 
+/// True for `.pdf` file names.
+pub fn is_pdf_name(path: &str) -> bool {
+    lower_ext(path) == "pdf"
+}
+
 /// True for `.jsonl` and `.ndjson` file names.
 pub fn is_jsonl_name(path: &str) -> bool {
     matches!(lower_ext(path).as_str(), "jsonl" | "ndjson")
@@ -301,6 +340,9 @@ pub fn sniff(format: Format, path: &str, start: &[u8], complete: bool) -> Format
     }
     if is_html_name(path) {
         return Format::Html;
+    }
+    if is_pdf_name(path) || pdf::looks_like_pdf(start) {
+        return Format::Pdf;
     }
     if looks_like_jsonl(start, complete) {
         return Format::Jsonl;
@@ -472,6 +514,7 @@ pub fn parse_line(
         url: r.url.unwrap_or_default(),
         text: body,
         html,
+        ..Doc::default()
     }))
 }
 
@@ -497,6 +540,17 @@ pub fn parse_jsonl(path: &str, text: &str, allow_empty: bool) -> Vec<Item> {
         .collect()
 }
 
+/// The document of a PDF file: its text layer, with where each page starts.
+fn pdf_doc(path: &str, bytes: &[u8]) -> Result<Doc, InputError> {
+    let t = pdf::extract(path, bytes)?;
+    Ok(Doc {
+        path: path.to_string(),
+        text: t.text,
+        pages: t.pages,
+        ..Doc::default()
+    })
+}
+
 fn one_doc(path: &str, text: String, format: Format, allow_empty: bool) -> Result<Doc, InputError> {
     if !allow_empty && text.trim_start_matches('\u{feff}').trim().is_empty() {
         return Err(InputError::Empty { path: path.into() });
@@ -515,6 +569,9 @@ fn one_doc(path: &str, text: String, format: Format, allow_empty: bool) -> Resul
 pub fn read_items(path: &str, opts: &Options) -> Result<Vec<Item>, InputError> {
     let bytes = read_bytes(path, opts.max_bytes)?;
     let format = sniff(opts.format, path, &bytes, true);
+    if format == Format::Pdf {
+        return Ok(vec![Item::Doc(pdf_doc(path, &bytes)?)]);
+    }
     let text = decode(path, bytes)?;
     Ok(match format {
         Format::Jsonl => parse_jsonl(path, &text, opts.allow_empty),
@@ -625,6 +682,9 @@ pub fn read_each_from<E: From<InputError>>(
             .into());
         }
         let n = bytes.len() as u64;
+        if format == Format::Pdf {
+            return f(Item::Doc(pdf_doc(path, &bytes)?), n);
+        }
         let text = decode(path, bytes)?;
         return f(Item::Doc(one_doc(path, text, format, opts.allow_empty)?), n);
     }

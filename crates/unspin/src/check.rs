@@ -27,6 +27,10 @@ pub struct DocReport {
     /// Findings with byte offsets into the input as given (with `--index`, those restored
     /// from a source carry `source`, `source_start` and `source_end`).
     pub findings: Vec<ReportFinding>,
+    /// For a PDF: its number of pages (the findings' offsets are into the extracted text,
+    /// which `restored` is the restoration of, and each finding has its `page`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages: Option<usize>,
     /// With `--index`: the sources parts of the text were restored from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<UsedSource>,
@@ -46,6 +50,9 @@ pub struct ReportFinding {
     /// The source it was restored from (`check --index`).
     #[serde(flatten)]
     pub from: Option<SourceMark>,
+    /// The page (from 1) it is on, for a PDF.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<usize>,
 }
 
 impl std::ops::Deref for ReportFinding {
@@ -127,6 +134,7 @@ pub fn check_doc_with(
                     ..f.clone()
                 },
                 from: m.clone(),
+                page: None,
             });
         }
         let e: Vec<(usize, usize, &str)> =
@@ -157,6 +165,7 @@ pub fn check_doc_with(
             .map(|(f, m)| ReportFinding {
                 finding: f.clone(),
                 from: m,
+                page: doc.page_at(f.start),
             })
             .collect();
         (findings, restored, a, sa.sources)
@@ -165,6 +174,7 @@ pub fn check_doc_with(
     Ok(DocReport {
         // a JSONL record without an id is known by its line number
         id: doc.id.or_else(|| doc.line.map(|l| l.to_string())),
+        pages: (!doc.pages.is_empty()).then_some(doc.pages.len()),
         path: doc.path,
         score,
         verdict: verdict(score, findings.len(), words),

@@ -8,7 +8,8 @@ pub use unspin_input::{BadLine, DEFAULT_MAX_BYTES, Doc, Item, human_bytes};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
     /// By name, then content: .jsonl/.ndjson or a first line that is a JSON object as JSONL,
-    /// .html/.htm/.xhtml or a text that starts like HTML as HTML, anything else as text.
+    /// .html/.htm/.xhtml or a text that starts like HTML as HTML, .pdf or %PDF- as PDF,
+    /// anything else as text.
     Auto,
     /// Plain UTF-8 text.
     Text,
@@ -16,6 +17,10 @@ pub enum InputFormat {
     Html,
     /// One JSON object per line with "id" and "text".
     Jsonl,
+    /// PDF (also by .pdf or a %PDF- start): the text layer, without running heads, feet and
+    /// page numbers, hyphenation at line ends undone; offsets refer to that text, findings
+    /// carry their page.
+    Pdf,
 }
 
 impl From<InputFormat> for unspin_input::Format {
@@ -25,6 +30,7 @@ impl From<InputFormat> for unspin_input::Format {
             InputFormat::Text => unspin_input::Format::Text,
             InputFormat::Html => unspin_input::Format::Html,
             InputFormat::Jsonl => unspin_input::Format::Jsonl,
+            InputFormat::Pdf => unspin_input::Format::Pdf,
         }
     }
 }
