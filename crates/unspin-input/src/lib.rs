@@ -21,6 +21,7 @@
 //! applied to each document (a JSONL line) rather than to the file, for `index add`.
 
 pub mod pdf;
+pub mod xml;
 
 use serde::Serialize;
 use std::io::{BufRead, Read};
@@ -46,6 +47,10 @@ pub enum Format {
     Jsonl,
     /// PDF: the text layer ([`pdf`]).
     Pdf,
+    /// JATS XML ([`xml`]).
+    Jats,
+    /// TEI XML ([`xml`]).
+    Tei,
 }
 
 /// Limits and rules of one reading.
@@ -85,8 +90,12 @@ pub struct Doc {
     pub url: String,
     /// The text as given (for HTML, the HTML).
     pub text: String,
-    /// True when `text` is HTML.
+    /// True when `text` is markup: HTML, or XML (then with its [`Doc::view`]).
     pub html: bool,
+    /// JATS or TEI XML only: `text` as HTML of the same length, everything not to check
+    /// blanked ([`xml::view`]); the visible text of the view is checked, and offsets into it
+    /// are offsets into the XML.
+    pub view: Option<String>,
     /// PDF only: byte offset in `text` (the extracted text) where each page starts, one per
     /// page (see [`Doc::page_at`]); empty for other formats.
     pub pages: Vec<usize>,
@@ -101,10 +110,15 @@ impl Doc {
         Some(self.pages.partition_point(|&s| s <= offset).max(1))
     }
 
-    /// The text to read: HTML reduced to its visible text, plain text as it is.
+    /// The markup whose visible text is checked: the view of XML, else the HTML itself.
+    pub fn markup(&self) -> &str {
+        self.view.as_deref().unwrap_or(&self.text)
+    }
+
+    /// The text to read: HTML (or XML) reduced to its visible text, plain text as it is.
     pub fn visible_text(&self) -> String {
         if self.html {
-            unspin_text::html::visible_text(&self.text).text
+            unspin_text::html::visible_text(self.markup()).text
         } else {
             self.text.clone()
         }
@@ -113,7 +127,7 @@ impl Doc {
     /// Like [`Doc::visible_text`], consuming the document.
     pub fn into_visible_text(self) -> String {
         if self.html {
-            unspin_text::html::visible_text(&self.text).text
+            unspin_text::html::visible_text(self.markup()).text
         } else {
             self.text
         }
@@ -204,6 +218,14 @@ pub enum InputError {
         /// What is wrong.
         reason: String,
     },
+    /// JATS or TEI XML that is not well-formed.
+    #[error("{path}: not well-formed XML: {reason}")]
+    Xml {
+        /// Source.
+        path: String,
+        /// What is wrong, and where.
+        reason: String,
+    },
     /// A PDF without a text layer.
     #[error("{path}: the PDF has no text layer ({pages} page{}, no text: a scan? run OCR on it first)",
         if *.pages == 1 { "" } else { "s" })]
@@ -234,6 +256,7 @@ impl InputError {
             | InputError::NotUtf8 { path, .. }
             | InputError::Empty { path }
             | InputError::Pdf { path, .. }
+            | InputError::Xml { path, .. }
             | InputError::NoTextLayer { path, .. }
             | InputError::Io { path, .. } => path,
         }
@@ -346,6 +369,11 @@ pub fn sniff(format: Format, path: &str, start: &[u8], complete: bool) -> Format
     }
     if looks_like_jsonl(start, complete) {
         return Format::Jsonl;
+    }
+    match xml::dialect_of(start) {
+        Some(xml::Dialect::Jats) => return Format::Jats,
+        Some(xml::Dialect::Tei) => return Format::Tei,
+        None => {}
     }
     let head = &start[..start.len().min(1024)];
     // a cut UTF-8 sequence at the end of `head` does not matter here
@@ -555,10 +583,20 @@ fn one_doc(path: &str, text: String, format: Format, allow_empty: bool) -> Resul
     if !allow_empty && text.trim_start_matches('\u{feff}').trim().is_empty() {
         return Err(InputError::Empty { path: path.into() });
     }
+    let dialect = match format {
+        Format::Jats => Some(xml::Dialect::Jats),
+        Format::Tei => Some(xml::Dialect::Tei),
+        _ => None,
+    };
+    let view = match dialect {
+        Some(d) => Some(xml::view(path, d, &text)?),
+        None => None,
+    };
     Ok(Doc {
         path: path.to_string(),
-        html: format == Format::Html,
+        html: format == Format::Html || view.is_some(),
         text,
+        view,
         ..Doc::default()
     })
 }

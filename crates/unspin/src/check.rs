@@ -112,7 +112,7 @@ pub fn check_doc_with(
     cancel: &Cancel,
 ) -> Result<DocReport, Cancelled> {
     let (findings, restored, a, sources) = if doc.html {
-        let ht = unspin_text::html::visible_text(&doc.text);
+        let ht = unspin_text::html::visible_text(doc.markup());
         let sa = analyse(engine, &ht.text, opts, index, cancel)?;
         let a = sa.analysis;
         let mut edits = Vec::new();

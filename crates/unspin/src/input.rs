@@ -8,8 +8,8 @@ pub use unspin_input::{BadLine, DEFAULT_MAX_BYTES, Doc, Item, human_bytes};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
     /// By name, then content: .jsonl/.ndjson or a first line that is a JSON object as JSONL,
-    /// .html/.htm/.xhtml or a text that starts like HTML as HTML, .pdf or %PDF- as PDF,
-    /// anything else as text.
+    /// .pdf or %PDF- as PDF, XML with a JATS <article> or a <TEI> root as JATS or TEI,
+    /// .html/.htm/.xhtml or a text that starts like HTML as HTML, anything else as text.
     Auto,
     /// Plain UTF-8 text.
     Text,
@@ -21,6 +21,11 @@ pub enum InputFormat {
     /// page numbers, hyphenation at line ends undone; offsets refer to that text, findings
     /// carry their page.
     Pdf,
+    /// JATS XML (also by its root <article> naming JATS/NLM): title, abstract, body and
+    /// figure captions are checked, offsets refer to the XML.
+    Jats,
+    /// TEI XML, as GROBID writes it (also by its root <TEI>): like JATS.
+    Tei,
 }
 
 impl From<InputFormat> for unspin_input::Format {
@@ -31,6 +36,8 @@ impl From<InputFormat> for unspin_input::Format {
             InputFormat::Html => unspin_input::Format::Html,
             InputFormat::Jsonl => unspin_input::Format::Jsonl,
             InputFormat::Pdf => unspin_input::Format::Pdf,
+            InputFormat::Jats => unspin_input::Format::Jats,
+            InputFormat::Tei => unspin_input::Format::Tei,
         }
     }
 }

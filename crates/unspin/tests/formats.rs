@@ -103,3 +103,46 @@ fn find_and_compare_read_pdf() {
     let o = unspin(&["compare", "--format", "json", &pdf, &txt], None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn jats_and_tei_findings_are_offsets_into_the_xml() {
+    for (name, flag) in [
+        ("spun-paper.jats.xml", "jats"),
+        ("spun-paper.tei.xml", "tei"),
+    ] {
+        let path = fixture(name);
+        let xml = std::fs::read_to_string(&path).unwrap();
+        for args in [
+            vec!["check", "--format", "json", &path],
+            vec!["check", "--format", "json", "--input", flag, &path],
+        ] {
+            let o = unspin(&args, None);
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+            let rep = &json(&o)[0];
+            assert_in_schema(rep, "DocReport");
+            let found: Vec<&str> = rep["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    let (s, e) = (f["start"].as_u64().unwrap(), f["end"].as_u64().unwrap());
+                    assert_eq!(&xml[s as usize..e as usize], f["text"].as_str().unwrap());
+                    f["text"].as_str().unwrap()
+                })
+                .collect();
+            assert!(
+                found.contains(&"counterfeit consciousness"),
+                "{name}: {found:?}"
+            );
+            assert!(found.contains(&"exactness and review"), "{name}: {found:?}");
+            // the reference list and the table are not checked: each phrase once in the
+            // abstract/title... and the table's and the reference's never
+            let n = |p: &str| found.iter().filter(|f| f.eq_ignore_ascii_case(p)).count();
+            assert_eq!(n("counterfeit consciousness"), 1, "{name}: {found:?}");
+            // the restored XML is still the XML, with the originals in place
+            let restored = rep["restored"].as_str().unwrap();
+            assert!(restored.contains("uses artificial intelligence to classify"));
+            assert!(restored.contains("Counterfeit consciousness and bosom peril"));
+        }
+    }
+}
