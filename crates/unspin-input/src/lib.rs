@@ -21,6 +21,7 @@
 //! applied to each document (a JSONL line) rather than to the file, for `index add`.
 
 pub mod pdf;
+pub mod warc;
 pub mod xml;
 
 use serde::Serialize;
@@ -51,6 +52,8 @@ pub enum Format {
     Jats,
     /// TEI XML ([`xml`]).
     Tei,
+    /// A WARC crawl, plain or gzipped ([`warc`]): one document per HTML or text response.
+    Warc,
 }
 
 /// Limits and rules of one reading.
@@ -364,6 +367,9 @@ pub fn sniff(format: Format, path: &str, start: &[u8], complete: bool) -> Format
     if is_html_name(path) {
         return Format::Html;
     }
+    if warc::is_warc_name(path) || warc::looks_like_warc(start) {
+        return Format::Warc;
+    }
     if is_pdf_name(path) || pdf::looks_like_pdf(start) {
         return Format::Pdf;
     }
@@ -605,6 +611,15 @@ fn one_doc(path: &str, text: String, format: Format, allow_empty: bool) -> Resul
 /// HTML source, one item per non-blank line for JSONL. The size limit applies to the whole
 /// source. A text document keeps its bytes exactly (a byte order mark included).
 pub fn read_items(path: &str, opts: &Options) -> Result<Vec<Item>, InputError> {
+    if path != "-" && sniff_file(opts.format, path) == Format::Warc {
+        // one record at a time, the limit applying to each
+        let mut items = Vec::new();
+        read_each::<InputError>(path, opts, &mut |i, _| {
+            items.push(i);
+            Ok(())
+        })?;
+        return Ok(items);
+    }
     let bytes = read_bytes(path, opts.max_bytes)?;
     let format = sniff(opts.format, path, &bytes, true);
     if format == Format::Pdf {
@@ -615,6 +630,16 @@ pub fn read_items(path: &str, opts: &Options) -> Result<Vec<Item>, InputError> {
         Format::Jsonl => parse_jsonl(path, &text, opts.allow_empty),
         f => vec![Item::Doc(one_doc(path, text, f, opts.allow_empty)?)],
     })
+}
+
+/// The format of the file `path` by its name and first bytes (for [`Format::Auto`]).
+pub fn sniff_file(format: Format, path: &str) -> Format {
+    if format != Format::Auto {
+        return format;
+    }
+    let mut head = Vec::new();
+    let _ = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
+    sniff(format, path, &head, (head.len() as u64) < 4096)
 }
 
 /// Expands paths into sources: `-` stays, a directory becomes the files under it
@@ -705,6 +730,23 @@ pub fn read_each_from<E: From<InputError>>(
 ) -> Result<(), E> {
     let start = r.fill_buf().map_err(|e| InputError::io(path, &e))?;
     let format = sniff(opts.format, path, start, start.is_empty());
+    if format == Format::Warc {
+        let gz = warc::is_gzip(start);
+        let count = std::rc::Rc::new(std::cell::Cell::new(0u64));
+        let counted = warc::Counting {
+            inner: r,
+            count: count.clone(),
+        };
+        let consumed = || count.get();
+        return if gz {
+            let d = flate2::read::MultiGzDecoder::new(counted);
+            let br = std::io::BufReader::with_capacity(1 << 20, d);
+            warc::read(path, br, opts, &consumed, f)
+        } else {
+            let br = std::io::BufReader::with_capacity(1 << 20, counted);
+            warc::read(path, br, opts, &consumed, f)
+        };
+    }
     if format != Format::Jsonl {
         let mut bytes = Vec::new();
         (&mut r)

@@ -17,6 +17,9 @@ pub struct DocReport {
     pub id: Option<String>,
     /// File name or `-`.
     pub path: String,
+    /// The record's URL (a WARC record's `WARC-Target-URI`, a JSONL record's `url`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub url: String,
     /// Spin score in [0, 1]: the share of words in passages judged spun.
     pub score: f64,
     /// What the score says: `spun`, `possibly spun`, `partly spun`, `mostly clean`, `looks
@@ -176,6 +179,7 @@ pub fn check_doc_with(
         id: doc.id.or_else(|| doc.line.map(|l| l.to_string())),
         pages: (!doc.pages.is_empty()).then_some(doc.pages.len()),
         path: doc.path,
+        url: doc.url,
         score,
         verdict: verdict(score, findings.len(), words),
         words,
@@ -251,9 +255,16 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     let mut json_items: Vec<Out> = Vec::new();
     input::hint_if_terminal(paths.iter().map(String::as_str));
     // Files are read and checked in parallel, reported in the order given.
+    let streamed = |p: &str| {
+        p != "-" && unspin_input::sniff_file(run.input.into(), p) == unspin_input::Format::Warc
+    };
     let results: Vec<Result<Vec<Out>>> = paths
         .par_iter()
         .map(|p| {
+            if streamed(p) {
+                // read and checked below, in order, batch by batch
+                return Ok(Vec::new());
+            }
             let items = input::read_items(p, run.input, run.max_bytes)?;
             if let [Item::Doc(d)] = &items[..]
                 && d.text.trim().is_empty()
@@ -272,7 +283,25 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                 .collect())
         })
         .collect();
-    for r in results {
+    for (p, r) in paths.iter().zip(results) {
+        if streamed(p) {
+            let mut emit = |item: Out| -> Result<()> {
+                emit_item(
+                    run,
+                    &mut out,
+                    item,
+                    &mut errors,
+                    &mut flagged,
+                    &mut json_items,
+                )
+            };
+            if let Err(e) = check_stream(run, p, &mut emit) {
+                errors += 1;
+                out.flush()?;
+                eprintln!("unspin: error: {e:#}");
+            }
+            continue;
+        }
         match r {
             Err(e) => {
                 errors += 1;
@@ -281,32 +310,14 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
             }
             Ok(items) => {
                 for item in items {
-                    match &item {
-                        Out::Report(rep) => {
-                            if run.fail_over.is_some_and(|t| rep.score >= t)
-                                && rep.verdict != TOO_SHORT
-                            {
-                                flagged = true;
-                            }
-                        }
-                        Out::Bad(b) => {
-                            errors += 1;
-                            out.flush()?;
-                            input::report_bad_line(b);
-                        }
-                    }
-                    match run.format {
-                        OutputFormat::Human => {
-                            if let Out::Report(rep) = &item {
-                                write_human(&mut out, rep, run.color)?;
-                            }
-                        }
-                        OutputFormat::Jsonl => {
-                            serde_json::to_writer(&mut out, &item)?;
-                            writeln!(out)?;
-                        }
-                        OutputFormat::Json => json_items.push(item),
-                    }
+                    emit_item(
+                        run,
+                        &mut out,
+                        item,
+                        &mut errors,
+                        &mut flagged,
+                        &mut json_items,
+                    )?;
                 }
             }
         }
@@ -323,6 +334,93 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     } else {
         0
     })
+}
+
+/// Writes one entry of the output stream (or keeps it, for `--format json`), counting
+/// errors and documents over `--fail-over`.
+fn emit_item(
+    run: &CheckRun,
+    out: &mut impl Write,
+    item: Out,
+    errors: &mut usize,
+    flagged: &mut bool,
+    json_items: &mut Vec<Out>,
+) -> Result<()> {
+    match &item {
+        Out::Report(rep) => {
+            if run.fail_over.is_some_and(|t| rep.score >= t) && rep.verdict != TOO_SHORT {
+                *flagged = true;
+            }
+        }
+        Out::Bad(b) => {
+            *errors += 1;
+            out.flush()?;
+            input::report_bad_line(b);
+        }
+    }
+    match run.format {
+        OutputFormat::Human => {
+            if let Out::Report(rep) = &item {
+                write_human(out, rep, run.color)?;
+            }
+        }
+        OutputFormat::Jsonl => {
+            serde_json::to_writer(&mut *out, &item)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Json => json_items.push(item),
+    }
+    Ok(())
+}
+
+/// Documents checked at once from a streamed source (one batch in memory at a time).
+const STREAM_BATCH: usize = 256;
+
+/// Checks a source read as a stream (a WARC crawl): batches of records are read, checked on
+/// all cores and handed to `emit` in order, so memory stays bounded by one batch.
+fn check_stream(run: &CheckRun, path: &str, emit: &mut dyn FnMut(Out) -> Result<()>) -> Result<()> {
+    let opts = unspin_input::Options {
+        format: run.input.into(),
+        max_bytes: run.max_bytes,
+        allow_empty: true,
+    };
+    let mut batch: Vec<Item> = Vec::with_capacity(STREAM_BATCH);
+    let flush = |batch: &mut Vec<Item>, emit: &mut dyn FnMut(Out) -> Result<()>| {
+        let outs: Vec<Out> = std::mem::take(batch)
+            .into_par_iter()
+            .map(|i| match i {
+                Item::Doc(d) => {
+                    Out::Report(Box::new(check_doc(run.engine, d, &run.opts, run.index)))
+                }
+                Item::Bad(b) => Out::Bad(b),
+            })
+            .collect();
+        outs.into_iter().try_for_each(&mut *emit)
+    };
+    /// Why the stream stopped.
+    enum Stop {
+        Input(unspin_input::InputError),
+        Out(anyhow::Error),
+    }
+    impl From<unspin_input::InputError> for Stop {
+        fn from(e: unspin_input::InputError) -> Self {
+            Stop::Input(e)
+        }
+    }
+    let r = unspin_input::read_each::<Stop>(path, &opts, &mut |item, _| {
+        batch.push(item);
+        if batch.len() >= STREAM_BATCH {
+            flush(&mut batch, emit).map_err(Stop::Out)?;
+        }
+        Ok(())
+    });
+    // what was read before a failure is still reported
+    flush(&mut batch, emit)?;
+    match r {
+        Ok(()) => Ok(()),
+        Err(Stop::Input(e)) => Err(e.into()),
+        Err(Stop::Out(e)) => Err(e),
+    }
 }
 
 /// The verdict on a text of fewer than [`MIN_JUDGED_WORDS`] words.

@@ -26,6 +26,9 @@ pub enum InputFormat {
     Jats,
     /// TEI XML, as GROBID writes it (also by its root <TEI>): like JATS.
     Tei,
+    /// A WARC crawl (also by .warc, .warc.gz or a WARC/1. start), read as a stream: every
+    /// HTML or text response is a document with its url and record id.
+    Warc,
 }
 
 impl From<InputFormat> for unspin_input::Format {
@@ -38,6 +41,7 @@ impl From<InputFormat> for unspin_input::Format {
             InputFormat::Pdf => unspin_input::Format::Pdf,
             InputFormat::Jats => unspin_input::Format::Jats,
             InputFormat::Tei => unspin_input::Format::Tei,
+            InputFormat::Warc => unspin_input::Format::Warc,
         }
     }
 }

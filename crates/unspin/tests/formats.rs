@@ -146,3 +146,122 @@ fn jats_and_tei_findings_are_offsets_into_the_xml() {
         }
     }
 }
+
+fn warc_record(kind: &str, uri: &str, id: &str, http: &str) -> Vec<u8> {
+    let mut r = format!(
+        "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\nWARC-Record-ID: {id}\r\n\
+         Content-Type: application/http; msgtype={kind}\r\nContent-Length: {}\r\n\r\n",
+        http.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(http.as_bytes());
+    r.extend_from_slice(b"\r\n\r\n");
+    r
+}
+
+/// A crawl: a spun HTML page, a request, an image, a broken record, a clean text page.
+fn crawl() -> Vec<u8> {
+    let spun = std::fs::read_to_string(common::example("spun-paper.txt")).unwrap();
+    let clean = std::fs::read_to_string(common::example("clean-news.txt")).unwrap();
+    let mut w = warc_record(
+        "response",
+        "http://a.example/paper",
+        "<urn:uuid:a>",
+        &format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>{spun}</p></body></html>"
+        ),
+    );
+    w.extend(warc_record(
+        "request",
+        "http://a.example/paper",
+        "<urn:uuid:r>",
+        "GET /paper HTTP/1.1\r\n\r\n",
+    ));
+    w.extend(warc_record(
+        "response",
+        "http://a.example/logo.png",
+        "<urn:uuid:i>",
+        "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\nPNG",
+    ));
+    w.extend_from_slice(b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:broken>\r\n\r\nno length here\r\n\r\n");
+    w.extend(warc_record(
+        "response",
+        "http://b.example/news",
+        "<urn:uuid:b>",
+        &format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{clean}"),
+    ));
+    w
+}
+
+#[test]
+fn warc_responses_are_documents_and_a_broken_record_is_skipped() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("crawl.warc");
+    std::fs::write(&plain, crawl()).unwrap();
+    let gz = dir.path().join("crawl.warc.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&crawl()).unwrap();
+    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    for p in [&plain, &gz] {
+        let name = p.to_str().unwrap();
+        let o = unspin(&["check", "--format", "jsonl", name], None);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let lines: Vec<serde_json::Value> = common::stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(lines[0]["url"], "http://a.example/paper");
+        assert_eq!(lines[0]["id"], "<urn:uuid:a>");
+        assert!(
+            lines[0]["findings"].as_array().unwrap().len() >= 3,
+            "{}",
+            lines[0]
+        );
+        assert_in_schema(&lines[0], "DocReport");
+        assert_eq!(lines[1]["id"], "<urn:uuid:broken>");
+        assert!(
+            lines[1]["error"]
+                .as_str()
+                .unwrap()
+                .contains("Content-Length")
+        );
+        assert_eq!(lines[2]["url"], "http://b.example/news");
+        assert!(stderr(&o).contains("<urn:uuid:broken>") || stderr(&o).contains(name));
+    }
+    // index add reads it (the broken record skipped) and find finds the page's source
+    let idx = dir.path().join("idx");
+    let o = unspin(
+        &[
+            "index",
+            "add",
+            "--quiet",
+            "--index",
+            idx.to_str().unwrap(),
+            gz.to_str().unwrap(),
+        ],
+        None,
+    );
+    // a skipped record is an error (exit 2), the others are added
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("line 37: skipped: WARC record without"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("added 2 documents"), "{}", stderr(&o));
+    let o = unspin(
+        &[
+            "find",
+            "--format",
+            "json",
+            "--index",
+            idx.to_str().unwrap(),
+            &common::example("spun-paper.txt"),
+        ],
+        None,
+    );
+    let v = json(&o);
+    assert!(v.to_string().contains("<urn:uuid:a>"), "{v}");
+}
