@@ -199,6 +199,9 @@ pub enum OutputFormat {
     Json,
     /// One JSON object per line.
     Jsonl,
+    /// A CSV table for screening a batch: one row per document (path, id, url, score,
+    /// verdict, words, findings, pages, the phrases found, error).
+    Csv,
 }
 
 /// When to colour the human report.
@@ -254,6 +257,22 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     let mut flagged = false;
     let mut json_items: Vec<Out> = Vec::new();
     input::hint_if_terminal(paths.iter().map(String::as_str));
+    // a directory is the files under it (sorted, hidden ones skipped)
+    let given: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
+    let mut files = Vec::new();
+    for e in unspin_input::expand(&given) {
+        match e {
+            Ok(p) => files.push(p),
+            Err(e) => {
+                errors += 1;
+                eprintln!("unspin: error: {e}");
+            }
+        }
+    }
+    let paths = &files[..];
+    if run.format == OutputFormat::Csv {
+        writeln!(out, "{CSV_HEADER}")?;
+    }
     // Files are read and checked in parallel, reported in the order given.
     let streamed = |p: &str| {
         p != "-" && unspin_input::sniff_file(run.input.into(), p) == unspin_input::Format::Warc
@@ -369,7 +388,60 @@ fn emit_item(
             writeln!(out)?;
         }
         OutputFormat::Json => json_items.push(item),
+        OutputFormat::Csv => write_csv_row(out, &item)?,
     }
+    Ok(())
+}
+
+/// The header of `--format csv`.
+const CSV_HEADER: &str = "path,id,url,score,verdict,words,findings,pages,phrases,error";
+
+/// A CSV field, quoted when it must be.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One row of `--format csv`: a document, or a record that could not be read.
+fn write_csv_row(out: &mut impl Write, item: &Out) -> Result<()> {
+    let row: Vec<String> = match item {
+        Out::Report(r) => {
+            let phrases: Vec<String> = r
+                .findings
+                .iter()
+                .map(|f| format!("{} → {}", f.text, f.suggestion))
+                .collect();
+            vec![
+                r.path.clone(),
+                r.id.clone().unwrap_or_default(),
+                r.url.clone(),
+                format!("{:.3}", r.score),
+                r.verdict.to_string(),
+                r.words.to_string(),
+                r.findings.len().to_string(),
+                r.pages.map_or(String::new(), |p| p.to_string()),
+                phrases.join("; "),
+                String::new(),
+            ]
+        }
+        Out::Bad(b) => vec![
+            b.path.clone(),
+            b.id.clone().unwrap_or_default(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            format!("line {}: {}", b.line, b.error),
+        ],
+    };
+    let row: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+    writeln!(out, "{}", row.join(","))?;
     Ok(())
 }
 
@@ -527,9 +599,10 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
             ),
             None => String::new(),
         };
+        let page = f.page.map_or(String::new(), |p| format!("p.{p} "));
         writeln!(
             out,
-            "  {d}{line}:{col}{z}\t{c}{}{z} → {g}{}{z}  {d}({:.0}%){z}{alts}{from}",
+            "  {d}{page}{line}:{col}{z}\t{c}{}{z} → {g}{}{z}  {d}({:.0}%){z}{alts}{from}",
             f.text,
             f.suggestion,
             f.confidence * 100.0

@@ -31,6 +31,9 @@ Examples:
   unspin restore article.txt > restored.txt     the restored text, nothing else
   unspin check --fail-over 0.8 drafts/*.txt     exit 1 when a document looks spun
   unspin check --papers paper.txt               screening a paper for tortured phrases
+  unspin check paper.pdf                        a PDF's text layer; findings give their page
+  unspin check --format json article.xml        JATS or TEI XML: offsets into the XML
+  unspin check --format jsonl crawl.warc.gz     every HTML/text response of a crawl, streamed
 
 A text of fewer than 8 words is too short to judge: its score is given but its verdict
 is \"too short to judge\" (JSON: \"verdict\": \"too short to judge\").
