@@ -258,18 +258,25 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     let mut json_items: Vec<Out> = Vec::new();
     input::hint_if_terminal(paths.iter().map(String::as_str));
     // a directory is the files under it (sorted, hidden ones skipped)
-    let given: Vec<std::path::PathBuf> = paths.iter().map(Into::into).collect();
     let mut files = Vec::new();
-    for e in unspin_input::expand(&given) {
-        match e {
-            Ok(p) => files.push(p),
-            Err(e) => {
-                errors += 1;
-                eprintln!("unspin: error: {e}");
+    for p in paths {
+        let found = unspin_input::expand(&[p.into()]);
+        if found.is_empty() {
+            errors += 1;
+            eprintln!("unspin: error: {p}: is a directory without files to check");
+        }
+        for e in found {
+            match e {
+                Ok(p) => files.push(p),
+                Err(e) => {
+                    errors += 1;
+                    eprintln!("unspin: error: {e}");
+                }
             }
         }
     }
     let paths = &files[..];
+    let pb = progress(paths.len());
     if run.format == OutputFormat::Csv {
         writeln!(out, "{CSV_HEADER}")?;
     }
@@ -284,6 +291,7 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                 // read and checked below, in order, batch by batch
                 return Ok(Vec::new());
             }
+            let _tick = Tick(&pb);
             let items = input::read_items(p, run.input, run.max_bytes)?;
             if let [Item::Doc(d)] = &items[..]
                 && d.text.trim().is_empty()
@@ -302,6 +310,9 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                 .collect())
         })
         .collect();
+    if !paths.iter().any(|p| streamed(p)) {
+        pb.finish_and_clear();
+    }
     for (p, r) in paths.iter().zip(results) {
         if streamed(p) {
             let mut emit = |item: Out| -> Result<()> {
@@ -314,7 +325,10 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                     &mut json_items,
                 )
             };
-            if let Err(e) = check_stream(run, p, &mut emit) {
+            pb.set_message(format!("streaming {p}"));
+            let r = check_stream(run, p, &mut emit);
+            pb.inc(1);
+            if let Err(e) = r {
                 errors += 1;
                 out.flush()?;
                 eprintln!("unspin: error: {e:#}");
@@ -341,6 +355,7 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
             }
         }
     }
+    pb.finish_and_clear();
     if run.format == OutputFormat::Json {
         serde_json::to_writer_pretty(&mut out, &json_items)?;
         writeln!(out)?;
@@ -353,6 +368,30 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     } else {
         0
     })
+}
+
+/// A progress bar over `n` files on standard error, drawn only when it is a terminal and
+/// there is more than one file.
+fn progress(n: usize) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(n as u64);
+    if n < 2 || !std::io::stderr().is_terminal() {
+        pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    if let Ok(s) = indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} documents {per_sec} ETA {eta}  {msg}",
+    ) {
+        pb.set_style(s);
+    }
+    pb
+}
+
+/// Counts one file done on the progress bar when dropped (also when reading failed).
+struct Tick<'a>(&'a indicatif::ProgressBar);
+
+impl Drop for Tick<'_> {
+    fn drop(&mut self) {
+        self.0.inc(1);
+    }
 }
 
 /// Writes one entry of the output stream (or keeps it, for `--format json`), counting

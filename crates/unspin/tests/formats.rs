@@ -265,3 +265,34 @@ fn warc_responses_are_documents_and_a_broken_record_is_skipped() {
     let v = json(&o);
     assert!(v.to_string().contains("<urn:uuid:a>"), "{v}");
 }
+
+#[test]
+fn a_directory_screened_as_csv_one_row_per_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::fs::copy(fixture("spun-paper.pdf"), d.join("a.pdf")).unwrap();
+    std::fs::copy(common::example("clean-news.txt"), d.join("sub/b.txt")).unwrap();
+    std::fs::copy(fixture("spun-paper.tei.xml"), d.join("c.xml")).unwrap();
+    let o = unspin(&["check", "--format", "csv", d.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = common::stdout(&o);
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        rows[0],
+        "path,id,url,score,verdict,words,findings,pages,phrases,error"
+    );
+    assert_eq!(rows.len(), 4, "{out}");
+    let pdf: Vec<&str> = rows[1].split(',').collect();
+    assert!(pdf[0].ends_with("a.pdf"), "{out}");
+    assert_eq!((pdf[4], pdf[6], pdf[7]), ("spun", "4", "2"), "{out}");
+    assert!(pdf[8].contains("bosom peril → breast cancer"), "{out}");
+    assert!(
+        rows[2].ends_with("c.xml") || rows[2].contains("c.xml,"),
+        "{out}"
+    );
+    assert!(
+        rows[3].contains("sub/b.txt") && rows[3].contains("looks clean"),
+        "{out}"
+    );
+}
