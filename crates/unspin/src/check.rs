@@ -2,7 +2,8 @@
 
 use crate::from_source::{SourceMark, SourcedAnalysis, UsedSource, check_with_index};
 use crate::input::{self, BadLine, Doc, InputFormat, Item};
-use anyhow::Result;
+use crate::report::Report;
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -238,6 +239,8 @@ pub struct CheckRun<'a> {
     pub color: bool,
     pub max_bytes: u64,
     pub fail_over: Option<f64>,
+    /// `--report FILE`: write the batch's screening page there.
+    pub report: Option<std::path::PathBuf>,
 }
 
 /// One entry of the output stream: a document's report, or the error record of a JSONL line
@@ -277,6 +280,7 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     }
     let paths = &files[..];
     let pb = progress(paths.len());
+    let mut report = run.report.as_ref().map(|_| Report::default());
     if run.format == OutputFormat::Csv {
         writeln!(out, "{CSV_HEADER}")?;
     }
@@ -323,6 +327,7 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                     &mut errors,
                     &mut flagged,
                     &mut json_items,
+                    &mut report,
                 )
             };
             pb.set_message(format!("streaming {p}"));
@@ -332,6 +337,9 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                 errors += 1;
                 out.flush()?;
                 eprintln!("unspin: error: {e:#}");
+                if let Some(page) = &mut report {
+                    page.fail(p.clone(), format!("{e:#}"));
+                }
             }
             continue;
         }
@@ -340,6 +348,9 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                 errors += 1;
                 out.flush()?;
                 eprintln!("unspin: error: {e:#}");
+                if let Some(page) = &mut report {
+                    page.fail(p.clone(), format!("{e:#}"));
+                }
             }
             Ok(items) => {
                 for item in items {
@@ -350,12 +361,17 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
                         &mut errors,
                         &mut flagged,
                         &mut json_items,
+                        &mut report,
                     )?;
                 }
             }
         }
     }
     pb.finish_and_clear();
+    if let (Some(page), Some(file)) = (&report, &run.report) {
+        std::fs::write(file, page.html())
+            .with_context(|| format!("{}: cannot write the report", file.display()))?;
+    }
     if run.format == OutputFormat::Json {
         serde_json::to_writer_pretty(&mut out, &json_items)?;
         writeln!(out)?;
@@ -403,7 +419,14 @@ fn emit_item(
     errors: &mut usize,
     flagged: &mut bool,
     json_items: &mut Vec<Out>,
+    report: &mut Option<Report>,
 ) -> Result<()> {
+    if let Some(page) = report {
+        match &item {
+            Out::Report(r) => page.add(r),
+            Out::Bad(b) => page.fail(format!("{}: line {}", b.path, b.line), b.error.clone()),
+        }
+    }
     match &item {
         Out::Report(rep) => {
             if run.fail_over.is_some_and(|t| rep.score >= t) && rep.verdict != TOO_SHORT {

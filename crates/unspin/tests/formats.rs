@@ -296,3 +296,48 @@ fn a_directory_screened_as_csv_one_row_per_document() {
         "{out}"
     );
 }
+
+#[test]
+fn a_batch_report_page_lists_every_document_and_links_their_highlighted_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("batch");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::copy(fixture("spun-paper.pdf"), d.join("a.pdf")).unwrap();
+    std::fs::copy(common::example("clean-news.txt"), d.join("b.txt")).unwrap();
+    std::fs::copy(fixture("scan.pdf"), d.join("c.pdf")).unwrap();
+    let page = dir.path().join("report.html");
+    let o = unspin(
+        &[
+            "check",
+            "--format",
+            "csv",
+            "--report",
+            page.to_str().unwrap(),
+            d.to_str().unwrap(),
+        ],
+        None,
+    );
+    // the scan is an error (exit 2); the others are on the page
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(
+        html.contains("2 documents checked, 1 with findings, 1 not readable"),
+        "{html}"
+    );
+    assert!(html.contains("the PDF has no text layer"), "{html}");
+    // the spun PDF's row links to its highlighted view; the clean text has none
+    assert!(html.contains("<a href=\"#d0\">"), "{html}");
+    assert!(html.contains("<section id=\"d0\">"), "{html}");
+    assert!(!html.contains("<section id=\"d1\">"), "{html}");
+    assert!(
+        html.contains("<mark title=\"→ breast cancer\">bosom peril</mark>"),
+        "{html}"
+    );
+    assert!(html.contains("bosom peril → breast cancer"), "{html}");
+    // self-contained: no external resources
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "{html}"
+    );
+}
