@@ -6,7 +6,9 @@
 //! - **Formats**, told by content ([`sniff`]) unless the caller fixes one: JSONL when the name
 //!   ends in `.jsonl`/`.ndjson` or the first non-blank line is a JSON object; HTML when the name
 //!   ends in `.html`/`.htm`/`.xhtml` or the text starts with a doctype, `<html`, `<head`,
-//!   `<body` or `<?xml`; plain text otherwise.
+//!   `<body` or `<?xml`; plain text otherwise. Before those: WARC (`.warc`, `.warc.gz` or a
+//!   `WARC/1.` start; [`warc`], streamed), PDF (`.pdf` or a `%PDF-` start, before the NUL
+//!   byte check; [`pdf`]) and JATS or TEI XML (by the root element; [`xml`]).
 //! - **Refused**, with an [`InputError`] that names the source: directories where a file is
 //!   wanted, binary data (a NUL byte), invalid UTF-8, anything over the size limit, and (when
 //!   asked: [`Options::allow_empty`]) empty or blank input.
