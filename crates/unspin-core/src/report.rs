@@ -15,6 +15,9 @@ pub struct DocReport {
     pub id: Option<String>,
     /// File name or `-`.
     pub path: String,
+    /// The record's URL (a WARC record's `WARC-Target-URI`, a JSONL record's `url`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub url: String,
     /// Spin score in [0, 1]: the share of words in passages judged spun.
     pub score: f64,
     /// What the score says: `spun`, `possibly spun`, `partly spun`, `mostly clean`, `looks
@@ -25,6 +28,10 @@ pub struct DocReport {
     /// Findings with byte offsets into the input as given (with `--index`, those restored
     /// from a source carry `source`, `source_start` and `source_end`).
     pub findings: Vec<ReportFinding>,
+    /// For a PDF: its number of pages (the findings' offsets are into the extracted text,
+    /// which `restored` is the restoration of, and each finding has its `page`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages: Option<usize>,
     /// With `--index`: the sources parts of the text were restored from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<UsedSource>,
@@ -44,6 +51,9 @@ pub struct ReportFinding {
     /// The source it was restored from (`check --index`).
     #[serde(flatten)]
     pub from: Option<SourceMark>,
+    /// The page (from 1) it is on, for a PDF.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<usize>,
 }
 
 impl std::ops::Deref for ReportFinding {
@@ -103,7 +113,7 @@ pub fn check_doc_with(
     cancel: &Cancel,
 ) -> Result<DocReport, Cancelled> {
     let (findings, restored, a, sources) = if doc.html {
-        let ht = unspin_text::html::visible_text(&doc.text);
+        let ht = unspin_text::html::visible_text(doc.markup());
         let sa = analyse(engine, &ht.text, opts, index, cancel)?;
         let a = sa.analysis;
         let mut edits = Vec::new();
@@ -125,6 +135,7 @@ pub fn check_doc_with(
                     ..f.clone()
                 },
                 from: m.clone(),
+                page: None,
             });
         }
         let e: Vec<(usize, usize, &str)> =
@@ -155,6 +166,7 @@ pub fn check_doc_with(
             .map(|(f, m)| ReportFinding {
                 finding: f.clone(),
                 from: m,
+                page: doc.page_at(f.start),
             })
             .collect();
         (findings, restored, a, sa.sources)
@@ -163,7 +175,9 @@ pub fn check_doc_with(
     Ok(DocReport {
         // a JSONL record without an id is known by its line number
         id: doc.id.or_else(|| doc.line.map(|l| l.to_string())),
+        pages: (!doc.pages.is_empty()).then_some(doc.pages.len()),
         path: doc.path,
+        url: doc.url,
         score,
         verdict: verdict(score, findings.len(), words),
         words,

@@ -6,7 +6,9 @@
 //! - **Formats**, told by content ([`sniff`]) unless the caller fixes one: JSONL when the name
 //!   ends in `.jsonl`/`.ndjson` or the first non-blank line is a JSON object; HTML when the name
 //!   ends in `.html`/`.htm`/`.xhtml` or the text starts with a doctype, `<html`, `<head`,
-//!   `<body` or `<?xml`; plain text otherwise.
+//!   `<body` or `<?xml`; plain text otherwise. Before those: WARC (`.warc`, `.warc.gz` or a
+//!   `WARC/1.` start; [`warc`], streamed), PDF (`.pdf` or a `%PDF-` start, before the NUL
+//!   byte check; [`pdf`]) and JATS or TEI XML (by the root element; [`xml`]).
 //! - **Refused**, with an [`InputError`] that names the source: directories where a file is
 //!   wanted, binary data (a NUL byte), invalid UTF-8, anything over the size limit, and (when
 //!   asked: [`Options::allow_empty`]) empty or blank input.
@@ -19,6 +21,10 @@
 //! Two ways to read: [`read_items`] reads a whole source (parsing JSONL on all cores), for
 //! commands that need every document at once; [`read_each`] streams, with the size limit
 //! applied to each document (a JSONL line) rather than to the file, for `index add`.
+
+pub mod pdf;
+pub mod warc;
+pub mod xml;
 
 use serde::Serialize;
 use std::io::{BufRead, Read};
@@ -42,6 +48,14 @@ pub enum Format {
     Html,
     /// One JSON object per line.
     Jsonl,
+    /// PDF: the text layer ([`pdf`]).
+    Pdf,
+    /// JATS XML ([`xml`]).
+    Jats,
+    /// TEI XML ([`xml`]).
+    Tei,
+    /// A WARC crawl, plain or gzipped ([`warc`]): one document per HTML or text response.
+    Warc,
 }
 
 /// Limits and rules of one reading.
@@ -81,15 +95,35 @@ pub struct Doc {
     pub url: String,
     /// The text as given (for HTML, the HTML).
     pub text: String,
-    /// True when `text` is HTML.
+    /// True when `text` is markup: HTML, or XML (then with its [`Doc::view`]).
     pub html: bool,
+    /// JATS or TEI XML only: `text` as HTML of the same length, everything not to check
+    /// blanked ([`xml::view`]); the visible text of the view is checked, and offsets into it
+    /// are offsets into the XML.
+    pub view: Option<String>,
+    /// PDF only: byte offset in `text` (the extracted text) where each page starts, one per
+    /// page (see [`Doc::page_at`]); empty for other formats.
+    pub pages: Vec<usize>,
 }
 
 impl Doc {
-    /// The text to read: HTML reduced to its visible text, plain text as it is.
+    /// The page (from 1) holding byte `offset` of `text`, for a PDF.
+    pub fn page_at(&self, offset: usize) -> Option<usize> {
+        if self.pages.is_empty() {
+            return None;
+        }
+        Some(self.pages.partition_point(|&s| s <= offset).max(1))
+    }
+
+    /// The markup whose visible text is checked: the view of XML, else the HTML itself.
+    pub fn markup(&self) -> &str {
+        self.view.as_deref().unwrap_or(&self.text)
+    }
+
+    /// The text to read: HTML (or XML) reduced to its visible text, plain text as it is.
     pub fn visible_text(&self) -> String {
         if self.html {
-            unspin_text::html::visible_text(&self.text).text
+            unspin_text::html::visible_text(self.markup()).text
         } else {
             self.text.clone()
         }
@@ -98,7 +132,7 @@ impl Doc {
     /// Like [`Doc::visible_text`], consuming the document.
     pub fn into_visible_text(self) -> String {
         if self.html {
-            unspin_text::html::visible_text(&self.text).text
+            unspin_text::html::visible_text(self.markup()).text
         } else {
             self.text
         }
@@ -181,6 +215,31 @@ pub enum InputError {
         /// Source.
         path: String,
     },
+    /// A PDF that cannot be read.
+    #[error("{path}: not a readable PDF: {reason}")]
+    Pdf {
+        /// Source.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// JATS or TEI XML that is not well-formed.
+    #[error("{path}: not well-formed XML: {reason}")]
+    Xml {
+        /// Source.
+        path: String,
+        /// What is wrong, and where.
+        reason: String,
+    },
+    /// A PDF without a text layer.
+    #[error("{path}: the PDF has no text layer ({pages} page{}, no text: a scan? run OCR on it first)",
+        if *.pages == 1 { "" } else { "s" })]
+    NoTextLayer {
+        /// Source.
+        path: String,
+        /// Its number of pages.
+        pages: usize,
+    },
     /// Any other I/O failure.
     #[error("{path}: {reason}")]
     Io {
@@ -201,6 +260,9 @@ impl InputError {
             | InputError::Binary { path }
             | InputError::NotUtf8 { path, .. }
             | InputError::Empty { path }
+            | InputError::Pdf { path, .. }
+            | InputError::Xml { path, .. }
+            | InputError::NoTextLayer { path, .. }
             | InputError::Io { path, .. } => path,
         }
     }
@@ -256,6 +318,11 @@ pub fn is_html_name(path: &str) -> bool {
     matches!(lower_ext(path).as_str(), "html" | "htm" | "xhtml")
 }
 
+/// True for `.pdf` file names.
+pub fn is_pdf_name(path: &str) -> bool {
+    lower_ext(path) == "pdf"
+}
+
 /// True for `.jsonl` and `.ndjson` file names.
 pub fn is_jsonl_name(path: &str) -> bool {
     matches!(lower_ext(path).as_str(), "jsonl" | "ndjson")
@@ -302,8 +369,19 @@ pub fn sniff(format: Format, path: &str, start: &[u8], complete: bool) -> Format
     if is_html_name(path) {
         return Format::Html;
     }
+    if warc::is_warc_name(path) || warc::looks_like_warc(start) {
+        return Format::Warc;
+    }
+    if is_pdf_name(path) || pdf::looks_like_pdf(start) {
+        return Format::Pdf;
+    }
     if looks_like_jsonl(start, complete) {
         return Format::Jsonl;
+    }
+    match xml::dialect_of(start) {
+        Some(xml::Dialect::Jats) => return Format::Jats,
+        Some(xml::Dialect::Tei) => return Format::Tei,
+        None => {}
     }
     let head = &start[..start.len().min(1024)];
     // a cut UTF-8 sequence at the end of `head` does not matter here
@@ -472,6 +550,7 @@ pub fn parse_line(
         url: r.url.unwrap_or_default(),
         text: body,
         html,
+        ..Doc::default()
     }))
 }
 
@@ -497,14 +576,35 @@ pub fn parse_jsonl(path: &str, text: &str, allow_empty: bool) -> Vec<Item> {
         .collect()
 }
 
+/// The document of a PDF file: its text layer, with where each page starts.
+fn pdf_doc(path: &str, bytes: &[u8]) -> Result<Doc, InputError> {
+    let t = pdf::extract(path, bytes)?;
+    Ok(Doc {
+        path: path.to_string(),
+        text: t.text,
+        pages: t.pages,
+        ..Doc::default()
+    })
+}
+
 fn one_doc(path: &str, text: String, format: Format, allow_empty: bool) -> Result<Doc, InputError> {
     if !allow_empty && text.trim_start_matches('\u{feff}').trim().is_empty() {
         return Err(InputError::Empty { path: path.into() });
     }
+    let dialect = match format {
+        Format::Jats => Some(xml::Dialect::Jats),
+        Format::Tei => Some(xml::Dialect::Tei),
+        _ => None,
+    };
+    let view = match dialect {
+        Some(d) => Some(xml::view(path, d, &text)?),
+        None => None,
+    };
     Ok(Doc {
         path: path.to_string(),
-        html: format == Format::Html,
+        html: format == Format::Html || view.is_some(),
         text,
+        view,
         ..Doc::default()
     })
 }
@@ -513,13 +613,35 @@ fn one_doc(path: &str, text: String, format: Format, allow_empty: bool) -> Resul
 /// HTML source, one item per non-blank line for JSONL. The size limit applies to the whole
 /// source. A text document keeps its bytes exactly (a byte order mark included).
 pub fn read_items(path: &str, opts: &Options) -> Result<Vec<Item>, InputError> {
+    if path != "-" && sniff_file(opts.format, path) == Format::Warc {
+        // one record at a time, the limit applying to each
+        let mut items = Vec::new();
+        read_each::<InputError>(path, opts, &mut |i, _| {
+            items.push(i);
+            Ok(())
+        })?;
+        return Ok(items);
+    }
     let bytes = read_bytes(path, opts.max_bytes)?;
     let format = sniff(opts.format, path, &bytes, true);
+    if format == Format::Pdf {
+        return Ok(vec![Item::Doc(pdf_doc(path, &bytes)?)]);
+    }
     let text = decode(path, bytes)?;
     Ok(match format {
         Format::Jsonl => parse_jsonl(path, &text, opts.allow_empty),
         f => vec![Item::Doc(one_doc(path, text, f, opts.allow_empty)?)],
     })
+}
+
+/// The format of the file `path` by its name and first bytes (for [`Format::Auto`]).
+pub fn sniff_file(format: Format, path: &str) -> Format {
+    if format != Format::Auto {
+        return format;
+    }
+    let mut head = Vec::new();
+    let _ = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
+    sniff(format, path, &head, (head.len() as u64) < 4096)
 }
 
 /// Expands paths into sources: `-` stays, a directory becomes the files under it
@@ -610,6 +732,23 @@ pub fn read_each_from<E: From<InputError>>(
 ) -> Result<(), E> {
     let start = r.fill_buf().map_err(|e| InputError::io(path, &e))?;
     let format = sniff(opts.format, path, start, start.is_empty());
+    if format == Format::Warc {
+        let gz = warc::is_gzip(start);
+        let count = std::rc::Rc::new(std::cell::Cell::new(0u64));
+        let counted = warc::Counting {
+            inner: r,
+            count: count.clone(),
+        };
+        let consumed = || count.get();
+        return if gz {
+            let d = flate2::read::MultiGzDecoder::new(counted);
+            let br = std::io::BufReader::with_capacity(1 << 20, d);
+            warc::read(path, br, opts, &consumed, f)
+        } else {
+            let br = std::io::BufReader::with_capacity(1 << 20, counted);
+            warc::read(path, br, opts, &consumed, f)
+        };
+    }
     if format != Format::Jsonl {
         let mut bytes = Vec::new();
         (&mut r)
@@ -625,6 +764,9 @@ pub fn read_each_from<E: From<InputError>>(
             .into());
         }
         let n = bytes.len() as u64;
+        if format == Format::Pdf {
+            return f(Item::Doc(pdf_doc(path, &bytes)?), n);
+        }
         let text = decode(path, bytes)?;
         return f(Item::Doc(one_doc(path, text, format, opts.allow_empty)?), n);
     }

@@ -21,6 +21,17 @@ use unspin_index::search::{FindOptions, find, find_all};
 /// its visible text.
 fn read_text(path: &std::path::Path) -> Result<String> {
     let name = path.to_string_lossy();
+    if name != "-" && (unspin_input::is_pdf_name(&name) || starts_like_pdf(path)) {
+        // one document: the text layer
+        let items = unspin_input::read_items(&name, &unspin_input::Options::default())?;
+        return Ok(items
+            .into_iter()
+            .filter_map(|i| match i {
+                unspin_input::Item::Doc(d) => Some(d.into_visible_text()),
+                unspin_input::Item::Bad(_) => None,
+            })
+            .collect());
+    }
     let text = unspin_input::read_text(&name, unspin_input::DEFAULT_MAX_BYTES)?;
     let format = unspin_input::sniff(unspin_input::Format::Auto, &name, text.as_bytes(), true);
     Ok(if format == unspin_input::Format::Html {
@@ -28,6 +39,15 @@ fn read_text(path: &std::path::Path) -> Result<String> {
     } else {
         text
     })
+}
+
+/// True when the file at `path` starts with `%PDF-`.
+fn starts_like_pdf(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .is_ok_and(|n| unspin_input::pdf::looks_like_pdf(&head[..n]))
 }
 
 /// Output format.

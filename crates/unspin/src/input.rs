@@ -8,6 +8,7 @@ pub use unspin_input::{BadLine, DEFAULT_MAX_BYTES, Doc, Item, human_bytes};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
     /// By name, then content: .jsonl/.ndjson or a first line that is a JSON object as JSONL,
+    /// .pdf or %PDF- as PDF, XML with a JATS <article> or a <TEI> root as JATS or TEI,
     /// .html/.htm/.xhtml or a text that starts like HTML as HTML, anything else as text.
     Auto,
     /// Plain UTF-8 text.
@@ -16,6 +17,18 @@ pub enum InputFormat {
     Html,
     /// One JSON object per line with "id" and "text".
     Jsonl,
+    /// PDF (also by .pdf or a %PDF- start): the text layer, without running heads, feet and
+    /// page numbers, hyphenation at line ends undone; offsets refer to that text, findings
+    /// carry their page.
+    Pdf,
+    /// JATS XML (also by its root <article> naming JATS/NLM): title, abstract, body and
+    /// figure captions are checked, offsets refer to the XML.
+    Jats,
+    /// TEI XML, as GROBID writes it (also by its root <TEI>): like JATS.
+    Tei,
+    /// A WARC crawl (also by .warc, .warc.gz or a WARC/1. start), read as a stream: every
+    /// HTML or text response is a document with its url and record id.
+    Warc,
 }
 
 impl From<InputFormat> for unspin_input::Format {
@@ -25,6 +38,10 @@ impl From<InputFormat> for unspin_input::Format {
             InputFormat::Text => unspin_input::Format::Text,
             InputFormat::Html => unspin_input::Format::Html,
             InputFormat::Jsonl => unspin_input::Format::Jsonl,
+            InputFormat::Pdf => unspin_input::Format::Pdf,
+            InputFormat::Jats => unspin_input::Format::Jats,
+            InputFormat::Tei => unspin_input::Format::Tei,
+            InputFormat::Warc => unspin_input::Format::Warc,
         }
     }
 }

@@ -8,6 +8,7 @@ mod check;
 mod cli_index;
 mod input;
 mod model_cmd;
+mod report;
 mod serve;
 
 use unspin_core::{from_source, models};
@@ -31,6 +32,11 @@ Examples:
   unspin restore article.txt > restored.txt     the restored text, nothing else
   unspin check --fail-over 0.8 drafts/*.txt     exit 1 when a document looks spun
   unspin check --papers paper.txt               screening a paper for tortured phrases
+  unspin check paper.pdf                        a PDF's text layer; findings give their page
+  unspin check --format json article.xml        JATS or TEI XML: offsets into the XML
+  unspin check --format jsonl crawl.warc.gz     every HTML/text response of a crawl, streamed
+  unspin check --report report.html papers/     a sortable screening page for a folder
+  unspin check --format csv papers/ > batch.csv one row per document
 
 A text of fewer than 8 words is too short to judge: its score is given but its verdict
 is \"too short to judge\" (JSON: \"verdict\": \"too short to judge\").
@@ -131,6 +137,11 @@ struct CheckArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_parser = parse_count)]
     jobs: Option<usize>,
+    /// Also write a screening page for the batch to FILE: one self-contained HTML page with a
+    /// sortable table (score, verdict, findings, phrases found) and each document with
+    /// findings highlighted, linked from its row.
+    #[arg(long, value_name = "FILE")]
+    report: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -241,6 +252,7 @@ fn run() -> Result<i32> {
                 color: check::use_color(a.color),
                 max_bytes: a.engine.max_bytes,
                 fail_over: a.fail_over,
+                report: a.report,
             };
             check::run_check(&run, &a.files)
         }

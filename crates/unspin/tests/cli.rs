@@ -186,7 +186,12 @@ fn bad_input_missing_file() {
 fn bad_input_directory() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    assert_clean_error(&unspin(&["check", d], None), d, "is a directory");
+    // an empty directory (a directory is the files under it)
+    assert_clean_error(
+        &unspin(&["check", d], None),
+        d,
+        "is a directory without files",
+    );
 }
 
 #[test]
