@@ -99,6 +99,12 @@ impl Index {
     pub fn text(&self, r: DocRef) -> Result<String, IndexError> {
         self.store.text(r)
     }
+    /// True when a shared index changed since it was opened (reopen it for fresh counts; its
+    /// documents and buckets are read live). The embedded store always says false: its
+    /// readers watch `DIR/MANIFEST.json`.
+    pub fn is_stale(&self) -> bool {
+        self.store.is_stale()
+    }
     /// Finds a live document by id.
     pub fn find_id(&self, id: &str) -> Result<Option<DocRef>, IndexError> {
         self.store.find_id(id)

@@ -39,6 +39,12 @@ pub trait IndexStore: BucketStore + std::fmt::Debug {
     }
     /// A live document by id.
     fn find_id(&self, id: &str) -> Result<Option<DocRef>, IndexError>;
+    /// True when another writer committed since the open and the counts and document
+    /// frequencies are worth reading again (stores whose readers find out otherwise, like
+    /// the embedded one through its manifest file, say false).
+    fn is_stale(&self) -> bool {
+        false
+    }
 }
 
 /// Batch limits of a writer (set by the caller after opening).

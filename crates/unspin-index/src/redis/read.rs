@@ -17,7 +17,12 @@ pub struct RedisIndex {
     cluster: Cluster,
     stats: Stats,
     df: DocFreq,
+    /// When [`IndexStore::is_stale`] last asked the cluster.
+    checked: std::sync::Mutex<std::time::Instant>,
 }
+
+/// [`IndexStore::is_stale`] asks the cluster at most this often.
+const STALE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn doc_ref(h: u64) -> DocRef {
     DocRef {
@@ -47,7 +52,12 @@ impl RedisIndex {
         classes.warm_up();
         let stats = read_stats(&cluster)?;
         let df = read_df(&cluster)?;
-        Ok(RedisIndex { cluster, stats, df })
+        Ok(RedisIndex {
+            cluster,
+            stats,
+            df,
+            checked: std::sync::Mutex::new(std::time::Instant::now()),
+        })
     }
 
     fn doc_fields(&self, r: DocRef, fields: &[&str]) -> Result<Vec<Option<Vec<u8>>>, IndexError> {
@@ -225,6 +235,19 @@ impl IndexStore for RedisIndex {
             .retry(5, |c| redis::cmd("HGET").arg(&key).arg("id").query(c))
             .map_err(|(e, _)| self.cluster.err(format!("reading {key}: {e}")))?;
         Ok((got.as_deref() == Some(id)).then_some(doc_ref(h)))
+    }
+
+    fn is_stale(&self) -> bool {
+        let Ok(mut t) = self.checked.lock() else {
+            return false;
+        };
+        if t.elapsed() < STALE_CHECK {
+            return false;
+        }
+        *t = std::time::Instant::now();
+        let key = self.cluster.keys.generation();
+        let g: Result<Option<u64>, _> = self.cluster.with(|c| redis::cmd("GET").arg(&key).query(c));
+        g.is_ok_and(|g| g.unwrap_or(0) != self.stats.generation)
     }
 }
 
