@@ -13,6 +13,10 @@ use crate::store::{IndexSink, Limits};
 use rayon::prelude::*;
 use redis::cluster::{ClusterConnection, cluster_pipe};
 
+/// How long a batch waits for the replicas (milliseconds): on loopback or a LAN a replica
+/// answers in well under a millisecond; a primary without a replica costs every batch this.
+const WAIT_MS: u64 = 500;
+
 /// Most documents per pipelined batch (a larger `--batch` is written in batches of this size).
 pub const REDIS_BATCH: usize = 2000;
 
@@ -257,10 +261,10 @@ fn write_batch(
 }
 
 /// `WAIT 1` on every primary: the batch is on a replica before it is acknowledged (a primary
-/// without a replica, e.g. after a failover, answers 0 at the timeout: the batch is then as
+/// without a replica, e.g. after a failover, answers 0 after [`WAIT_MS`]: the batch is then as
 /// durable as that primary).
 fn wait_replicas(c: &mut ClusterConnection) -> redis::RedisResult<()> {
-    redis::cmd("WAIT").arg(1).arg(2000).query::<i64>(c).map(|_| ())
+    redis::cmd("WAIT").arg(1).arg(WAIT_MS).query::<i64>(c).map(|_| ())
 }
 
 impl IndexSink for RedisWriter {
