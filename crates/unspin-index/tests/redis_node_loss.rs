@@ -70,8 +70,8 @@ impl Cluster {
     }
 
     fn kill(&self, port: u16) {
-        let pid = std::fs::read_to_string(self.dir.join(port.to_string()).join("redis.pid"))
-            .unwrap();
+        let pid =
+            std::fs::read_to_string(self.dir.join(port.to_string()).join("redis.pid")).unwrap();
         let ok = Command::new("kill")
             .args(["-9", pid.trim()])
             .status()
@@ -137,7 +137,10 @@ fn run(round: u64, tmp: &Path) -> (usize, usize, bool) {
     let done = match writer.join().unwrap() {
         Ok(()) => true,
         Err(e) => {
-            assert!(e.contains("batch ") && e.contains("not acknowledged"), "{e}");
+            assert!(
+                e.contains("batch ") && e.contains("not acknowledged"),
+                "{e}"
+            );
             eprintln!("run {round}: add stopped: {e}");
             false
         }
@@ -173,7 +176,10 @@ fn acknowledged_documents_survive_a_lost_primary() {
         let (acked, lost, done) = run(round, tmp.path());
         eprintln!("run {round}: {acked} acknowledged, {lost} lost, completed: {done}");
         assert!(acked >= 250);
-        assert_eq!(lost, 0, "run {round}: {lost} of {acked} acknowledged documents lost");
+        assert_eq!(
+            lost, 0,
+            "run {round}: {lost} of {acked} acknowledged documents lost"
+        );
     }
     read_only(tmp.path());
 }
@@ -188,7 +194,9 @@ fn read_only(tmp: &Path) {
     }
     let e = IndexWriter::open(&url).unwrap_err().to_string();
     assert!(
-        e.starts_with(url.to_str().unwrap()) && e.contains("refuses writes") && e.contains("NOREPLICAS"),
+        e.starts_with(url.to_str().unwrap())
+            && e.contains("refuses writes")
+            && e.contains("NOREPLICAS"),
         "{e}"
     );
 }

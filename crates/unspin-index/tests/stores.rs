@@ -20,7 +20,9 @@ fn location(store: &str, tmp: &Path, name: &str) -> Option<PathBuf> {
                 .ok()
                 .filter(|s| !s.is_empty())
             else {
-                eprintln!("note: UNSPIN_REDIS_CLUSTER is not set: the Redis Cluster run is skipped");
+                eprintln!(
+                    "note: UNSPIN_REDIS_CLUSTER is not set: the Redis Cluster run is skipped"
+                );
                 return None;
             };
             let unique = format!(
@@ -30,7 +32,10 @@ fn location(store: &str, tmp: &Path, name: &str) -> Option<PathBuf> {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_nanos())
             );
-            Some(PathBuf::from(format!("{}/{unique}", url.trim_end_matches('/'))))
+            Some(PathBuf::from(format!(
+                "{}/{unique}",
+                url.trim_end_matches('/')
+            )))
         }
     }
 }
@@ -69,7 +74,8 @@ fn top1(ix: &Index, name: &str, text: &str, out: &mut Answers) {
     out.top1.push((
         name.to_string(),
         hits.first().map(|h| h.id.clone()),
-        hits.first().map_or(String::new(), |h| format!("{:.2e}", h.evalue)),
+        hits.first()
+            .map_or(String::new(), |h| format!("{:.2e}", h.evalue)),
     ));
 }
 
@@ -87,8 +93,14 @@ fn suite(loc: &Path) -> Answers {
     out.counts.push(ix.stats().docs);
     let r = ix.find_id(&docs[7].0).unwrap().unwrap();
     let d = ix.doc(r).unwrap();
-    assert_eq!((d.id.as_str(), d.text.as_str()), (docs[7].0.as_str(), docs[7].1.as_str()));
-    assert_eq!(ix.meta(r).unwrap().2, format!("https://example.org/{}", docs[7].0));
+    assert_eq!(
+        (d.id.as_str(), d.text.as_str()),
+        (docs[7].0.as_str(), docs[7].1.as_str())
+    );
+    assert_eq!(
+        ix.meta(r).unwrap().2,
+        format!("https://example.org/{}", docs[7].0)
+    );
     assert!(ix.find_id("no-such-id").unwrap().is_none());
     for (k, (id, text)) in docs.iter().enumerate().take(30) {
         let (spun, _) = sp.spin_words(text, 2, k as u64).into_parts();
@@ -136,7 +148,11 @@ fn both_stores_give_the_same_answers() {
                 .is_some_and(|(_, want)| id.as_deref() == Some(want))
         })
         .count();
-    assert!(found >= 58, "{found} of 60 spun copies found: {:?}", embedded.top1);
+    assert!(
+        found >= 58,
+        "{found} of 60 spun copies found: {:?}",
+        embedded.top1
+    );
     let last = |name: &str| {
         embedded
             .top1
@@ -158,10 +174,18 @@ fn both_stores_give_the_same_answers() {
 fn unreachable_cluster_is_a_clear_error() {
     let url = Path::new("redis://127.0.0.1:1/nothing");
     let e = Index::open(url).unwrap_err().to_string();
-    assert!(e.starts_with("redis://127.0.0.1:1/nothing: cannot reach"), "{e}");
+    assert!(
+        e.starts_with("redis://127.0.0.1:1/nothing: cannot reach"),
+        "{e}"
+    );
     let e = IndexWriter::open(url).unwrap_err().to_string();
-    assert!(e.starts_with("redis://127.0.0.1:1/nothing: cannot reach"), "{e}");
-    let e = Index::open(Path::new("redis://127.0.0.1")).unwrap_err().to_string();
+    assert!(
+        e.starts_with("redis://127.0.0.1:1/nothing: cannot reach"),
+        "{e}"
+    );
+    let e = Index::open(Path::new("redis://127.0.0.1"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("is not host:port"), "{e}");
 }
 
@@ -172,7 +196,10 @@ fn missing_and_other_format_indexes_are_clear_errors() {
         return;
     };
     let e = Index::open(&loc).unwrap_err().to_string();
-    assert!(e.contains("no unspin index") && e.contains(":format key"), "{e}");
+    assert!(
+        e.contains("no unspin index") && e.contains(":format key"),
+        "{e}"
+    );
     add_all(&loc, &sorted_corpus(3, 100), 10);
     // another build's format version in the format key
     let s = loc.to_string_lossy().into_owned();
@@ -185,12 +212,24 @@ fn missing_and_other_format_indexes_are_clear_errors() {
         .to_string();
     let (host, port) = first.rsplit_once(':').unwrap();
     let ok = std::process::Command::new("redis-cli")
-        .args(["-c", "-h", host, "-p", port, "SET", &format!("{name}:format"), "99"])
+        .args([
+            "-c",
+            "-h",
+            host,
+            "-p",
+            port,
+            "SET",
+            &format!("{name}:format"),
+            "99",
+        ])
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(ok, "redis-cli SET failed");
     let e = Index::open(&loc).unwrap_err().to_string();
-    assert!(e.contains("format version 99, this build reads version 1"), "{e}");
+    assert!(
+        e.contains("format version 99, this build reads version 1"),
+        "{e}"
+    );
     let e = IndexWriter::open(&loc).unwrap_err().to_string();
     assert!(e.contains("format version 99"), "{e}");
 }

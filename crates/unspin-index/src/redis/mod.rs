@@ -169,7 +169,15 @@ pub(crate) fn transient(e: &redis::RedisError) -> bool {
         || e.is_connection_refusal()
         || matches!(
             e.code(),
-            Some("READONLY" | "CLUSTERDOWN" | "TRYAGAIN" | "MOVED" | "ASK" | "MASTERDOWN" | "LOADING")
+            Some(
+                "READONLY"
+                    | "CLUSTERDOWN"
+                    | "TRYAGAIN"
+                    | "MOVED"
+                    | "ASK"
+                    | "MASTERDOWN"
+                    | "LOADING"
+            )
         )
 }
 
@@ -306,7 +314,10 @@ mod tests {
     #[test]
     fn parses_urls() {
         let u = RedisUrl::parse("redis://127.0.0.1:7000,127.0.0.1:7001/docs-1").unwrap();
-        assert_eq!(u.nodes, ["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"]);
+        assert_eq!(
+            u.nodes,
+            ["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"]
+        );
         assert_eq!(u.name, "docs-1");
         assert_eq!(RedisUrl::parse("redis://h:1").unwrap().name, "unspin");
         for bad in [

@@ -43,8 +43,7 @@ impl RedisIndex {
         match cluster.format()? {
             None => {
                 return Err(IndexError::NoIndex {
-                    path: format!("{} (no {} key)", cluster.url.url, cluster.keys.format())
-                        .into(),
+                    path: format!("{} (no {} key)", cluster.url.url, cluster.keys.format()).into(),
                 });
             }
             Some(f) => cluster.check_format(f)?,
@@ -68,9 +67,9 @@ impl RedisIndex {
             .retry(5, |c| redis::cmd("HMGET").arg(&key).arg(fields).query(c))
             .map_err(|(e, _)| self.cluster.err(format!("reading {key}: {e}")))?;
         if v.first().is_none_or(|id| id.is_none()) {
-            return Err(self
-                .cluster
-                .err(format!("{key}: no such document (removed while searching?)")));
+            return Err(self.cluster.err(format!(
+                "{key}: no such document (removed while searching?)"
+            )));
         }
         Ok(v)
     }
@@ -89,7 +88,10 @@ pub(crate) fn read_stats(cluster: &Cluster) -> Result<Stats, IndexError> {
         .retry(5, |c| {
             let mut v: Vec<redis::Value> = p.query(c)?;
             let g = v.pop().unwrap_or(redis::Value::Nil);
-            Ok((redis::from_redis_value(redis::Value::Array(v))?, redis::from_redis_value(g)?))
+            Ok((
+                redis::from_redis_value(redis::Value::Array(v))?,
+                redis::from_redis_value(g)?,
+            ))
         })
         .map_err(|(e, _)| cluster.err(format!("reading the document counts: {e}")))?;
     let mut s = Stats {
@@ -205,7 +207,8 @@ impl IndexStore for RedisIndex {
     fn doc(&self, r: DocRef) -> Result<StoredDoc, IndexError> {
         let v = self.doc_fields(r, &["id", "t", "u", "x"])?;
         let key = self.cluster.keys.doc(number(r));
-        let s = |i: usize| String::from_utf8_lossy(v[i].as_deref().unwrap_or_default()).into_owned();
+        let s =
+            |i: usize| String::from_utf8_lossy(v[i].as_deref().unwrap_or_default()).into_owned();
         let text = unpack_text(&self.cluster, &key, v[3].as_deref().unwrap_or_default())?;
         Ok(StoredDoc {
             id: s(0),
@@ -217,7 +220,8 @@ impl IndexStore for RedisIndex {
 
     fn meta(&self, r: DocRef) -> Result<(String, String, String), IndexError> {
         let v = self.doc_fields(r, &["id", "t", "u"])?;
-        let s = |i: usize| String::from_utf8_lossy(v[i].as_deref().unwrap_or_default()).into_owned();
+        let s =
+            |i: usize| String::from_utf8_lossy(v[i].as_deref().unwrap_or_default()).into_owned();
         Ok((s(0), s(1), s(2)))
     }
 

@@ -264,7 +264,11 @@ fn write_batch(
 /// without a replica, e.g. after a failover, answers 0 after [`WAIT_MS`]: the batch is then as
 /// durable as that primary).
 fn wait_replicas(c: &mut ClusterConnection) -> redis::RedisResult<()> {
-    redis::cmd("WAIT").arg(1).arg(WAIT_MS).query::<i64>(c).map(|_| ())
+    redis::cmd("WAIT")
+        .arg(1)
+        .arg(WAIT_MS)
+        .query::<i64>(c)
+        .map(|_| ())
 }
 
 impl IndexSink for RedisWriter {
