@@ -8,6 +8,10 @@ num_perm=128 computed with MinHash.bulk (datasketch's fastest path), MinHashLSH 
 threshold 0.3, candidates ranked by estimated Jaccard for recall@1.
 
 Prints one JSON object with timings and recall@1 per query kind.
+
+Options (after the two paths): `--redis HOST:PORT` keeps the LSH tables in a Redis server
+(datasketch's Redis storage; single node: it does not support Cluster); `--all-kinds` uses
+every query, not only the "whole" and "paragraph" ones.
 """
 import json
 import re
@@ -29,7 +33,12 @@ def main():
     threshold = 0.3
     docs = [json.loads(l) for l in open(docs_path, encoding="utf8")]
     queries = [json.loads(l) for l in open(queries_path, encoding="utf8")]
-    queries = [q for q in queries if q["kind"] in ("whole", "paragraph")]
+    if "--all-kinds" not in sys.argv:
+        queries = [q for q in queries if q["kind"] in ("whole", "paragraph")]
+    storage = None
+    if "--redis" in sys.argv:
+        host, port = sys.argv[sys.argv.index("--redis") + 1].rsplit(":", 1)
+        storage = {"type": "redis", "redis": {"host": host, "port": int(port)}}
 
     t0 = time.perf_counter()
     toks = [words(d["text"]) for d in docs]
@@ -37,7 +46,10 @@ def main():
     t_sig = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    if storage:
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, storage_config=storage)
+    else:
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     with lsh.insertion_session() as s:
         for d, m in zip(docs, sigs):
             s.insert(d["id"], m, check_duplication=False)
@@ -59,7 +71,7 @@ def main():
         ok[k] = ok.get(k, 0) + (1 if best in q["expect"] else 0)
     lat.sort()
     out = {
-        "system": "datasketch MinHashLSH",
+        "system": "datasketch MinHashLSH" + (" (Redis storage)" if storage else ""),
         "docs": len(docs),
         "queries": len(queries),
         "num_perm": num_perm,

@@ -103,6 +103,25 @@ impl DocFreq {
         }
     }
 
+    /// Number of counters of the sketch (rows × slots).
+    pub const COUNTERS: usize = ROWS * SLOTS;
+
+    /// The counters (one per row) a term is counted in, as indexes into [`DocFreq::rows`].
+    pub fn counters(key: u64) -> [usize; ROWS] {
+        std::array::from_fn(|r| slot(key, r))
+    }
+
+    /// The counters, row after row ([`DocFreq::COUNTERS`] of them).
+    pub fn rows(&self) -> &[u16] {
+        &self.rows
+    }
+
+    /// A sketch from its parts (a shared store keeps the counters itself); `None` unless
+    /// `rows` holds [`DocFreq::COUNTERS`] counters.
+    pub fn from_parts(docs: u64, words: u64, rows: Vec<u16>) -> Option<DocFreq> {
+        (rows.len() == Self::COUNTERS).then_some(DocFreq { docs, words, rows })
+    }
+
     /// Reads `DIR/df.bin`; `None` when absent.
     pub fn read(dir: &Path) -> Result<Option<DocFreq>, IndexError> {
         let path = dir.join(DF_FILE);

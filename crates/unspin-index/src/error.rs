@@ -51,6 +51,33 @@ pub enum IndexError {
         /// What is wrong.
         problem: String,
     },
+    /// A Redis Cluster index (named by its URL) failed or refused an operation.
+    #[error("{url}: {problem}")]
+    Redis {
+        /// The index URL (`redis://host:port,.../name`).
+        url: String,
+        /// What was wrong.
+        problem: String,
+    },
+    /// A batch of `index add` into a Redis Cluster index failed after its retries: the
+    /// documents of earlier batches are in the index, this batch's may be partly.
+    #[error(
+        "{url}: batch {batch} (documents {first}..{last}) not acknowledged after {tries} tries: {problem}; the documents of earlier batches are in the index, add this batch and the rest again (adds are idempotent)"
+    )]
+    RedisBatch {
+        /// The index URL.
+        url: String,
+        /// Batch number (from 1) of this writer.
+        batch: u64,
+        /// First document id of the batch.
+        first: String,
+        /// Last document id of the batch.
+        last: String,
+        /// Tries made.
+        tries: u32,
+        /// The last error.
+        problem: String,
+    },
 }
 
 impl IndexError {

@@ -18,6 +18,7 @@ use crate::classes::SynClasses;
 use crate::df::DocFreq;
 use crate::error::IndexError;
 use crate::features::{content_positions, doc_chunks, window_features, word_features};
+pub use crate::handle::{Index, IndexWriter, Location};
 use crate::minhash::{BANDS, band_keys, signature};
 use crate::segment::{PreparedDoc, Segment, StoredDoc, write_segment};
 use crate::store::{BucketStore, ChunkRef};
@@ -174,7 +175,7 @@ fn prepare_doc(d: NewDoc, classes: &SynClasses) -> PreparedDoc {
     }
 }
 
-fn prepare_docs(docs: Vec<NewDoc>, classes: &'static SynClasses) -> Vec<PreparedDoc> {
+pub(crate) fn prepare_docs(docs: Vec<NewDoc>, classes: &'static SynClasses) -> Vec<PreparedDoc> {
     docs.into_par_iter()
         .map(|d| prepare_doc(d, classes))
         .collect()
@@ -186,7 +187,7 @@ struct OpenSegment {
 }
 
 /// A read-only view of an index (a snapshot of one manifest generation).
-pub struct Index {
+pub struct DirIndex {
     dir: PathBuf,
     manifest: Manifest,
     segs: Vec<OpenSegment>,
@@ -194,9 +195,9 @@ pub struct Index {
     df: Option<DocFreq>,
 }
 
-impl std::fmt::Debug for Index {
+impl std::fmt::Debug for DirIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Index")
+        f.debug_struct("DirIndex")
             .field("dir", &self.dir)
             .field("generation", &self.manifest.generation)
             .finish()
@@ -226,7 +227,7 @@ pub struct Stats {
     pub bytes: u64,
 }
 
-impl Index {
+impl DirIndex {
     /// Opens the index at `dir` with the embedded synonym classes.
     pub fn open(dir: &Path) -> Result<Self, IndexError> {
         Self::open_with(dir, SynClasses::embedded())
@@ -247,7 +248,7 @@ impl Index {
                 Ok(segs) => {
                     classes.warm_up();
                     let df = DocFreq::read(dir)?;
-                    return Ok(Index {
+                    return Ok(DirIndex {
                         dir: dir.to_path_buf(),
                         manifest,
                         segs,
@@ -362,7 +363,7 @@ impl Index {
     }
 }
 
-impl BucketStore for Index {
+impl BucketStore for DirIndex {
     fn get(&self, band: usize, key: u32, f: &mut dyn FnMut(ChunkRef)) -> Result<(), IndexError> {
         for (s, o) in self.segs.iter().enumerate() {
             o.seg
@@ -505,7 +506,7 @@ pub struct MergeStats {
 }
 
 /// The single writer of an index (holds `DIR/LOCK`).
-pub struct IndexWriter {
+pub struct DirWriter {
     dir: PathBuf,
     _lock: File,
     manifest: Manifest,
@@ -523,16 +524,16 @@ pub struct IndexWriter {
     classes: &'static SynClasses,
 }
 
-impl std::fmt::Debug for IndexWriter {
+impl std::fmt::Debug for DirWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IndexWriter")
+        f.debug_struct("DirWriter")
             .field("dir", &self.dir)
             .field("pending", &self.pending.len())
             .finish()
     }
 }
 
-impl IndexWriter {
+impl DirWriter {
     /// Opens (creating if needed) the index at `dir` for writing. Fails with
     /// [`IndexError::Locked`] when another writer holds the lock.
     pub fn open(dir: &Path) -> Result<Self, IndexError> {
@@ -582,7 +583,7 @@ impl IndexWriter {
         }
         let classes = SynClasses::embedded();
         classes.warm_up();
-        Ok(IndexWriter {
+        Ok(DirWriter {
             dir: dir.to_path_buf(),
             _lock: lock,
             manifest,
@@ -883,5 +884,66 @@ impl IndexWriter {
             return Ok(());
         }
         self.merge_where(small).map(|_| ())
+    }
+}
+
+impl crate::store::IndexStore for DirIndex {
+    fn stats(&self) -> Stats {
+        DirIndex::stats(self)
+    }
+    fn doc_freq(&self) -> Option<&DocFreq> {
+        DirIndex::doc_freq(self)
+    }
+    fn chunk_doc(&self, c: ChunkRef) -> Result<Option<DocRef>, IndexError> {
+        DirIndex::chunk_doc(self, c)
+    }
+    fn doc(&self, r: DocRef) -> Result<StoredDoc, IndexError> {
+        DirIndex::doc(self, r)
+    }
+    fn meta(&self, r: DocRef) -> Result<(String, String, String), IndexError> {
+        DirIndex::meta(self, r)
+    }
+    fn text(&self, r: DocRef) -> Result<String, IndexError> {
+        DirIndex::text(self, r)
+    }
+    fn find_id(&self, id: &str) -> Result<Option<DocRef>, IndexError> {
+        DirIndex::find_id(self, id)
+    }
+}
+
+impl DirWriter {
+    fn set_limits(&mut self, l: &crate::store::Limits) {
+        self.batch_docs = l.batch_docs;
+        self.batch_bytes = l.batch_bytes;
+        self.merge_after = l.merge_after;
+    }
+}
+
+impl crate::store::IndexSink for DirWriter {
+    fn add(&mut self, doc: NewDoc, l: &crate::store::Limits) -> Result<bool, IndexError> {
+        self.set_limits(l);
+        DirWriter::add(self, doc)
+    }
+    fn commit(&mut self, l: &crate::store::Limits) -> Result<(), IndexError> {
+        self.set_limits(l);
+        DirWriter::commit(self)
+    }
+    fn remove(&mut self, id: &str) -> Result<bool, IndexError> {
+        DirWriter::remove(self, id)
+    }
+    fn pending(&self) -> usize {
+        DirWriter::pending(self)
+    }
+    fn merge(&mut self, l: &crate::store::Limits) -> Result<MergeStats, IndexError> {
+        self.set_limits(l);
+        DirWriter::merge(self)
+    }
+    fn drop_segments(
+        &mut self,
+        names: &[String],
+        l: &crate::store::Limits,
+    ) -> Result<u64, IndexError> {
+        self.set_limits(l);
+        DirWriter::drop_segments(self, names)
     }
 }

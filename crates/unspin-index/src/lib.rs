@@ -6,7 +6,10 @@
 //! - [`minhash`]: densified one-permutation MinHash and LSH banding;
 //! - [`align`]: passage detection and token alignment, with the substitution table;
 //! - [`index`]: the embedded on-disk index (immutable segment files + atomic manifest);
-//! - [`store`]: the [`store::BucketStore`] trait behind which LSH buckets live;
+//! - [`handle`]: [`index::Index`] and [`index::IndexWriter`], over either store;
+//! - `redis`: a shared index on Redis Cluster (cargo feature `redis`, on by default);
+//! - [`store`]: the traits behind which an index's store lives ([`store::IndexStore`],
+//!   [`store::IndexSink`], [`store::BucketStore`]);
 //! - [`score`]: the reporting score (bits of evidence, E-value);
 //! - [`search`]: candidates and re-scoring; [`input`]: documents read by `unspin-input`
 //!   (the one reader of unspin) as documents to index.
@@ -16,11 +19,14 @@ pub mod classes;
 pub mod df;
 pub mod error;
 pub mod features;
+pub mod handle;
 pub mod hash;
 pub mod index;
 pub mod input;
 pub mod lexicon;
 pub mod minhash;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod score;
 pub mod search;
 pub mod segment;

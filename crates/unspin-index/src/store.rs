@@ -1,10 +1,79 @@
-//! LSH bucket storage behind two small traits, so that a shared backend (e.g. Redis Cluster:
-//! one set per `(band, key)`, `SADD` to insert, pipelined `SMEMBERS` to look up) can replace
-//! the embedded segment files.
+//! Index storage behind small traits, so that a shared backend (Redis Cluster: one set per
+//! `(band, key)`, `SADD` to insert, pipelined `SMEMBERS` to look up; see [`crate::redis`])
+//! can replace the embedded segment files ([`crate::index`]).
+//!
+//! - [`BucketStore`] / [`BucketSink`]: LSH buckets only;
+//! - [`IndexStore`]: everything `find`, `compare` and `check --index` read (buckets, stored
+//!   documents, document frequencies, counts);
+//! - [`IndexSink`]: everything `index add` and `index remove` write.
+//!
+//! [`crate::index::Index`] and [`crate::index::IndexWriter`] hold one of each behind a box:
+//! the rest of unspin never asks which store it has.
 
+use crate::df::DocFreq;
 use crate::error::IndexError;
+use crate::index::{DocRef, MergeStats, NewDoc, Stats};
 use crate::minhash::BANDS;
+use crate::segment::StoredDoc;
 use std::collections::HashMap;
+
+/// The read side of a whole index (a snapshot of its counts and document frequencies; the
+/// buckets and documents of a shared store are read live).
+pub trait IndexStore: BucketStore + std::fmt::Debug {
+    /// Counts for `index stats` (and the collection size of the E-value).
+    fn stats(&self) -> Stats;
+    /// Document frequencies of word keys (absent in old embedded indexes).
+    fn doc_freq(&self) -> Option<&DocFreq>;
+    /// Document behind a chunk reference, unless deleted.
+    fn chunk_doc(&self, c: ChunkRef) -> Result<Option<DocRef>, IndexError>;
+    /// A stored document.
+    fn doc(&self, r: DocRef) -> Result<StoredDoc, IndexError>;
+    /// (id, title, url) of a stored document.
+    fn meta(&self, r: DocRef) -> Result<(String, String, String), IndexError> {
+        let d = self.doc(r)?;
+        Ok((d.id, d.title, d.url))
+    }
+    /// Text of a stored document.
+    fn text(&self, r: DocRef) -> Result<String, IndexError> {
+        Ok(self.doc(r)?.text)
+    }
+    /// A live document by id.
+    fn find_id(&self, id: &str) -> Result<Option<DocRef>, IndexError>;
+    /// True when another writer committed since the open and the counts and document
+    /// frequencies are worth reading again (stores whose readers find out otherwise, like
+    /// the embedded one through its manifest file, say false).
+    fn is_stale(&self) -> bool {
+        false
+    }
+}
+
+/// Batch limits of a writer (set by the caller after opening).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Documents per committed batch.
+    pub batch_docs: usize,
+    /// Uncompressed text bytes per committed batch.
+    pub batch_bytes: usize,
+    /// Merge small segments once more than this many piled up (embedded store; 0: never).
+    pub merge_after: usize,
+}
+
+/// The write side of a whole index.
+pub trait IndexSink: Send + std::fmt::Debug {
+    /// Queues a document; commits a batch when `limits` say it is full. Returns true when a
+    /// batch was committed (every document queued before is then acknowledged).
+    fn add(&mut self, doc: NewDoc, limits: &Limits) -> Result<bool, IndexError>;
+    /// Commits the queued documents.
+    fn commit(&mut self, limits: &Limits) -> Result<(), IndexError>;
+    /// Removes a document by id (committed immediately). Returns whether it existed.
+    fn remove(&mut self, id: &str) -> Result<bool, IndexError>;
+    /// Documents queued and not yet committed.
+    fn pending(&self) -> usize;
+    /// Compacts the store (`index optimize`).
+    fn merge(&mut self, limits: &Limits) -> Result<MergeStats, IndexError>;
+    /// Drops damaged segments (`index verify --repair`; embedded store only).
+    fn drop_segments(&mut self, names: &[String], limits: &Limits) -> Result<u64, IndexError>;
+}
 
 /// A chunk of an indexed document: `(segment number << 32) | chunk number in the segment`.
 pub type ChunkRef = u64;

@@ -12,7 +12,7 @@ use std::time::Instant;
 use unspin_core::answers::{NearMiss, compare_json, fmt_evalue};
 use unspin_index::SynClasses;
 use unspin_index::align::{AlignParams, Comparison, compare};
-use unspin_index::index::{Index, IndexWriter, default_index_dir};
+use unspin_index::index::{Index, IndexWriter, Location, default_index_dir};
 use unspin_index::lexicon::Lexicon;
 use unspin_index::search::{FindOptions, find, find_all};
 
@@ -65,7 +65,14 @@ fn index_dir(flag: &Option<PathBuf>) -> PathBuf {
 }
 
 const INDEX_HELP: &str = "Index location: --index DIR, else $UNSPIN_INDEX, else \
-$XDG_DATA_HOME/unspin/index, else ~/.local/share/unspin/index.";
+$XDG_DATA_HOME/unspin/index, else ~/.local/share/unspin/index. A redis:// URL \
+(redis://HOST:PORT[,HOST:PORT...][/NAME]) is a shared index on Redis Cluster: every add is \
+seen at once by every find and serve using the URL (verify and optimize are for directories).";
+
+/// True when `dir` is a directory without an index (a Redis URL is checked on open).
+fn no_index_here(dir: &std::path::Path) -> bool {
+    matches!(Location::parse(dir), Location::Dir(_)) && !dir.join("MANIFEST.json").exists()
+}
 
 /// `unspin index`: build and maintain the source index.
 #[derive(Debug, Args)]
@@ -103,8 +110,9 @@ enum IndexCmd {
 
 #[derive(Debug, Args)]
 struct VerifyArgs {
-    /// Index directory.
-    #[arg(long, value_name = "DIR")]
+    /// Index directory, or redis://HOST:PORT[,HOST:PORT...][/NAME] for a shared index on
+    /// Redis Cluster.
+    #[arg(long, value_name = "DIR|URL")]
     index: Option<PathBuf>,
     /// Drop damaged or missing segments from the index.
     #[arg(long)]
@@ -118,6 +126,9 @@ struct VerifyArgs {
 fn verify(a: VerifyArgs) -> Result<i32> {
     use unspin_index::index::SegmentStatus;
     let dir = index_dir(&a.index);
+    if let Location::Redis(url) = Location::parse(&dir) {
+        bail!("{url}: a Redis index has no segment files to verify (Redis replication keeps it)");
+    }
     let checks = unspin_index::index::verify(&dir)?;
     let damaged: Vec<String> = checks
         .iter()
@@ -180,8 +191,9 @@ fn verify(a: VerifyArgs) -> Result<i32> {
 
 #[derive(Debug, Args)]
 struct OptimizeArgs {
-    /// Index directory.
-    #[arg(long, value_name = "DIR")]
+    /// Index directory, or redis://HOST:PORT[,HOST:PORT...][/NAME] for a shared index on
+    /// Redis Cluster.
+    #[arg(long, value_name = "DIR|URL")]
     index: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -193,8 +205,9 @@ struct AddArgs {
     /// Files, directories or `-`.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Index directory.
-    #[arg(long, value_name = "DIR")]
+    /// Index directory, or redis://HOST:PORT[,HOST:PORT...][/NAME] for a shared index on
+    /// Redis Cluster.
+    #[arg(long, value_name = "DIR|URL")]
     index: Option<PathBuf>,
     /// Documents per committed batch (a crash loses at most the batch in flight).
     #[arg(long, default_value_t = 100_000, value_name = "N", value_parser = crate::parse_count)]
@@ -214,8 +227,9 @@ struct AddArgs {
 
 #[derive(Debug, Args)]
 struct StatsArgs {
-    /// Index directory.
-    #[arg(long, value_name = "DIR")]
+    /// Index directory, or redis://HOST:PORT[,HOST:PORT...][/NAME] for a shared index on
+    /// Redis Cluster.
+    #[arg(long, value_name = "DIR|URL")]
     index: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -227,8 +241,9 @@ struct RemoveArgs {
     /// Document ids.
     #[arg(required = true)]
     ids: Vec<String>,
-    /// Index directory.
-    #[arg(long, value_name = "DIR")]
+    /// Index directory, or redis://HOST:PORT[,HOST:PORT...][/NAME] for a shared index on
+    /// Redis Cluster.
+    #[arg(long, value_name = "DIR|URL")]
     index: Option<PathBuf>,
 }
 
@@ -260,7 +275,7 @@ impl IndexArgs {
             }
             IndexCmd::Optimize(a) => {
                 let dir = index_dir(&a.index);
-                if !dir.join("MANIFEST.json").exists() {
+                if no_index_here(&dir) {
                     bail!("{}: no unspin index here", dir.display());
                 }
                 let mut w = IndexWriter::open(&dir)?;
@@ -285,7 +300,7 @@ impl IndexArgs {
             }
             IndexCmd::Remove(a) => {
                 let dir = index_dir(&a.index);
-                if !dir.join("MANIFEST.json").exists() {
+                if no_index_here(&dir) {
                     bail!("{}: no unspin index here", dir.display());
                 }
                 let mut w = IndexWriter::open(&dir)?;
@@ -455,8 +470,9 @@ pub struct FindArgs {
     /// How to read the suspects (JSONL: lines of {"id", "text"}).
     #[arg(long, value_enum, default_value_t = crate::input::InputFormat::Auto)]
     input: crate::input::InputFormat,
-    /// Index directory.
-    #[arg(long, value_name = "DIR")]
+    /// Index directory, or redis://HOST:PORT[,HOST:PORT...][/NAME] for a shared index on
+    /// Redis Cluster.
+    #[arg(long, value_name = "DIR|URL")]
     index: Option<PathBuf>,
     /// Most sources to list.
     #[arg(long, short = 'n', default_value_t = 10, value_parser = crate::parse_count)]
@@ -1016,8 +1032,8 @@ pub struct LearnArgs {
     /// Find each suspect's best source in the index instead of naming it.
     #[arg(long)]
     from_index: bool,
-    /// Index directory (with --from-index).
-    #[arg(long, value_name = "DIR")]
+    /// Index directory or redis:// URL (with --from-index).
+    #[arg(long, value_name = "DIR|URL")]
     index: Option<PathBuf>,
     /// Drop pairs seen fewer times than this (over the whole lexicon).
     #[arg(long, default_value_t = 1, value_parser = crate::parse_count_u64)]

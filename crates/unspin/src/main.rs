@@ -113,7 +113,7 @@ struct EngineOpts {
     /// Source index: where a passage's source is found in it, restore that passage from
     /// the alignment with the source (findings marked with the source id and offsets); the
     /// rest is restored without a source.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR|URL")]
     index: Option<std::path::PathBuf>,
 }
 

@@ -386,7 +386,7 @@ pub struct EvalArgs {
     overrides: Vec<String>,
     /// Source index: check as `check --index DIR` does (restoring from the sources found
     /// in it), on the spun texts and on the originals.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR|URL")]
     index: Option<PathBuf>,
 }
 

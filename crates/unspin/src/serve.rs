@@ -40,8 +40,9 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
     pub addr: String,
-    /// Source index directory (enables /v1/find and /v1/compare).
-    #[arg(long, value_name = "DIR")]
+    /// Source index directory, or redis://HOST:PORT[,HOST:PORT...][/NAME] for a shared index
+    /// on Redis Cluster (enables /v1/find and /v1/compare).
+    #[arg(long, value_name = "DIR|URL")]
     pub index: Option<PathBuf>,
     #[command(flatten)]
     pub model: crate::models::ModelArgs,
@@ -762,14 +763,17 @@ impl DiskIndex {
     /// The index as of the latest commit (or the last one that could be opened).
     fn snapshot(&self) -> Arc<unspin_index::index::Index> {
         let stamp = manifest_stamp(&self.dir);
-        {
+        let old = {
             let cur = self.current.read().unwrap_or_else(|e| e.into_inner());
-            if cur.0 == stamp {
+            // a shared (Redis) index has no manifest file: it says when it changed
+            if cur.0 == stamp && !cur.1.is_stale() {
                 return Arc::clone(&cur.1);
             }
-        }
+            Arc::clone(&cur.1)
+        };
         let mut cur = self.current.write().unwrap_or_else(|e| e.into_inner());
-        if cur.0 != stamp {
+        // not reopened meanwhile by another request
+        if cur.0 != stamp || Arc::ptr_eq(&cur.1, &old) {
             match unspin_index::index::Index::open(&self.dir) {
                 Ok(ix) => *cur = (stamp, Arc::new(ix)),
                 // Keep serving the last good snapshot; try again on the next request.
