@@ -153,24 +153,12 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
             let r = check_stream(run, p, &mut emit);
             pb.inc(1);
             if let Err(e) = r {
-                errors += 1;
-                out.flush()?;
-                eprintln!("unspin: error: {e:#}");
-                if let Some(page) = &mut report {
-                    page.fail(p.clone(), format!("{e:#}"));
-                }
+                file_failed(&mut out, &mut errors, &mut report, p, &e)?;
             }
             continue;
         }
         match r {
-            Err(e) => {
-                errors += 1;
-                out.flush()?;
-                eprintln!("unspin: error: {e:#}");
-                if let Some(page) = &mut report {
-                    page.fail(p.clone(), format!("{e:#}"));
-                }
-            }
+            Err(e) => file_failed(&mut out, &mut errors, &mut report, p, &e)?,
             Ok(items) => {
                 for item in items {
                     emit_item(
@@ -203,6 +191,24 @@ pub fn run_check(run: &CheckRun, paths: &[String]) -> Result<i32> {
     } else {
         0
     })
+}
+
+/// A file that could not be read or checked: counted, told on standard error (after what was
+/// written so far), and listed on the screening page.
+fn file_failed(
+    out: &mut impl Write,
+    errors: &mut usize,
+    report: &mut Option<Report>,
+    path: &str,
+    e: &anyhow::Error,
+) -> Result<()> {
+    *errors += 1;
+    out.flush()?;
+    eprintln!("unspin: error: {e:#}");
+    if let Some(page) = report {
+        page.fail(path.to_string(), format!("{e:#}"));
+    }
+    Ok(())
 }
 
 /// A progress bar over `n` files on standard error, drawn only when it is a terminal and
