@@ -272,41 +272,16 @@ impl UserLexicon {
     /// Parses the TSV text of a user lexicon. Lines starting with `#` and blank lines are
     /// ignored; `name` is used in error messages.
     pub fn parse(text: &str, name: &str) -> Result<Self, crate::EngineError> {
+        let rows = unspin_text::userlex::parse(text).map_err(|e| crate::EngineError::UserLexicon {
+            path: name.to_string(),
+            line: e.line,
+            msg: e.msg,
+        })?;
         let mut counts: std::collections::HashMap<String, Vec<(String, f64)>> = Default::default();
         let mut totals: std::collections::HashMap<String, f64> = Default::default();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut f = line.split('\t');
-            let (Some(spun), Some(orig)) = (f.next(), f.next()) else {
-                return Err(crate::EngineError::UserLexicon {
-                    path: name.to_string(),
-                    line: n + 1,
-                    msg: "expected `spun<TAB>original[<TAB>count]`".into(),
-                });
-            };
-            let count = match f.next() {
-                Some(c) => c
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|c| *c > 0.0)
-                    .ok_or_else(|| crate::EngineError::UserLexicon {
-                        path: name.to_string(),
-                        line: n + 1,
-                        msg: format!("count `{c}` is not a positive number"),
-                    })?,
-                None => 1.0,
-            };
-            let spun = normalize_key(spun);
-            let orig = normalize_key(orig);
-            if spun.is_empty() || orig.is_empty() || spun == orig {
-                continue;
-            }
-            *totals.entry(orig.clone()).or_default() += count;
-            counts.entry(spun).or_default().push((orig, count));
+        for r in rows {
+            *totals.entry(r.original.clone()).or_default() += r.count;
+            counts.entry(r.spun).or_default().push((r.original, r.count));
         }
         let mut map = rustc_hash::FxHashMap::default();
         let mut originals: Vec<String> = Vec::new();
@@ -363,17 +338,7 @@ impl UserLexicon {
 }
 
 /// Lowercases and joins the words of a phrase with single spaces.
-pub fn normalize_key(s: &str) -> String {
-    let toks = unspin_text::tokenize(s);
-    let mut out = String::new();
-    for t in toks {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&unspin_text::normalize(t.text(s)));
-    }
-    out
-}
+pub use unspin_text::userlex::normalize_phrase as normalize_key;
 
 impl CandidateSource for UserLexicon {
     fn max_key_words(&self) -> usize {

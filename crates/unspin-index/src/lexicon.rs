@@ -1,5 +1,5 @@
-//! User lexicon learned from aligned substitutions: TSV lines `spun<TAB>original<TAB>count`,
-//! lowercase, words joined by single spaces (read by `check` and `restore`).
+//! User lexicon learned from aligned substitutions, merged and written in the format that
+//! [`unspin_text::userlex`] owns (read back by `check` and `restore`).
 
 use crate::align::TableRow;
 use crate::error::IndexError;
@@ -14,10 +14,7 @@ pub struct Lexicon {
 }
 
 fn clean(s: &str) -> String {
-    s.split_whitespace()
-        .map(unspin_text::normalize)
-        .collect::<Vec<_>>()
-        .join(" ")
+    unspin_text::userlex::normalize_phrase(s)
 }
 
 impl Lexicon {
@@ -28,24 +25,14 @@ impl Lexicon {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) => return Err(IndexError::io(path, e)),
         };
+        let rows = unspin_text::userlex::parse(&text).map_err(|e| IndexError::BadInput {
+            path: path.to_path_buf(),
+            problem: e.to_string(),
+        })?;
         let mut lx = Self::default();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let f: Vec<&str> = line.split('\t').collect();
-            let count = f.get(2).and_then(|c| c.trim().parse::<u64>().ok());
-            match (f.first(), f.get(1), count) {
-                (Some(s), Some(o), Some(c)) if f.len() == 3 => {
-                    *lx.pairs.entry((clean(s), clean(o))).or_insert(0) += c;
-                }
-                _ => {
-                    return Err(IndexError::BadInput {
-                        path: path.to_path_buf(),
-                        problem: format!("line {}: expected spun<TAB>original<TAB>count", i + 1),
-                    });
-                }
-            }
+        for r in rows {
+            // Counts written by `to_tsv` are whole; a hand-edited fraction rounds up.
+            *lx.pairs.entry((r.spun, r.original)).or_insert(0) += r.count.ceil() as u64;
         }
         Ok(lx)
     }
@@ -71,7 +58,7 @@ impl Lexicon {
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let mut out = String::new();
         for ((s, o), c) in v {
-            out.push_str(&format!("{s}\t{o}\t{c}\n"));
+            unspin_text::userlex::write_line(&mut out, s, o, *c);
         }
         out
     }

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod html;
+pub mod userlex;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
