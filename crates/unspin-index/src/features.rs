@@ -15,7 +15,7 @@
 
 use crate::classes::SynClasses;
 use crate::hash::{combine, hash_str};
-use unspin_text::{Token, TokenKind};
+use unspin_text::TokenKind;
 
 /// Flag: the word is a stop word (no feature).
 pub const STOP: u8 = 1;
@@ -248,22 +248,21 @@ const NUM_SALT: u64 = 0x0a11_0000_0000_0003;
 
 /// Computes the word features of `text`.
 ///
-/// Tokenises like [`unspin_text::tokenize`] (same tokens, kinds and sentence starts; a test
-/// checks it against that function) without building the token list, hashing ASCII words
-/// while it scans them.
+/// Scans the tokens of [`unspin_text::for_each_token`] (those of `unspin_text::tokenize`,
+/// without building the token list).
 pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
     // about one word per 5-6 bytes of English: room for more, so that the list is rarely
     // grown (and copied)
     let mut out = Vec::with_capacity(text.len() / 4 + 16);
     let mut buf = String::new();
-    for_each_token(text, |t, ascii_hash| {
+    unspin_text::for_each_token(text, |t| {
         if t.kind == TokenKind::Punct {
             return;
         }
         let raw = &text[t.start..t.end];
-        let exact = match ascii_hash {
-            Some(h) => h,
-            None => {
+        let exact = match raw.is_ascii() {
+            true => ascii_lower_hash(raw.as_bytes()),
+            false => {
                 buf.clear();
                 for c in raw.chars() {
                     if c == '\u{2019}' {
@@ -309,130 +308,15 @@ pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
     out
 }
 
-/// The character at byte `i` of `text` and its length (ASCII without decoding).
+/// [`hash_str`] of the ASCII lowercase form of `b`, without building it.
 #[inline]
-fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
-    let b = *text.as_bytes().get(i)?;
-    if b < 0x80 {
-        Some((b as char, 1))
-    } else {
-        let c = text[i..].chars().next()?;
-        Some((c, c.len_utf8()))
+fn ascii_lower_hash(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &c in b {
+        h = (h ^ u64::from(c.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
     }
+    crate::hash::mix64(h)
 }
-
-use unspin_text::is_apostrophe;
-
-/// Calls `f` with every token of `text`, exactly as [`unspin_text::tokenize`] would return
-/// them, plus, for an all-ASCII word or number, the [`hash_str`] of its lowercase form.
-fn for_each_token(text: &str, mut f: impl FnMut(Token, Option<u64>)) {
-    let mut i = 0usize;
-    let mut sentences = unspin_text::SentenceState::new();
-    while let Some((c, len)) = char_at(text, i) {
-        if c.is_whitespace() {
-            sentences.whitespace(c);
-            i += len;
-            continue;
-        }
-        let start = i;
-        let mut hash = None;
-        let (end, kind) = if c.is_alphanumeric() {
-            let mut end = i + len;
-            let mut all_digits = c.is_numeric();
-            // FNV-1a of the lowercase bytes while they are ASCII
-            let mut ascii = len == 1;
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            if ascii {
-                h = (h ^ u64::from((c as u8).to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
-            }
-            let bytes = text.as_bytes();
-            loop {
-                // ASCII letters and digits (most of every word) without decoding
-                if let Some(&b) = bytes.get(end) {
-                    let class = ASCII_CLASS[usize::from(b & 0x7f)];
-                    if b < 0x80 && class != 0 {
-                        all_digits &= class == DIGIT;
-                        h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
-                        end += 1;
-                        continue;
-                    }
-                }
-                match char_at(text, end) {
-                    Some((d, dl)) if d.is_alphanumeric() => {
-                        all_digits &= d.is_numeric();
-                        if dl == 1 {
-                            h = (h ^ u64::from((d as u8).to_ascii_lowercase()))
-                                .wrapping_mul(FNV_PRIME);
-                        } else {
-                            ascii = false;
-                        }
-                        end += dl;
-                    }
-                    Some((d, dl)) if is_apostrophe(d) || d == '.' || d == ',' => {
-                        let next = char_at(text, end + dl).map(|(n, _)| n);
-                        if !unspin_text::joins(d, next, all_digits) {
-                            break;
-                        }
-                        if dl == 1 {
-                            h = (h ^ u64::from(d as u8)).wrapping_mul(FNV_PRIME);
-                        } else {
-                            ascii = false;
-                        }
-                        end += dl;
-                    }
-                    _ => break,
-                }
-            }
-            if ascii {
-                hash = Some(crate::hash::mix64(h));
-            }
-            (
-                end,
-                if all_digits {
-                    TokenKind::Number
-                } else {
-                    TokenKind::Word
-                },
-            )
-        } else {
-            (i + len, TokenKind::Punct)
-        };
-        let starts = sentences.token(c, start, end, kind);
-        f(
-            Token {
-                start,
-                end,
-                kind,
-                sentence_start: starts,
-            },
-            hash,
-        );
-        i = end;
-    }
-}
-
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-/// [`ASCII_CLASS`] of a digit.
-const DIGIT: u8 = 1;
-/// [`ASCII_CLASS`] of a letter.
-const LETTER: u8 = 2;
-/// Class of each ASCII byte: [`DIGIT`], [`LETTER`] or 0.
-const ASCII_CLASS: [u8; 128] = {
-    let mut t = [0u8; 128];
-    let mut b = 0;
-    while b < 128 {
-        t[b] = if (b as u8).is_ascii_digit() {
-            DIGIT
-        } else if (b as u8).is_ascii_alphabetic() {
-            LETTER
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
-};
 
 /// Internal flag of [`word_features`]: class not looked up yet.
 const CLASS_PENDING: u8 = 0x80;
@@ -521,53 +405,10 @@ pub fn query_windows(n: usize) -> Vec<(usize, usize)> {
 mod tests {
     use super::*;
 
-    /// Text that exercises the tokenizer: joiners, quotes after terminals, newlines,
-    /// non-ASCII letters, digits and marks.
-    const TRICKY: &[&str] = &[
-        "The committee's \"plan.\" Then 5.5 million, 1,000 and 3.x; it\u{2019}s O\u{2019}Brien (Z\u{fc}rich).",
-        "Stop. \"Quote\" and 'single' \u{201c}curly\u{201d} [x] \u{2026} Next\nline\u{2029}para  tab\there.",
-        "ends with joiner. 5. 6, a' b' 'c d\u{2019} 12'3 x.y 1.2.3 4,5,6, \u{0663}\u{0664} \u{2163} I\u{0307}stanbul STRASSE \u{1e9e}",
-        "",
-        "   ",
-        "\u{a0}nbsp\u{a0}. \u{3000}ideo \u{85}nel. \u{feff}bom",
-    ];
-
     #[test]
-    fn tokens_are_unspin_text_tokens() {
-        for t in TRICKY {
-            let mut ours = Vec::new();
-            for_each_token(t, |tok, h| {
-                if let Some(h) = h {
-                    assert_eq!(h, hash_str(&t[tok.start..tok.end].to_lowercase()), "{t}");
-                }
-                ours.push(tok);
-            });
-            assert_eq!(ours, unspin_text::tokenize(t), "{t}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn tokens_match_on_random_text(
-            parts in proptest::collection::vec(
-                proptest::sample::select(vec![
-                    "a", "B", "z", "Q", "7", "0", " ", "  ", "\n", "\t", ".", ",", "'", "\"",
-                    "!", "?", "(", ")", "[", "]", "-", ";", "\u{2019}", "\u{2018}", "\u{201c}",
-                    "\u{201d}", "\u{2026}", "\u{2029}", "\u{e9}", "\u{c9}", "\u{df}", "\u{663}",
-                    "\u{2163}", "\u{a0}", "\u{3000}", "\u{85}", "\u{4e2d}", "\u{1f600}", "x1", "ab", "Cd",
-                ]),
-                0..60,
-            )
-        ) {
-            let t: String = parts.concat();
-            let mut ours = Vec::new();
-            for_each_token(&t, |tok, h| {
-                if let Some(h) = h {
-                    assert_eq!(h, hash_str(&t[tok.start..tok.end].to_lowercase()));
-                }
-                ours.push(tok);
-            });
-            proptest::prop_assert_eq!(ours, unspin_text::tokenize(&t));
+    fn ascii_hash_is_hash_of_lowercase() {
+        for w in ["River", "it's", "5.5", "MP3", "", "a,b"] {
+            assert_eq!(ascii_lower_hash(w.as_bytes()), hash_str(&w.to_lowercase()), "{w}");
         }
     }
 

@@ -72,6 +72,87 @@ pub fn is_apostrophe(c: char) -> bool {
 /// terminal (no space between) is taken as closing the quotation, not opening a sentence.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
+    for_each_token(text, |t| out.push(t));
+    out
+}
+
+/// Calls `f` with every token of `text`, in order: the tokens of [`tokenize`] without
+/// building a list (the index's feature scan uses it). ASCII letters and digits, most of
+/// every word, are scanned without decoding UTF-8.
+#[inline]
+pub fn for_each_token(text: &str, mut f: impl FnMut(Token)) {
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    let mut sentences = SentenceState::new();
+    while let Some((c, len)) = char_at(text, i) {
+        if c.is_whitespace() {
+            sentences.whitespace(c);
+            i += len;
+            continue;
+        }
+        let start = i;
+        let (end, kind) = if c.is_alphanumeric() {
+            let mut end = i + len;
+            let mut all_digits = c.is_numeric();
+            loop {
+                if let Some(&b) = bytes.get(end)
+                    && b.is_ascii_alphanumeric()
+                {
+                    all_digits &= b.is_ascii_digit();
+                    end += 1;
+                    continue;
+                }
+                match char_at(text, end) {
+                    Some((d, dl)) if d.is_alphanumeric() => {
+                        all_digits &= d.is_numeric();
+                        end += dl;
+                    }
+                    Some((d, dl)) if is_apostrophe(d) || d == '.' || d == ',' => {
+                        let next = char_at(text, end + dl).map(|(n, _)| n);
+                        if !joins(d, next, all_digits) {
+                            break;
+                        }
+                        end += dl;
+                    }
+                    _ => break,
+                }
+            }
+            let kind = if all_digits {
+                TokenKind::Number
+            } else {
+                TokenKind::Word
+            };
+            (end, kind)
+        } else {
+            (i + len, TokenKind::Punct)
+        };
+        let sentence_start = sentences.token(c, start, end, kind);
+        f(Token {
+            start,
+            end,
+            kind,
+            sentence_start,
+        });
+        i = end;
+    }
+}
+
+/// The character at byte `i` of `text` and its length (ASCII without decoding).
+#[inline]
+fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
+    let b = *text.as_bytes().get(i)?;
+    if b < 0x80 {
+        Some((b as char, 1))
+    } else {
+        let c = text.get(i..)?.chars().next()?;
+        Some((c, c.len_utf8()))
+    }
+}
+
+/// The plain `char_indices` tokenizer that [`for_each_token`] must equal (tests only).
+#[cfg(test)]
+pub(crate) fn tokenize_reference(text: &str) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(text.len() / 5 + 1);
     let mut it = text.char_indices().peekable();
     let mut sentences = SentenceState::new();
     while let Some((i, c)) = it.next() {
@@ -121,6 +202,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     }
     out
 }
+
 
 /// Sentence-start detection as tokens go by, for tokenizers that scan text their own way
 /// (the rules of [`tokenize`], which uses it too).
@@ -332,6 +414,42 @@ pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text that exercises the tokenizer: joiners, quotes after terminals, newlines,
+    /// non-ASCII letters, digits and marks.
+    const TRICKY: &[&str] = &[
+        "The committee's \"plan.\" Then 5.5 million, 1,000 and 3.x; it\u{2019}s O\u{2019}Brien (Z\u{fc}rich).",
+        "Stop. \"Quote\" and 'single' \u{201c}curly\u{201d} [x] \u{2026} Next\nline\u{2029}para  tab\there.",
+        "ends with joiner. 5. 6, a' b' 'c d\u{2019} 12'3 x.y 1.2.3 4,5,6, \u{0663}\u{0664} \u{2163} I\u{0307}stanbul STRASSE \u{1e9e}",
+        "",
+        "   ",
+        "\u{a0}nbsp\u{a0}. \u{3000}ideo \u{85}nel. \u{feff}bom",
+    ];
+
+    #[test]
+    fn fast_scan_equals_reference_on_tricky_text() {
+        for t in TRICKY {
+            assert_eq!(tokenize(t), tokenize_reference(t), "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_scan_equals_reference_on_random_text(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "B", "z", "Q", "7", "0", " ", "  ", "\n", "\t", ".", ",", "'", "\"",
+                    "!", "?", "(", ")", "[", "]", "-", ";", "\u{2019}", "\u{2018}", "\u{201c}",
+                    "\u{201d}", "\u{2026}", "\u{2029}", "\u{e9}", "\u{c9}", "\u{df}", "\u{663}",
+                    "\u{2163}", "\u{a0}", "\u{3000}", "\u{85}", "\u{4e2d}", "\u{1f600}", "x1", "ab", "Cd",
+                ]),
+                0..60,
+            )
+        ) {
+            let t: String = parts.concat();
+            proptest::prop_assert_eq!(tokenize(&t), tokenize_reference(&t));
+        }
+    }
 
     fn texts(s: &str) -> Vec<&str> {
         tokenize(s).iter().map(|t| t.text(s)).collect()
