@@ -9,7 +9,7 @@
 //!
 //! # The shipped model
 //!
-//! `model/en/lm.bin` (27.6 MB, CC BY-SA 3.0, see `MODEL_NOTICE.md`) is rebuilt from the
+//! `model/en/lm.bin` (51.0 MB, CC BY-SA 3.0, see `MODEL_NOTICE.md`) is rebuilt from the
 //! repository root with
 //!
 //! ```text
