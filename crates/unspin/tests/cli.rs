@@ -501,14 +501,28 @@ fn long_text_is_judged_passage_by_passage() {
     );
     assert!(a > 0.9, "the spun example alone: {a}");
     assert!(m > 0.1 && m < a - 0.3, "a quarter of the text is spun: {m}");
-    // Every finding is in the spun part, and it is found there as when checked alone.
+    // Every finding is in the spun part and is one found there when it is checked alone; the
+    // clean words sharing its last passage may cost a borderline finding, not most of them.
     let spun_from = 3 * (clean.len() + 1);
     let findings = mixed["findings"].as_array().unwrap();
+    let alone_findings = alone["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     for f in findings {
-        assert!(f["start"].as_u64().unwrap() as usize >= spun_from, "{f}");
+        let start = f["start"].as_u64().unwrap() as usize;
+        assert!(start >= spun_from, "{f}");
+        assert!(
+            alone_findings.iter().any(|g| g["start"].as_u64().unwrap() as usize
+                == start - spun_from
+                && g["text"] == f["text"]),
+            "{f} is not a finding of the spun text alone"
+        );
     }
-    assert!(findings.len() >= alone["findings"].as_array().unwrap().len());
+    assert!(
+        findings.len() * 10 >= alone_findings.len() * 8,
+        "{} of {} findings",
+        findings.len(),
+        alone_findings.len()
+    );
 }
 
 #[test]
