@@ -1,9 +1,9 @@
 //! The JSON answers of `find` and `compare` (the CLI's, the server's and the Python
 //! package's), and the checks of the options they share.
 
-use unspin_index::align::Comparison;
-use unspin_index::index::Index;
-use unspin_index::search::{FindOptions, find_all};
+use unspin_index::Comparison;
+use unspin_index::Index;
+use unspin_index::{FindOptions, find_all};
 
 /// A number between 0 and 1 (a threshold, a score, a share); the message says what is wrong.
 pub fn check_unit(v: f64) -> Result<f64, String> {
@@ -77,14 +77,14 @@ pub fn find_request_problem(min_passage: Option<u32>, max_evalue: Option<f64>) -
 pub struct NearMiss {
     /// The candidate, with its evidence.
     #[serde(flatten)]
-    pub hit: unspin_index::search::Hit,
+    pub hit: unspin_index::Hit,
     /// Options that would report it (e.g. `--max-evalue 0.02`).
     pub admit_with: String,
 }
 
 impl NearMiss {
     /// The near miss `hit` under the options `opt`.
-    pub fn new(hit: unspin_index::search::Hit, opt: &FindOptions) -> NearMiss {
+    pub fn new(hit: unspin_index::Hit, opt: &FindOptions) -> NearMiss {
         let mut flags = Vec::new();
         if hit.evalue > opt.max_evalue {
             flags.push(format!("--max-evalue {}", round_up_evalue(hit.evalue)));
@@ -161,11 +161,11 @@ mod tests {
 
     #[test]
     fn compare_json_has_the_cli_keys() {
-        let c = unspin_index::align::compare(
+        let c = unspin_index::compare(
             "the city council will meet on May 15 to discuss the budget",
             "the metropolis council will meet on Could 15 to debate the budget",
             unspin_index::SynClasses::embedded(),
-            &unspin_index::align::AlignParams::default(),
+            &unspin_index::AlignParams::default(),
         );
         let v = compare_json("a", "b", &c);
         let keys: Vec<&str> = v

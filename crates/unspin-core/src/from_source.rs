@@ -10,9 +10,9 @@
 
 use serde::Serialize;
 use unspin_engine::{Analysis, CheckOptions, Engine, Finding};
-use unspin_index::align::{AlignParams, compare};
-use unspin_index::index::Index;
-use unspin_index::search::{FindOptions, find};
+use unspin_index::Index;
+use unspin_index::{AlignParams, compare};
+use unspin_index::{FindOptions, find};
 
 /// Confidence given to a substitution read off the alignment with a found source.
 pub const SOURCE_CONFIDENCE: f64 = 0.99;
@@ -76,7 +76,7 @@ pub fn check_with_index(
                 a.0.saturating_sub(b.1)
             }
         };
-        let mut spans: Vec<((usize, usize), Vec<&unspin_index::align::Substitution>)> = c
+        let mut spans: Vec<((usize, usize), Vec<&unspin_index::Substitution>)> = c
             .passages
             .iter()
             .map(|p| (p.suspect_bytes, Vec::new()))

@@ -8,6 +8,8 @@
 //! - [`from_source`]: restoration from a source found in an index (`check --index`);
 //! - [`answers`]: the JSON answers of `find` and `compare`, and the checks of their options.
 
+#![warn(missing_docs)]
+
 pub mod answers;
 pub mod from_source;
 pub mod models;

@@ -4,7 +4,7 @@
 use crate::from_source::{SourceMark, SourcedAnalysis, UsedSource, check_with_index};
 use serde::Serialize;
 use unspin_engine::{Analysis, Cancel, Cancelled, CheckOptions, Engine, Finding, MIN_JUDGED_WORDS};
-use unspin_index::index::Index;
+use unspin_index::Index;
 use unspin_input::Doc;
 
 /// The JSON shape of one checked document.
@@ -37,6 +37,7 @@ pub struct DocReport {
     pub sources: Vec<UsedSource>,
     /// The input with every finding replaced by its suggestion.
     pub restored: String,
+    /// The text that was checked (not serialised: the report page highlights it).
     #[serde(skip)]
     pub text: String,
 }

@@ -27,14 +27,14 @@ pub trait LanguageModel: Send + Sync {
         }
         s
     }
-    /// log10 P(word | state) — the same number as [`LanguageModel::log10_prob`] with the
-    /// state's words as context — and the state after `word` in `out`. Models override this
-    /// to keep only the context that can still matter and the backoffs they need (KenLM's
-    /// state), which saves lookups; the default keeps the last `order - 1` words.
     /// A hint that [`LanguageModel::score`] of `word` after `state` will follow soon: models
     /// whose lookups wait on memory start loading what it reads. The default does nothing.
     fn prefetch(&self, _state: &LmState, _word: WordId) {}
 
+    /// log10 P(word | state) — the same number as [`LanguageModel::log10_prob`] with the
+    /// state's words as context — and the state after `word` in `out`. Models override this
+    /// to keep only the context that can still matter and the backoffs they need (KenLM's
+    /// state), which saves lookups; the default keeps the last `order - 1` words.
     fn score(&self, state: &LmState, word: WordId, out: &mut LmState) -> f32 {
         let ctx = state.context();
         let mut rev = [0 as WordId; LM_STATE_WORDS];
@@ -272,16 +272,20 @@ impl UserLexicon {
     /// Parses the TSV text of a user lexicon. Lines starting with `#` and blank lines are
     /// ignored; `name` is used in error messages.
     pub fn parse(text: &str, name: &str) -> Result<Self, crate::EngineError> {
-        let rows = unspin_text::userlex::parse(text).map_err(|e| crate::EngineError::UserLexicon {
-            path: name.to_string(),
-            line: e.line,
-            msg: e.msg,
-        })?;
+        let rows =
+            unspin_text::userlex::parse(text).map_err(|e| crate::EngineError::UserLexicon {
+                path: name.to_string(),
+                line: e.line,
+                msg: e.msg,
+            })?;
         let mut counts: std::collections::HashMap<String, Vec<(String, f64)>> = Default::default();
         let mut totals: std::collections::HashMap<String, f64> = Default::default();
         for r in rows {
             *totals.entry(r.original.clone()).or_default() += r.count;
-            counts.entry(r.spun).or_default().push((r.original, r.count));
+            counts
+                .entry(r.spun)
+                .or_default()
+                .push((r.original, r.count));
         }
         let mut map = rustc_hash::FxHashMap::default();
         let mut originals: Vec<String> = Vec::new();

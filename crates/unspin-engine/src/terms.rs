@@ -95,6 +95,7 @@ impl Terms {
         self.bigrams.contains(&bigram(a, b))
     }
 
+    /// Whether `words` are a proper prefix of some known term (the empty list always is).
     pub fn is_prefix(&self, words: &[WordId]) -> bool {
         match words {
             [] => true,

@@ -1,4 +1,4 @@
-//! Tiny models for documentation examples and tests: a bigram model with add-one smoothing
+//! Tiny models for the tests (the crate example carries a copy): a bigram model with add-one smoothing
 //! counted from a few sentences, and a hand-written candidate list.
 
 use crate::model::{Candidate, CandidateSource, LanguageModel, WordId};

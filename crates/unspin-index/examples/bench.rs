@@ -20,11 +20,11 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
+use unspin_index::Index;
 use unspin_index::SynClasses;
-use unspin_index::align::{AlignParams, compare, phrase_key};
-use unspin_index::hash::hash_str;
-use unspin_index::index::Index;
-use unspin_index::search::{FindOptions, find};
+use unspin_index::scheme::hash_str;
+use unspin_index::{AlignParams, compare, phrase_key};
+use unspin_index::{FindOptions, find};
 use unspin_lexicon::spin::{Spinner, SplitMix as Rng};
 
 type R<T> = Result<T, Box<dyn std::error::Error>>;
@@ -225,7 +225,7 @@ fn eight_grams(text: &str, f: &mut dyn FnMut(u64) -> bool) {
     for win in w.windows(8) {
         let h = win
             .iter()
-            .fold(0u64, |a, &b| unspin_index::hash::combine(a, b));
+            .fold(0u64, |a, &b| unspin_index::scheme::combine(a, b));
         if !f(h) {
             return;
         }
@@ -808,14 +808,14 @@ fn rss() -> String {
 
 /// Memory probe: RSS after opening, after band lookups, after a full find.
 fn probe(a: &[String]) -> R<()> {
-    use unspin_index::store::BucketStore;
+    use unspin_index::BucketStore;
     let dir = PathBuf::from(arg(a, "--index").ok_or("--index DIR")?);
     let text = std::fs::read_to_string(arg(a, "--text").ok_or("--text FILE")?)?;
     println!("start: {}", rss());
     let ix = Index::open(&dir)?;
     println!("open: {}", rss());
     let mut n = 0;
-    for b in 0..unspin_index::minhash::BANDS {
+    for b in 0..unspin_index::scheme::BANDS {
         ix.get(b, 12345, &mut |_| n += 1)?;
     }
     println!("lookups: {} ({n})", rss());
@@ -826,7 +826,7 @@ fn probe(a: &[String]) -> R<()> {
 
 /// Time of each indexing phase on a JSONL file (single thread unless noted).
 fn phases(a: &[String]) -> R<()> {
-    use unspin_index::index::chunk_keys;
+    use unspin_index::scheme::chunk_keys;
     let path = PathBuf::from(arg(a, "--docs").ok_or("--docs FILE")?);
     let t = Instant::now();
     let mut docs = Vec::new();
@@ -834,7 +834,7 @@ fn phases(a: &[String]) -> R<()> {
         .lines()
         .enumerate()
     {
-        if let Some(d) = unspin_index::input::parse_jsonl_line(&line?, &path, i + 1)? {
+        if let Some(d) = unspin_index::parse_jsonl_line(&line?, &path, i + 1)? {
             docs.push(d);
         }
     }
@@ -847,7 +847,7 @@ fn phases(a: &[String]) -> R<()> {
     let t = Instant::now();
     let mut n = 0usize;
     for d in &docs {
-        n += unspin_index::features::word_features(&d.text, classes).len();
+        n += unspin_index::scheme::word_features(&d.text, classes).len();
     }
     println!(
         "word features: {:.2} s ({n} words)",
@@ -865,7 +865,7 @@ fn phases(a: &[String]) -> R<()> {
     // texts in blocks, cut as the segment writer cuts them (--block BYTES, default the
     // writer's block size)
     let block_bytes: usize =
-        arg(a, "--block").map_or(Ok(unspin_index::segment::BLOCK_BYTES), |s| s.parse())?;
+        arg(a, "--block").map_or(Ok(unspin_index::scheme::BLOCK_BYTES), |s| s.parse())?;
     let mut blocks: Vec<Vec<u8>> = vec![Vec::new()];
     for d in &docs {
         let last = blocks.last_mut().expect("one block");

@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release -p unspin-index --example build_classes -- data/sources/moby.txt data/sources/wordnet model/en/classes.fst`
 use std::path::Path;
-use unspin_index::classes::{DEFAULT_HOPS, SynClasses, build_classes};
+use unspin_index::{DEFAULT_HOPS, SynClasses, build_classes};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::io::BufRead;
 use std::path::Path;
 use unspin_index::SynClasses;
-use unspin_index::features::{CHUNK, content_positions, window_features, word_features};
+use unspin_index::scheme::{CHUNK, content_positions, window_features, word_features};
 use unspin_lexicon::spin::Spinner;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

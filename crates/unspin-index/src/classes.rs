@@ -173,7 +173,7 @@ impl SynClasses {
         }
     }
 
-    /// True when `class` is one of the large classes (more than [`COMMON_CLASS_SIZE`]
+    /// True when `class` is one of the large classes (more than `COMMON_CLASS_SIZE`
     /// words): such a class says little about a text and is ignored by fingerprints and seeds.
     pub fn is_common(&self, class: u32) -> bool {
         class < self.common

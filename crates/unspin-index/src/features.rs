@@ -37,7 +37,7 @@ pub struct WordFeat {
     pub exact: u64,
     /// Spin-robust key: the exact hash for immutables, the class hash otherwise.
     pub key: u64,
-    /// [`STOP`], [`IMM`], [`NUM`] bits.
+    /// `STOP`, `IMM`, `NUM` bits.
     pub flags: u8,
 }
 
@@ -408,7 +408,11 @@ mod tests {
     #[test]
     fn ascii_hash_is_hash_of_lowercase() {
         for w in ["River", "it's", "5.5", "MP3", "", "a,b"] {
-            assert_eq!(ascii_lower_hash(w.as_bytes()), hash_str(&w.to_lowercase()), "{w}");
+            assert_eq!(
+                ascii_lower_hash(w.as_bytes()),
+                hash_str(&w.to_lowercase()),
+                "{w}"
+            );
         }
     }
 

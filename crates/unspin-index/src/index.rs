@@ -18,7 +18,7 @@ use crate::classes::SynClasses;
 use crate::df::DocFreq;
 use crate::error::IndexError;
 use crate::features::{content_positions, doc_chunks, window_features, word_features};
-pub use crate::handle::{Index, IndexWriter, Location};
+pub use crate::handle::Index;
 use crate::minhash::{BANDS, band_keys, signature};
 use crate::segment::{PreparedDoc, Segment, StoredDoc, write_segment};
 use crate::store::{BucketStore, ChunkRef};
@@ -487,7 +487,7 @@ fn segment_bytes(dir: &Path, segments: &[SegmentEntry]) -> u64 {
         .sum()
 }
 
-/// What [`IndexWriter::merge`] did.
+/// What [`crate::IndexWriter::merge`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct MergeStats {
     /// Segments before.
@@ -519,7 +519,7 @@ pub struct DirWriter {
     /// Uncompressed text bytes per segment batch.
     pub batch_bytes: usize,
     /// Merge the small segments (under half a batch) when a commit leaves more than this many
-    /// (0: never; see [`IndexWriter::merge`]).
+    /// (0: never; see [`crate::IndexWriter::merge`]).
     pub merge_after: usize,
     classes: &'static SynClasses,
 }

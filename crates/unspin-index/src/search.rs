@@ -34,7 +34,7 @@ pub struct FindOptions {
     /// Most candidates re-scored in all.
     pub max_candidates: usize,
     /// Largest E-value of a reported source: the expected number of unrelated documents
-    /// with a passage as strong in a collection of this size (see [`crate::score`]).
+    /// with a passage as strong in a collection of this size (see the `score` module).
     pub max_evalue: f64,
     /// Least number of matching words in the strongest passage for a reported source (a
     /// floor besides the E-value).
@@ -86,7 +86,7 @@ pub struct Hit {
     /// Expected number of unrelated documents with a passage as strong as this source's
     /// strongest in a collection of this size: the reporting score (smaller is stronger).
     pub evalue: f64,
-    /// Bits of evidence of the strongest passage (see [`crate::score`]).
+    /// Bits of evidence of the strongest passage (see the `score` module).
     pub bits: f64,
     /// Bits of all passages: the ranking score.
     pub total_bits: f64,

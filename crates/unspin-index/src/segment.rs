@@ -667,7 +667,8 @@ impl Segment {
         Ok((id, title, url))
     }
 
-    /// Decompresses one text block.
+    /// Decompresses one text block (tests compare it with prefix reads).
+    #[cfg(test)]
     pub fn block(&self, b: u32) -> Result<Vec<u8>, IndexError> {
         self.block_prefix(b, usize::MAX)
     }

@@ -6,8 +6,8 @@ mod common;
 use common::{article, corpus, spinner};
 use std::path::Path;
 use unspin_index::IndexError;
-use unspin_index::index::{Index, IndexWriter, NewDoc};
-use unspin_index::search::{FindOptions, find};
+use unspin_index::{FindOptions, find};
+use unspin_index::{Index, IndexWriter, NewDoc};
 
 fn build(dir: &Path, docs: &[(String, String)], batch: usize) {
     let mut w = IndexWriter::open(dir).unwrap();
@@ -469,19 +469,19 @@ fn opens_format_v2_fixture() {
         ix.text(r).unwrap(),
         std::fs::read_to_string(dir.join("doc-7.txt")).unwrap()
     );
-    let checks = unspin_index::index::verify(&dir).unwrap();
+    let checks = unspin_index::verify(&dir).unwrap();
     assert!(
         checks
             .iter()
-            .all(|c| c.status == unspin_index::index::SegmentStatus::Ok)
+            .all(|c| c.status == unspin_index::SegmentStatus::Ok)
     );
     // format 1 has no checksums to check
     let v1 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/index-v1");
-    let checks = unspin_index::index::verify(&v1).unwrap();
+    let checks = unspin_index::verify(&v1).unwrap();
     assert!(
         checks
             .iter()
-            .all(|c| c.status == unspin_index::index::SegmentStatus::Unchecked)
+            .all(|c| c.status == unspin_index::SegmentStatus::Unchecked)
     );
 }
 

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use unspin_index::index::{Index, IndexWriter, NewDoc};
-use unspin_index::search::{FindOptions, find};
+use unspin_index::{FindOptions, find};
+use unspin_index::{Index, IndexWriter, NewDoc};
 
 const PORT: u16 = 7100;
 

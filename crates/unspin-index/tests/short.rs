@@ -4,8 +4,8 @@
 mod common;
 
 use common::{article, spinner};
-use unspin_index::index::{Index, IndexWriter, NewDoc};
-use unspin_index::search::{FindOptions, find, find_all};
+use unspin_index::{FindOptions, find, find_all};
+use unspin_index::{Index, IndexWriter, NewDoc};
 
 /// 400 documents of one ~45-word paragraph each.
 fn paragraphs() -> Vec<(String, String)> {

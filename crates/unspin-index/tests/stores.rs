@@ -7,8 +7,8 @@ mod common;
 
 use common::{article, corpus, spinner};
 use std::path::{Path, PathBuf};
-use unspin_index::index::{Index, IndexWriter, NewDoc};
-use unspin_index::search::{FindOptions, find};
+use unspin_index::{FindOptions, find};
+use unspin_index::{Index, IndexWriter, NewDoc};
 
 /// A fresh index location in `store`: a directory under `tmp`, or a uniquely named index on
 /// the cluster.

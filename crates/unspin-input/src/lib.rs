@@ -22,6 +22,8 @@
 //! commands that need every document at once; [`read_each`] streams, with the size limit
 //! applied to each document (a JSONL line) rather than to the file, for `index add`.
 
+#![warn(missing_docs)]
+
 pub mod pdf;
 pub mod warc;
 pub mod xml;

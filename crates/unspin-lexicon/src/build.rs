@@ -118,7 +118,7 @@ pub struct BuildOptions {
     /// likelihood ratio, 0 = no sharpening: every dictionary entry as likely as its
     /// dictionary makes it).
     pub evidence_weight: f64,
-    /// Weight of WordNet's more general and similar terms ([`WordNet::related_terms`]) in
+    /// Weight of WordNet's more general and similar terms (`WordNet::related_terms`) in
     /// its dictionary, against its synonyms' 1 (0: synonyms only). 0.3 was chosen on the dev
     /// suite (`scripts/eval-suite.sh`, macro mean): one-word candidate recall on
     /// dictionary-spun text 0.73 → 0.78, at 0.71 instead of 0.69 false alarms per 1k words on

@@ -9,8 +9,9 @@
 //!
 //! The channel model, built by [`build()`], is a mixture over dictionaries a spinner might use
 //! (Moby Thesaurus, WordNet, substitutions learned from real tortured phrases, number words ↔
-//! digits); see [`build`](mod@build) for the formula. [`spin`] holds the evaluation spinner
-//! (which never consults the compiled lexicon), [`morph`] the WordNet morphology both share.
+//! digits); see [`build()`] for the formula. [`spin`] holds the evaluation spinner
+//! (which never consults the compiled lexicon), [`Morphology`] the WordNet morphology both share.
+//! [`lexicon_bytes`] writes a lexicon from hand-made entries (tests and tools).
 //!
 //! # Building
 //!
@@ -36,13 +37,15 @@
 //! # Ok::<(), unspin_lexicon::LexiconError>(())
 //! ```
 
-pub mod build;
-pub mod corpus;
+#![warn(missing_docs)]
+
+mod build;
+mod corpus;
 mod error;
-pub mod format;
-pub mod morph;
-pub mod numbers;
-pub mod sources;
+mod format;
+mod morph;
+mod numbers;
+mod sources;
 pub mod spin;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +57,9 @@ pub use build::{
 };
 pub use error::LexiconError;
 use format::Header;
+pub use format::{KeyEntry, write as lexicon_bytes};
+pub use morph::{Analysis, Form, Morphology, Pos};
+pub use sources::{TorturedRow, load_tortured, phrase_key};
 
 /// Builds the default lexicon of a workspace: inputs from [`BuildOptions::with_root`], output
 /// `root/model/en/lexicon.bin`.

@@ -7,8 +7,8 @@ use pyo3::types::{PyDict, PyString};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use unspin_core::answers::{check_unit, find_response};
-use unspin_index::index::{Index as Reader, IndexWriter, NewDoc};
-use unspin_index::search::{DEFAULT_MAX_EVALUE, FindOptions};
+use unspin_index::{DEFAULT_MAX_EVALUE, FindOptions};
+use unspin_index::{Index as Reader, IndexWriter, NewDoc};
 
 /// A source index in a directory (the one `unspin index add --index DIR` builds and
 /// `unspin find --index DIR` searches; the two can be used on the same directory).
@@ -76,7 +76,7 @@ fn new_doc(i: usize, d: &Bound<'_, PyAny>) -> PyResult<NewDoc> {
     doc.id = Some(id);
     doc.title = title;
     doc.url = url;
-    unspin_index::input::new_doc(doc).map_err(|e| err(format!("docs[{i}]: {e}")))
+    unspin_index::new_doc(doc).map_err(|e| err(format!("docs[{i}]: {e}")))
 }
 
 impl Index {

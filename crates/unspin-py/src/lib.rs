@@ -1,10 +1,12 @@
 //! `unspin._unspin`: the Python bindings (the `unspin` package re-exports them).
 //!
 //! Every answer is built by `unspin-core`, as the CLI's and the server's are: a check is the
-//! [`DocReport`] that `check --format json` prints, serialised by the same code and read
+//! [`DocReport`](unspin_core::report::DocReport) that `check --format json` prints, serialised by the same code and read
 //! back with Python's `json.loads` (so the keys, their order and the numbers are the CLI's
 //! byte for byte). Work on text runs with the GIL released; a panic in Rust becomes an
 //! [`UnspinError`], never a crash.
+
+#![warn(missing_docs)]
 
 mod index;
 
@@ -214,11 +216,11 @@ fn compare<'py>(py: Python<'py>, suspect: String, source: String) -> PyResult<Bo
     let json = py
         .detach(|| {
             guarded(|| {
-                let c = unspin_index::align::compare(
+                let c = unspin_index::compare(
                     &sus,
                     &src,
                     unspin_index::SynClasses::embedded(),
-                    &unspin_index::align::AlignParams::default(),
+                    &unspin_index::AlignParams::default(),
                 );
                 serde_json::to_string(&compare_json("-", "-", &c)).map_err(|e| e.to_string())
             })

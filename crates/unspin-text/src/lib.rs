@@ -13,6 +13,8 @@
 //! assert_eq!(toks[6].kind, TokenKind::Number);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod html;
 pub mod userlex;
 
@@ -202,7 +204,6 @@ pub(crate) fn tokenize_reference(text: &str) -> Vec<Token> {
     }
     out
 }
-
 
 /// Sentence-start detection as tokens go by, for tokenizers that scan text their own way
 /// (the rules of [`tokenize`], which uses it too).

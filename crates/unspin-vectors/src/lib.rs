@@ -21,6 +21,8 @@
 //! the words (UTF-8, each followed by `\n`, in row order), padding to 4 bytes, and one row of
 //! `dim` signed bytes per word (the unit vector times 127).
 
+#![warn(missing_docs)]
+
 mod train;
 
 pub use train::{TrainOptions, TrainStats, train};

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::io::{IsTerminal, Write};
 pub use unspin_core::report::{DocReport, TOO_SHORT, check_doc, check_doc_with};
 use unspin_engine::{CheckOptions, Engine};
-use unspin_index::index::Index;
+use unspin_index::Index;
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -10,11 +10,11 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 use unspin_core::answers::{NearMiss, compare_json, fmt_evalue};
+use unspin_index::LearnedLexicon as Lexicon;
 use unspin_index::SynClasses;
-use unspin_index::align::{AlignParams, Comparison, compare};
-use unspin_index::index::{Index, IndexWriter, Location, default_index_dir};
-use unspin_index::lexicon::Lexicon;
-use unspin_index::search::{FindOptions, find, find_all};
+use unspin_index::{AlignParams, Comparison, compare};
+use unspin_index::{FindOptions, find, find_all};
+use unspin_index::{Index, IndexWriter, Location, default_index_dir};
 
 /// Reads a suspect or source text (`-` is standard input) with the same checks as `check`
 /// (size limit, directories, binary data, invalid UTF-8); HTML (by name or content) becomes
@@ -124,12 +124,12 @@ struct VerifyArgs {
 
 /// `unspin index verify [--repair]`.
 fn verify(a: VerifyArgs) -> Result<i32> {
-    use unspin_index::index::SegmentStatus;
+    use unspin_index::SegmentStatus;
     let dir = index_dir(&a.index);
     if let Location::Redis(url) = Location::parse(&dir) {
         bail!("{url}: a Redis index has no segment files to verify (Redis replication keeps it)");
     }
-    let checks = unspin_index::index::verify(&dir)?;
+    let checks = unspin_index::verify(&dir)?;
     let damaged: Vec<String> = checks
         .iter()
         .filter(|c| matches!(c.status, SegmentStatus::Damaged(_)))
@@ -391,7 +391,7 @@ fn add(a: AddArgs) -> Result<i32> {
                 }
             };
             let line = d.line;
-            match unspin_index::input::new_doc(d) {
+            match unspin_index::new_doc(d) {
                 Ok(nd) => {
                     w.add(nd).map_err(Stop::Index)?;
                     docs += 1;
@@ -483,7 +483,7 @@ pub struct FindArgs {
     /// Largest E-value of a reported source: the number of unrelated documents expected to
     /// show a passage as strong by chance in an index of this size (the reporting threshold;
     /// see BENCHMARKS.md for how it was set).
-    #[arg(long, default_value_t = unspin_index::search::DEFAULT_MAX_EVALUE, value_name = "E", value_parser = parse_evalue)]
+    #[arg(long, default_value_t = unspin_index::DEFAULT_MAX_EVALUE, value_name = "E", value_parser = parse_evalue)]
     max_evalue: f64,
     /// Least number of matching words in a source's strongest passage (a floor besides the
     /// E-value).
@@ -654,7 +654,7 @@ fn parse_evalue(s: &str) -> Result<f64, String> {
 fn write_hits_text(
     out: &mut impl Write,
     name: &str,
-    hits: &[unspin_index::search::Hit],
+    hits: &[unspin_index::Hit],
     ms: f64,
 ) -> Result<()> {
     if hits.is_empty() {
@@ -826,12 +826,12 @@ struct Cell<'a> {
 fn cells<'a>(
     src: &'a str,
     sus: &'a str,
-    p: &unspin_index::align::Passage,
-    subs: &[unspin_index::align::Substitution],
+    p: &unspin_index::Passage,
+    subs: &[unspin_index::Substitution],
 ) -> Vec<Cell<'a>> {
     let (s0, s1) = p.source_bytes;
     let (t0, t1) = p.suspect_bytes;
-    let mut inside: Vec<&unspin_index::align::Substitution> = subs
+    let mut inside: Vec<&unspin_index::Substitution> = subs
         .iter()
         .filter(|x| {
             x.source_bytes.0 >= s0
@@ -1094,11 +1094,11 @@ mod tests {
     use super::*;
 
     fn view(sus: &str, src: &str, col: usize) -> Vec<(String, String)> {
-        let c = unspin_index::align::compare(
+        let c = unspin_index::compare(
             sus,
             src,
             unspin_index::SynClasses::embedded(),
-            &unspin_index::align::AlignParams::default(),
+            &unspin_index::AlignParams::default(),
         );
         let p = &c.passages[0];
         sync_rows(&cells(src, sus, p, &c.substitutions), col, false)
@@ -1156,7 +1156,7 @@ mod tests {
     /// line with the header.
     #[test]
     fn find_table_columns_stay_in_line_with_long_ids() {
-        let hit = |id: &str| unspin_index::search::Hit {
+        let hit = |id: &str| unspin_index::Hit {
             id: id.to_string(),
             title: "T".into(),
             url: String::new(),
@@ -1170,7 +1170,7 @@ mod tests {
             best_passage: 30,
             band_hits: 3,
             ranges: Vec::new(),
-            doc: unspin_index::index::DocRef { seg: 0, doc: 0 },
+            doc: unspin_index::DocRef { seg: 0, doc: 0 },
         };
         let long = format!("archive/{}/article.txt", "very-long-folder-name".repeat(5));
         let hits = [hit("a"), hit(&long), hit("b/short.txt")];

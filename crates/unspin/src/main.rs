@@ -4,6 +4,10 @@
 //! arguments, unreadable input, a bad JSONL line, an input `index add` skipped, missing
 //! model). The other inputs are still processed.
 
+// Doc comments on the argument types are clap's help text, printed as written: their
+// `[/NAME]` and `<TEI>` are for the terminal, not rustdoc links or HTML.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 mod check;
 mod cli_index;
 mod input;
@@ -213,11 +217,11 @@ fn parse_set(s: &str) -> Result<String, String> {
 }
 
 /// The index of `--index`, opened.
-fn open_index(o: &EngineOpts) -> Result<Option<unspin_index::index::Index>> {
+fn open_index(o: &EngineOpts) -> Result<Option<unspin_index::Index>> {
     o.index
         .as_deref()
         .map(|d| {
-            unspin_index::index::Index::open(d)
+            unspin_index::Index::open(d)
                 .with_context(|| format!("{}: cannot open the index", d.display()))
         })
         .transpose()

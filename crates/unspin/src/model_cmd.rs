@@ -109,7 +109,7 @@ impl SpinnerDictArgs {
                         self.mythes.display()
                     )
                 })?;
-                let morph = unspin_lexicon::morph::Morphology::load(&self.sources.join("wordnet"))?;
+                let morph = unspin_lexicon::Morphology::load(&self.sources.join("wordnet"))?;
                 let words = sb::from_mythes(&text, &morph, self.seed, max_alts);
                 let sample = match &self.phrases_from {
                     Some(p) => input::read_docs(p, input::InputFormat::Jsonl, u64::MAX >> 1)?,
@@ -121,7 +121,7 @@ impl SpinnerDictArgs {
                 lines
             }
             "tortured" => {
-                let rows = unspin_lexicon::sources::load_tortured(&self.tortured)?;
+                let rows = unspin_lexicon::load_tortured(&self.tortured)?;
                 sb::from_tortured(&rows, max_alts)
             }
             s => bail!("--source {s}: expected moby, wordnet, mythes or tortured"),
@@ -320,7 +320,7 @@ impl SpinArgs {
                 rate,
             ),
             None => {
-                let morph = unspin_lexicon::morph::Morphology::load(&self.wordnet)?;
+                let morph = unspin_lexicon::Morphology::load(&self.wordnet)?;
                 AnySpinner::Thesaurus(
                     Box::new(unspin_lexicon::spin::Spinner::from_dict(&self.dict, morph)?),
                     self.every.unwrap_or(4) as usize,
@@ -396,7 +396,7 @@ impl EvalArgs {
         let engine = crate::models::load_engine(&self.model, params)?;
         let index = match &self.index {
             Some(d) => Some(
-                unspin_index::index::Index::open(d)
+                unspin_index::Index::open(d)
                     .with_context(|| format!("{}: cannot open the index", d.display()))?,
             ),
             None => None,

@@ -105,7 +105,7 @@ pub trait SourceIndex: Send + Sync {
     /// `text` aligned with one indexed source, with the substitutions.
     fn compare(&self, req: &CompareRequest) -> Result<serde_json::Value, ApiError>;
     /// The index to restore from in check and restore (none: restore without sources).
-    fn restore_index(&self) -> Option<Arc<unspin_index::index::Index>> {
+    fn restore_index(&self) -> Option<Arc<unspin_index::Index>> {
         None
     }
 }
@@ -738,7 +738,7 @@ fn with_layers(routes: Router<Arc<AppState>>, st: Arc<AppState>) -> Router {
 /// commit), the index is opened again; requests already running keep their snapshot.
 struct DiskIndex {
     dir: PathBuf,
-    current: std::sync::RwLock<(Option<ManifestStamp>, Arc<unspin_index::index::Index>)>,
+    current: std::sync::RwLock<(Option<ManifestStamp>, Arc<unspin_index::Index>)>,
 }
 
 /// What identifies one version of the manifest file: inode, size and modification time.
@@ -753,7 +753,7 @@ fn manifest_stamp(dir: &std::path::Path) -> Option<ManifestStamp> {
 impl DiskIndex {
     fn open(dir: &std::path::Path) -> Result<DiskIndex, unspin_index::IndexError> {
         let stamp = manifest_stamp(dir);
-        let ix = unspin_index::index::Index::open(dir)?;
+        let ix = unspin_index::Index::open(dir)?;
         Ok(DiskIndex {
             dir: dir.to_path_buf(),
             current: std::sync::RwLock::new((stamp, Arc::new(ix))),
@@ -761,7 +761,7 @@ impl DiskIndex {
     }
 
     /// The index as of the latest commit (or the last one that could be opened).
-    fn snapshot(&self) -> Arc<unspin_index::index::Index> {
+    fn snapshot(&self) -> Arc<unspin_index::Index> {
         let stamp = manifest_stamp(&self.dir);
         let old = {
             let cur = self.current.read().unwrap_or_else(|e| e.into_inner());
@@ -774,7 +774,7 @@ impl DiskIndex {
         let mut cur = self.current.write().unwrap_or_else(|e| e.into_inner());
         // not reopened meanwhile by another request
         if cur.0 != stamp || Arc::ptr_eq(&cur.1, &old) {
-            match unspin_index::index::Index::open(&self.dir) {
+            match unspin_index::Index::open(&self.dir) {
                 Ok(ix) => *cur = (stamp, Arc::new(ix)),
                 // Keep serving the last good snapshot; try again on the next request.
                 Err(e) => eprintln!("unspin serve: cannot reopen the index: {e}"),
@@ -790,8 +790,8 @@ fn index_error(e: unspin_index::IndexError) -> ApiError {
 
 impl SourceIndex for DiskIndex {
     fn find(&self, req: &FindRequest) -> Result<serde_json::Value, ApiError> {
-        let d = unspin_index::search::FindOptions::default();
-        let opt = unspin_index::search::FindOptions {
+        let d = unspin_index::FindOptions::default();
+        let opt = unspin_index::FindOptions {
             limit: req.limit.map_or(d.limit, |n| n as usize),
             min_coverage: req.min_coverage.unwrap_or(d.min_coverage),
             min_passage: req.min_passage.map_or(d.min_passage, |n| n as usize),
@@ -802,7 +802,7 @@ impl SourceIndex for DiskIndex {
         unspin_core::answers::find_response(&ix, &req.text, &opt).map_err(index_error)
     }
 
-    fn restore_index(&self) -> Option<Arc<unspin_index::index::Index>> {
+    fn restore_index(&self) -> Option<Arc<unspin_index::Index>> {
         Some(self.snapshot())
     }
 
@@ -815,22 +815,22 @@ impl SourceIndex for DiskIndex {
                 .map_err(index_error)?
                 .ok_or_else(|| not_found(format!("no document with id `{id}` in the index")))?,
             None => {
-                let opt = unspin_index::search::FindOptions {
+                let opt = unspin_index::FindOptions {
                     limit: 1,
                     ..Default::default()
                 };
-                let hits = unspin_index::search::find(&ix, &req.text, &opt).map_err(index_error)?;
+                let hits = unspin_index::find(&ix, &req.text, &opt).map_err(index_error)?;
                 hits.first()
                     .map(|h| h.doc)
                     .ok_or_else(|| not_found("no source found in the index".into()))?
             }
         };
         let doc = ix.doc(r).map_err(index_error)?;
-        let c = unspin_index::align::compare(
+        let c = unspin_index::compare(
             &req.text,
             &doc.text,
             ix.classes(),
-            &unspin_index::align::AlignParams::default(),
+            &unspin_index::AlignParams::default(),
         );
         Ok(serde_json::json!({
             "suspect": "-",

@@ -511,9 +511,12 @@ fn long_text_is_judged_passage_by_passage() {
         let start = f["start"].as_u64().unwrap() as usize;
         assert!(start >= spun_from, "{f}");
         assert!(
-            alone_findings.iter().any(|g| g["start"].as_u64().unwrap() as usize
-                == start - spun_from
-                && g["text"] == f["text"]),
+            alone_findings
+                .iter()
+                .any(
+                    |g| g["start"].as_u64().unwrap() as usize == start - spun_from
+                        && g["text"] == f["text"]
+                ),
             "{f} is not a finding of the spun text alone"
         );
     }

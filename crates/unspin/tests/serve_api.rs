@@ -27,12 +27,12 @@ fn model_dir() -> &'static Path {
         unspin_lm::write_binary(&data, &dir.path().join("lm.bin"), &opts.binary)
             .expect("write lm.bin");
         let originals = vec!["cat".to_string(), "mat".to_string()];
-        let keys: Vec<unspin_lexicon::format::KeyEntry> = vec![
+        let keys: Vec<unspin_lexicon::KeyEntry> = vec![
             ("carpet".into(), vec![(1, -0.5, unspin_lexicon::MOBY)]),
             ("feline".into(), vec![(0, -0.5, unspin_lexicon::MOBY)]),
             ("rug".into(), vec![(1, -0.5, unspin_lexicon::MOBY)]),
         ];
-        let bytes = unspin_lexicon::format::write(&keys, &originals).expect("tiny lexicon");
+        let bytes = unspin_lexicon::lexicon_bytes(&keys, &originals).expect("tiny lexicon");
         std::fs::write(dir.path().join("lexicon.bin"), bytes).expect("write lexicon.bin");
         dir
     })
@@ -70,7 +70,7 @@ banks and mills used its current to grind grain and saw timber.",
 fn index_dir() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
-        use unspin_index::index::{IndexWriter, NewDoc};
+        use unspin_index::{IndexWriter, NewDoc};
         let dir = tempfile::tempdir().expect("temp dir");
         let mut w = IndexWriter::open(dir.path()).expect("index writer");
         let docs = [
@@ -771,7 +771,7 @@ fn documents_added_to_the_index_while_serving_are_found() {
 
     // Another process replaces the river with a new document while the server runs.
     {
-        use unspin_index::index::{IndexWriter, NewDoc};
+        use unspin_index::{IndexWriter, NewDoc};
         let mut w = IndexWriter::open(dir.path()).unwrap();
         assert!(w.remove("river").unwrap());
         let doc = NewDoc {

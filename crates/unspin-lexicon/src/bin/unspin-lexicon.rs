@@ -5,10 +5,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use unspin_lexicon::morph::Morphology;
-use unspin_lexicon::sources::{load_tortured, phrase_key};
+use unspin_lexicon::Morphology;
 use unspin_lexicon::spin::Spinner;
 use unspin_lexicon::{BuildOptions, Candidate, DictSource, Holdout, Lexicon, Prune, holdout_split};
+use unspin_lexicon::{load_tortured, phrase_key};
 
 #[derive(Parser)]
 #[command(about = "unspin candidate lexicon tools")]

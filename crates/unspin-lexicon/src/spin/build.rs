@@ -13,7 +13,7 @@
 //! - [`from_tortured`]: the word and phrase pairs of tortured-phrase rows (a real spinner's
 //!   dictionary), reversed into `original|spun` lines.
 //!
-//! [`write`] orders the lines as the tools do (longer entries first) and writes them.
+//! [`write()`] orders the lines as the tools do (longer entries first) and writes them.
 
 use std::collections::HashMap;
 use std::io::Write;
