@@ -6,7 +6,7 @@
 //! tooltip), reached from its row by an anchor. For HTML and XML the highlighted view is the
 //! markup as given (offsets are into it); for PDF it is the extracted text.
 
-use crate::check::DocReport;
+use crate::cmd::check::DocReport;
 use std::fmt::Write as _;
 
 /// What the page keeps of one document (its text only when it has findings).

@@ -3,6 +3,7 @@
 use crate::input::{self, BadLine, InputFormat, Item};
 use crate::report::Report;
 use anyhow::{Context, Result};
+use clap::Args;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -473,4 +474,58 @@ pub fn write_human(out: &mut dyn Write, rep: &DocReport, color: bool) -> Result<
         )?;
     }
     Ok(())
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Files to check; `-` reads standard input.
+    #[arg(value_name = "FILE", default_value = "-")]
+    files: Vec<String>,
+    #[command(flatten)]
+    engine: crate::args::EngineOpts,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+    /// Exit with status 1 when a document's score is at or above SCORE (a document too short
+    /// to judge, of fewer than 8 words, never counts).
+    #[arg(long, value_name = "SCORE", value_parser = crate::args::parse_unit)]
+    fail_over: Option<f64>,
+    /// Colour the report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_parser = crate::args::parse_count)]
+    jobs: Option<usize>,
+    /// Also write a screening page for the batch to FILE: one self-contained HTML page with a
+    /// sortable table (score, verdict, findings, phrases found) and each document with
+    /// findings highlighted, linked from its row.
+    #[arg(long, value_name = "FILE")]
+    report: Option<std::path::PathBuf>,
+}
+
+/// `unspin check`.
+pub fn run(a: CheckArgs) -> Result<i32> {
+    if let Some(j) = a.jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(j.max(1))
+            .build_global()
+            .ok();
+    }
+    let engine = crate::args::engine(&a.engine)?;
+    let ix = crate::args::open_index(&a.engine)?;
+    let run = CheckRun {
+        engine: &engine,
+        index: ix.as_ref(),
+        opts: CheckOptions {
+            threshold: a.engine.threshold,
+            papers: a.engine.papers,
+        },
+        format: a.format,
+        input: a.engine.input,
+        color: use_color(a.color),
+        max_bytes: a.engine.max_bytes,
+        fail_over: a.fail_over,
+        report: a.report,
+    };
+    run_check(&run, &a.files)
 }

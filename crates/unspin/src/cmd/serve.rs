@@ -11,7 +11,7 @@
 //! engine becomes a 500 for that request only. SIGTERM or Ctrl-C stops accepting connections
 //! and lets the requests in flight finish.
 
-use crate::check::{DocReport, check_doc_with};
+use crate::cmd::check::{DocReport, check_doc_with};
 use crate::input::{Doc, human_bytes};
 use anyhow::{Context, Result};
 use axum::extract::{FromRequest, Request, State};
@@ -47,14 +47,14 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub model: crate::models::ModelArgs,
     /// Default confidence threshold (a request may give its own).
-    #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = crate::parse_unit)]
+    #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = crate::args::parse_unit)]
     pub threshold: f64,
     /// Screening scientific papers (as `unspin check --papers`) unless a request says
     /// otherwise (`"papers": false`).
     #[arg(long)]
     pub papers: bool,
     /// Largest request body accepted, in bytes; larger requests get 413.
-    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES", value_parser = crate::parse_count)]
+    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES", value_parser = crate::args::parse_count)]
     pub max_body: usize,
     /// Time limit of one request, in seconds; slower requests get 503.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_secs)]
@@ -64,18 +64,18 @@ pub struct ServeArgs {
     #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = parse_duration)]
     pub header_timeout: Duration,
     /// Documents checked at the same time (default: one per core).
-    #[arg(long, value_name = "N", value_parser = crate::parse_count)]
+    #[arg(long, value_name = "N", value_parser = crate::args::parse_count)]
     pub workers: Option<usize>,
     /// Requests that may wait for a worker; beyond this the server answers 503 at once.
-    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = crate::parse_count)]
+    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = crate::args::parse_count)]
     pub max_pending: usize,
     /// Request-body bytes all requests together may hold at a time; a request that would go
     /// over it gets 503 with Retry-After before its body is read (must be at least
     /// --max-body).
-    #[arg(long, default_value_t = 256 << 20, value_name = "BYTES", value_parser = crate::parse_count)]
+    #[arg(long, default_value_t = 256 << 20, value_name = "BYTES", value_parser = crate::args::parse_count)]
     pub max_inflight_bytes: usize,
     /// Open connections at a time; a connection beyond it gets 503 and is closed at once.
-    #[arg(long, default_value_t = 256, value_name = "N", value_parser = crate::parse_count)]
+    #[arg(long, default_value_t = 256, value_name = "N", value_parser = crate::args::parse_count)]
     pub max_connections: usize,
     /// Time to receive a request body once its head has arrived; a slower body gets 408
     /// and the connection is closed.
@@ -619,11 +619,11 @@ async fn healthz(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
     }))
 }
 
-const INDEX_HTML: &str = include_str!("../web/index.html");
-const APP_JS: &str = include_str!("../web/app.js");
-const STYLE_CSS: &str = include_str!("../web/style.css");
-const FAVICON_SVG: &str = include_str!("../web/favicon.svg");
-const OPENAPI_JSON: &str = include_str!("../web/openapi.json");
+const INDEX_HTML: &str = include_str!("../../web/index.html");
+const APP_JS: &str = include_str!("../../web/app.js");
+const STYLE_CSS: &str = include_str!("../../web/style.css");
+const FAVICON_SVG: &str = include_str!("../../web/favicon.svg");
+const OPENAPI_JSON: &str = include_str!("../../web/openapi.json");
 
 /// Nothing is loaded from other hosts; the page talks only to this server.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
