@@ -14,7 +14,7 @@
 //! text is identical in its spun copies and distinctive across documents.
 
 use crate::classes::SynClasses;
-use crate::hash::{combine, hash_str};
+use crate::hash::{combine, hash_byte_iter, hash_str};
 use unspin_text::TokenKind;
 
 /// Flag: the word is a stop word (no feature).
@@ -260,19 +260,11 @@ pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
             return;
         }
         let raw = &text[t.start..t.end];
-        let exact = match raw.is_ascii() {
-            true => ascii_lower_hash(raw.as_bytes()),
-            false => {
-                buf.clear();
-                for c in raw.chars() {
-                    if c == '\u{2019}' {
-                        buf.push('\'');
-                    } else {
-                        buf.extend(c.to_lowercase());
-                    }
-                }
-                hash_str(&buf)
-            }
+        let exact = if raw.is_ascii() {
+            hash_byte_iter(raw.bytes().map(|c| c.to_ascii_lowercase()))
+        } else {
+            unspin_text::normalize_into(raw, &mut buf);
+            hash_str(&buf)
         };
         let (key, flags) = if t.kind == TokenKind::Number {
             (combine(NUM_SALT, exact), IMM | NUM)
@@ -306,16 +298,6 @@ pub fn word_features(text: &str, classes: &SynClasses) -> Vec<WordFeat> {
         };
     }
     out
-}
-
-/// [`hash_str`] of the ASCII lowercase form of `b`, without building it.
-#[inline]
-fn ascii_lower_hash(b: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &c in b {
-        h = (h ^ u64::from(c.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    crate::hash::mix64(h)
 }
 
 /// Internal flag of [`word_features`]: class not looked up yet.
@@ -406,13 +388,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ascii_hash_is_hash_of_lowercase() {
-        for w in ["River", "it's", "5.5", "MP3", "", "a,b"] {
-            assert_eq!(
-                ascii_lower_hash(w.as_bytes()),
-                hash_str(&w.to_lowercase()),
-                "{w}"
-            );
+    fn exact_hash_is_hash_of_the_normalised_word() {
+        let classes = SynClasses::embedded();
+        for w in [
+            "River",
+            "it's",
+            "5.5",
+            "1,000",
+            "MP3",
+            "O\u{2019}Brien",
+            "Z\u{fc}rich",
+        ] {
+            let f = word_features(&format!("x {w}"), classes);
+            let want = hash_str(&unspin_text::normalize(w));
+            assert_eq!(f.last().map(|f| f.exact), Some(want), "{w}");
         }
     }
 

@@ -14,8 +14,15 @@ pub const fn mix64(mut x: u64) -> u64 {
 /// Stable hash of bytes (FNV-1a 64 followed by a mix).
 #[inline]
 pub fn hash_bytes(b: &[u8]) -> u64 {
+    hash_byte_iter(b.iter().copied())
+}
+
+/// [`hash_bytes`] of the bytes `bytes` yields, for hashing a transformed form (a word's ASCII
+/// lowercase) without building it.
+#[inline]
+pub fn hash_byte_iter(bytes: impl IntoIterator<Item = u8>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &c in b {
+    for c in bytes {
         h ^= u64::from(c);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }

@@ -5,16 +5,13 @@ use crate::align::TableRow;
 use crate::error::IndexError;
 use std::collections::BTreeMap;
 use std::path::Path;
+use unspin_text::userlex::normalize_phrase;
 
 /// Counts of (spun, original) pairs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lexicon {
     /// (spun, original) → count.
     pub pairs: BTreeMap<(String, String), u64>,
-}
-
-fn clean(s: &str) -> String {
-    unspin_text::userlex::normalize_phrase(s)
 }
 
 impl Lexicon {
@@ -40,7 +37,7 @@ impl Lexicon {
     /// Adds the rows of a substitution table.
     pub fn add_table(&mut self, table: &[TableRow]) {
         for r in table {
-            let (s, o) = (clean(&r.spun), clean(&r.source));
+            let (s, o) = (normalize_phrase(&r.spun), normalize_phrase(&r.source));
             if s.is_empty() || o.is_empty() || s == o {
                 continue;
             }
